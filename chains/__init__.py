@@ -1,0 +1,1 @@
+"""Per-chain adapters. `chains.base` is the protocol; each family lives in its own sub-package."""
