@@ -46,6 +46,7 @@ class AddressRow:
     eoa1: str = ""
     eoa2: str = ""
     kind: str = ""  # the 2026 layout's Type column ("Non Staking", "Native ETH Staking"...)
+    input_error: str = ""  # set by the reader when the row itself is malformed (field named); never dropped
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,252 @@
+"""Streams an address file: summary rows up front, detail rows one at a time (a 211 MB file is never loaded
+whole). Each detail row keeps its 1-based line number; a malformed row is yielded with `input_error` set,
+naming the file, line and field, so that it is reported, never dropped."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO
+
+from auditor.formats.layouts import (
+    EMPTY_MARKERS,
+    GenericColumns,
+    Layout,
+    detect_layout,
+    is_summary_header,
+    map_header,
+)
+from chains.base import AddressRow
+
+csv.field_size_limit(16 * 1024 * 1024)  # redeem scripts and JSON key lists can be long
+
+
+class InputError(Exception):
+    """The input cannot be read at all (missing file, unknown layout). Names file, line and field."""
+
+    def __init__(self, path: Path | str, line: int | None, field: str | None, message: str) -> None:
+        where = f"{path}" + (f":{line}" if line else "") + (f": field '{field}'" if field else "")
+        super().__init__(f"{where}: {message}")
+        self.path, self.line, self.field = str(path), line, field
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    line: int
+    coin: str
+    snapshot_height: int | None
+    amount: Decimal | None
+    error: str = ""
+
+
+@dataclass
+class AddressFile:
+    path: Path
+    layout: Layout
+    summary: list[SummaryRow]
+    _handle: IO[str]
+    _records: Iterator[tuple[int, list[str]]]
+    sha256: str = ""
+    _hasher: hashlib._Hash | None = field(default=None, repr=False)
+
+    def rows(self) -> Iterator[AddressRow]:
+        """Detail rows in file order. Closes the file when exhausted."""
+        try:
+            for line, record in self._records:
+                if not any(cell.strip() for cell in record):
+                    continue  # blank lines carry no row
+                yield self._row(line, record)
+        finally:
+            self._handle.close()
+            if self._hasher is not None:
+                self.sha256 = self._hasher.hexdigest()
+
+    def _row(self, line: int, record: list[str]) -> AddressRow:
+        layout = self.layout
+        get = layout.get
+        problems: list[str] = []
+        if len(record) < layout.required_width:
+            # Published files omit trailing empty columns (eoa1, eoa2), so only the columns up to the
+            # signature are required.
+            problems.append(f"truncated row: {len(record)} fields, the signature is column {layout.required_width}")
+        elif len(record) > layout.width and any(c.strip() for c in record[layout.width:]):
+            problems.append(f"{len(record)} fields where the header has {layout.width}")
+        height_text = get(record, "snapshot_height")
+        height: int | None = None
+        if height_text:
+            try:
+                height = int(height_text)
+            except ValueError:
+                problems.append(f"field 'snapshot_height': not a block height: {height_text!r}")
+        amount = get(record, "amount")
+        if amount:
+            problem = _amount_problem(amount, layout.amounts_in_base_units)
+            if problem:
+                problems.append(f"field 'amount': {problem}")
+        for required in ("coin", "address"):
+            if required in layout.columns and not get(record, required) and len(record) >= layout.required_width:
+                problems.append(f"field '{required}': empty")
+        row = AddressRow(
+            line=line,
+            coin=get(record, "coin"),
+            network=get(record, "network"),
+            address=get(record, "address"),
+            amount=amount,
+            amount_in_base_units=layout.amounts_in_base_units,
+            snapshot_height=height,
+            message=_raw(record, layout, "message"),
+            signature1=get(record, "signature1"),
+            signature2=get(record, "signature2"),
+            script=_unwrap_json(get(record, "script")),
+            eoa1=get(record, "eoa1"),
+            eoa2=get(record, "eoa2"),
+            kind=get(record, "kind"),
+        )
+        if problems:
+            row = replace(row, input_error=f"{self.path}:{line}: " + "; ".join(problems))
+        return row
+
+
+def _raw(record: list[str], layout: Layout, field: str) -> str:
+    """A field exactly as published (messages are signed byte for byte: no trimming), empty markers aside."""
+    index = layout.columns.get(field)
+    if index is None or index >= len(record):
+        return ""
+    value = record[index]
+    return "" if value.strip() in EMPTY_MARKERS else value
+
+
+def _amount_problem(text: str, base_units: bool) -> str:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return f"not a number: {text!r}"
+    if not value.is_finite():
+        return f"not a finite number: {text!r}"
+    if value < 0:
+        return f"negative amount: {text!r}"
+    if base_units and value != value.to_integral_value():
+        return f"this layout gives base units (integers), got {text!r}"
+    return ""
+
+
+def _unwrap_json(value: str) -> str:
+    """The public-key column sometimes holds JSON (a quoted string or a one-key object); keep its payload."""
+    if not value or value[0] not in "{[\"":
+        return value
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return value
+    if isinstance(decoded, str):
+        return decoded
+    if isinstance(decoded, dict) and len(decoded) == 1:
+        (inner,) = decoded.values()
+        if isinstance(inner, str):
+            return inner
+    if isinstance(decoded, list) and all(isinstance(x, str) for x in decoded):
+        return ",".join(decoded)
+    return value
+
+
+class _HashingLines:
+    """Yields the file's lines while hashing them, so the sha256 costs no second pass."""
+
+    def __init__(self, handle: IO[str], hasher: hashlib._Hash) -> None:
+        self._handle, self._hasher = handle, hasher
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self._handle:
+            self._hasher.update(line.encode("utf-8"))
+            yield line
+
+
+def _records(lines: _HashingLines) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, fields) per CSV record; quoted fields may span lines."""
+    reader = csv.reader(lines)
+    previous_end = 0
+    for record in reader:
+        yield previous_end + 1, record
+        previous_end = reader.line_num
+
+
+def open_address_file(path: Path | str, generic: GenericColumns | None = None) -> AddressFile:
+    """Open `path`, read its summary section and detail header, and return a streaming AddressFile."""
+    path = Path(path)
+    try:
+        handle = path.open("r", encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise InputError(path, None, None, f"cannot open: {exc.strerror or exc}") from exc
+    hasher = hashlib.sha256()
+    records = _records(_HashingLines(handle, hasher))
+    summary: list[SummaryRow] = []
+    try:
+        layout = _read_headers(path, records, summary, generic)
+    except UnicodeDecodeError as exc:
+        handle.close()
+        raise InputError(path, None, None, f"not UTF-8 text ({exc.reason})") from exc
+    except BaseException:
+        handle.close()
+        raise
+    return AddressFile(path, layout, summary, handle, records, _hasher=hasher)
+
+
+def _read_headers(
+    path: Path, records: Iterator[tuple[int, list[str]]], summary: list[SummaryRow], generic: GenericColumns | None
+) -> Layout:
+    summary_columns: Mapping[str, int] | None = None
+    for line, record in records:
+        if not any(cell.strip() for cell in record):
+            if summary_columns is not None:
+                summary_columns = None  # blank line ends the summary section
+            continue
+        if summary_columns is not None:
+            summary.append(_summary_row(path, line, record, summary_columns))
+            continue
+        if generic is not None:
+            layout, missing = generic.layout(record)
+            if layout is not None:
+                return layout
+        columns, _unknown = map_header(record)
+        if is_summary_header(columns):
+            summary_columns = columns
+            continue
+        layout = detect_layout(record) if generic is None else None
+        if layout is not None:
+            return layout
+        if generic is not None:
+            raise InputError(path, line, None, f"header lacks the configured columns: {', '.join(missing)}")
+        raise InputError(
+            path, line, None,
+            f"unrecognised header {','.join(c.strip() for c in record)[:200]!r}: expected an OKX/HTX layout "
+            "(coin, address, ... columns) or set [input] format = \"generic\" with [input.columns]",
+        )
+    raise InputError(path, None, None, "no detail header found (empty file or summary only)")
+
+
+def _summary_row(path: Path, line: int, record: list[str], columns: Mapping[str, int]) -> SummaryRow:
+    def get(field: str) -> str:
+        index = columns[field]
+        value = record[index].strip() if index < len(record) else ""
+        return "" if value in EMPTY_MARKERS else value
+
+    errors = []
+    height = None
+    if get("snapshot_height"):
+        try:
+            height = int(get("snapshot_height"))
+        except ValueError:
+            errors.append(f"field 'snapshot height': not a block height: {get('snapshot_height')!r}")
+    amount = None
+    if get("amount"):
+        try:
+            amount = Decimal(get("amount"))
+        except InvalidOperation:
+            errors.append(f"field 'amount': not a number: {get('amount')!r}")
+    error = f"{path}:{line}: " + "; ".join(errors) if errors else ""
+    return SummaryRow(line, get("coin"), height, amount, error)

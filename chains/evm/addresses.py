@@ -1,0 +1,76 @@
+"""EVM account addresses: 0x-hex with EIP-55 checksums, and OKC's bech32 `ex1...` form."""
+
+from __future__ import annotations
+
+import re
+
+from chains.secp256k1 import keccak256
+
+_HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def checksum_address(account: bytes) -> str:
+    """EIP-55 mixed-case form of a 20-byte account."""
+    hex_lower = account.hex()
+    digest = keccak256(hex_lower.encode("ascii")).hex()
+    return "0x" + "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(hex_lower))
+
+
+def parse_address(text: str) -> bytes:
+    """The 20 account bytes of `text`. Raises ValueError naming what is wrong.
+
+    A mixed-case address must carry a valid EIP-55 checksum (a one-character typo would otherwise point at
+    someone else's account); all-lower and all-upper forms carry no checksum and are accepted.
+    """
+    text = text.strip()
+    if text[:3].lower() == "ex1":
+        return _parse_okc_bech32(text)
+    if not _HEX_ADDRESS.match(text):
+        if text.startswith("0x") and all(c in "0123456789abcdefABCDEF" for c in text[2:]):
+            raise ValueError(f"not a 20-byte account: {len(text) - 2} hex digits")
+        raise ValueError("not a 0x-prefixed 40-hex-digit address")
+    digits = text[2:]
+    account = bytes.fromhex(digits)
+    if digits != digits.lower() and digits != digits.upper() and checksum_address(account) != text:
+        raise ValueError("bad EIP-55 checksum (mixed-case address does not match its checksum)")
+    return account
+
+
+def canonical(text: str) -> str:
+    """Lower-case 0x form, used for de-duplication and queries."""
+    return "0x" + parse_address(text).hex()
+
+
+def _bech32_polymod(values: list[int]) -> int:
+    generator = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+    check = 1
+    for value in values:
+        top = check >> 25
+        check = (check & 0x1FFFFFF) << 5 ^ value
+        for i in range(5):
+            check ^= generator[i] if (top >> i) & 1 else 0
+    return check
+
+
+def _parse_okc_bech32(text: str) -> bytes:
+    lowered = text.lower()
+    if text != lowered and text != text.upper():
+        raise ValueError("mixed-case bech32 address")
+    hrp, _, data_part = lowered.rpartition("1")
+    if hrp != "ex" or len(data_part) < 7 or any(c not in _BECH32_CHARSET for c in data_part):
+        raise ValueError("not an OKC ex1... bech32 address")
+    data = [_BECH32_CHARSET.index(c) for c in data_part]
+    expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+    if _bech32_polymod(expanded + data) != 1:
+        raise ValueError("bad bech32 checksum")
+    accumulator, bits, out = 0, 0, bytearray()
+    for value in data[:-6]:
+        accumulator = (accumulator << 5) | value
+        bits += 5
+        while bits >= 8:
+            bits -= 8
+            out.append((accumulator >> bits) & 0xFF)
+    if len(out) != 20:
+        raise ValueError("OKC bech32 address is not 20 bytes")
+    return bytes(out)
