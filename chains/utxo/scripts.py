@@ -1,0 +1,114 @@
+"""Bitcoin script pieces an ownership proof needs: hashes, m-of-n multisig redeem scripts, and which
+address forms a key or a redeem script produces."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from coincurve import PublicKey
+
+from chains.utxo.addresses import DecodedAddress, ScriptType
+
+OP_0 = 0x00
+OP_1 = 0x51
+OP_16 = 0x60
+OP_CHECKMULTISIG = 0xAE
+MAX_MULTISIG_KEYS = 20  # consensus limit of OP_CHECKMULTISIG
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def sha256d(data: bytes) -> bytes:
+    return hashlib.sha256(hashlib.sha256(data).digest()).digest()
+
+
+def hash160(data: bytes) -> bytes:
+    return hashlib.new("ripemd160", hashlib.sha256(data).digest()).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Multisig:
+    """`m` of `keys` must sign (OP_m <key>... OP_n OP_CHECKMULTISIG). Keys as serialized in the script."""
+
+    m: int
+    keys: tuple[bytes, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.keys)
+
+
+def parse_multisig(script: bytes) -> Multisig:
+    """Parse a bare m-of-n OP_CHECKMULTISIG script; ValueError(reason) when it is anything else."""
+    pos = 0
+
+    def read_number() -> int:
+        # Small numbers are OP_1..OP_16; 17..20 (only n can be that large) are a one-byte push.
+        nonlocal pos
+        if pos < len(script) and OP_1 <= script[pos] <= OP_16:
+            pos += 1
+            return script[pos - 1] - OP_1 + 1
+        if pos + 1 < len(script) and script[pos] == 1 and 17 <= script[pos + 1] <= MAX_MULTISIG_KEYS:
+            pos += 2
+            return script[pos - 1]
+        raise ValueError(f"expected a key count at byte {pos}")
+
+    m = read_number()
+    keys: list[bytes] = []
+    while pos < len(script) and script[pos] in (33, 65):
+        size = script[pos]
+        key = script[pos + 1 : pos + 1 + size]
+        if len(key) != size:
+            raise ValueError("redeem script ends inside a public key")
+        try:
+            PublicKey(key)
+        except Exception:  # coincurve raises ValueError or a bare Exception for invalid points
+            raise ValueError(f"redeem script key {len(keys) + 1} is not a valid secp256k1 point") from None
+        keys.append(key)
+        pos += 1 + size
+    n = read_number()
+    if pos != len(script) - 1 or script[pos] != OP_CHECKMULTISIG:
+        raise ValueError("redeem script does not end with OP_n OP_CHECKMULTISIG")
+    if n != len(keys):
+        raise ValueError(f"redeem script announces {n} keys but holds {len(keys)}")
+    if not 1 <= m <= n:
+        raise ValueError(f"redeem script requires {m} of {n} signatures")
+    return Multisig(m, tuple(keys))
+
+
+def script_address_form(address: DecodedAddress, script: bytes) -> str | None:
+    """How `script` is wrapped to produce `address` ("P2SH", "P2WSH", "P2SH-P2WSH"), or None."""
+    match address.type:
+        case ScriptType.P2WSH:
+            return "P2WSH" if sha256(script) == address.hash else None
+        case ScriptType.P2SH if len(address.hash) == 32:
+            return "P2SH32" if sha256d(script) == address.hash else None
+        case ScriptType.P2SH:
+            if hash160(script) == address.hash:
+                return "P2SH"
+            if hash160(b"\x00\x20" + sha256(script)) == address.hash:
+                return "P2SH-P2WSH"
+    return None
+
+
+def key_address_form(address: DecodedAddress, key: PublicKey, allow_uncompressed: bool) -> str | None:
+    """How `key` produces `address` (single-key forms), or None.
+
+    Segwit forms use the compressed key only (BIP-143 policy); P2PKH also the uncompressed key when the
+    signature's header says the signer used it.
+    """
+    compressed = hash160(key.format(compressed=True))
+    match address.type:
+        case ScriptType.P2PKH:
+            if compressed == address.hash:
+                return "P2PKH"
+            if allow_uncompressed and hash160(key.format(compressed=False)) == address.hash:
+                return "P2PKH-uncompressed"
+        case ScriptType.P2WPKH if compressed == address.hash:
+            return "P2WPKH"
+        case ScriptType.P2SH if hash160(b"\x00\x14" + compressed) == address.hash:
+            return "P2SH-P2WPKH"
+    return None
