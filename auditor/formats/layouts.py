@@ -43,7 +43,7 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 REQUIRED_FIELDS = ("coin", "network", "snapshot_height", "address", "amount", "message", "signature1")
-SUMMARY_FIELDS = {"coin", "snapshot_height", "amount"}
+SUMMARY_FIELDS = {"coin", "amount"}  # 2022-2025 files add "snapshot height"; 2026 files have coin,amount
 EMPTY_MARKERS = frozenset({"", "null", "NULL", "\\N", "-", "None", "nil"})
 
 
@@ -92,7 +92,7 @@ def map_header(header: Sequence[str]) -> tuple[dict[str, int], list[str]]:
 
 
 def is_summary_header(columns: Mapping[str, int]) -> bool:
-    return "address" not in columns and SUMMARY_FIELDS <= set(columns)
+    return "address" not in columns and set(columns) >= SUMMARY_FIELDS
 
 
 def detect_layout(header: Sequence[str]) -> Layout | None:

@@ -231,7 +231,7 @@ def _read_headers(
 
 def _summary_row(path: Path, line: int, record: list[str], columns: Mapping[str, int]) -> SummaryRow:
     def get(field: str) -> str:
-        index = columns[field]
+        index = columns.get(field, len(record))
         value = record[index].strip() if index < len(record) else ""
         return "" if value in EMPTY_MARKERS else value
 

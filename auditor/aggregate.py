@@ -1,0 +1,174 @@
+"""Stage 4 of the pipeline: totals per asset across networks, compared with the file's declared amounts,
+its own summary section and the declared liabilities.
+
+All sums are exact Decimals in whole units (tokens of one asset may have different decimals on different
+networks, e.g. USDT has 6 on Ethereum and 18 on BNB Chain).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from auditor.assets import AssetRegistry
+from auditor.formats import SummaryRow
+from auditor.money import add, dec_str, ratio
+from auditor.ownership import RowResult
+from chains.base import RowStatus
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class AssetTotals:
+    onchain: Decimal = ZERO
+    onchain_verified: Decimal = ZERO
+    declared: Decimal = ZERO
+    addresses: Counter = field(default_factory=Counter)  # status -> count
+    missing: int = 0  # rows whose balance the data source could not give
+    networks: dict[str, dict[str, Decimal]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Decimal)))
+
+
+@dataclass(frozen=True)
+class AssetVerdict:
+    asset: str
+    totals: AssetTotals
+    liabilities: Decimal | None
+    ratio: Decimal | None
+    required_ratio: Decimal
+    ok: bool
+    why_not: list[str]
+
+
+class Deduplicator:
+    """Marks repeated rows (same network, address and token) as duplicates of the first, so they count once."""
+
+    def __init__(self) -> None:
+        self._first: dict[tuple[str, str, str], int] = {}
+
+    def check(self, result: RowResult) -> None:
+        if result.network is None or result.token is None:
+            return
+        address = result.query.address if result.query else result.row.address.strip().lower()
+        key = (result.network.code, address, result.token.code)
+        first = self._first.setdefault(key, result.row.line)
+        if first != result.row.line:
+            result.status = RowStatus.DUPLICATE
+            result.reason = f"duplicate of line {first} (same network, address and coin); counted once"
+            result.query = None
+
+
+class Aggregator:
+    def __init__(self, registry: AssetRegistry) -> None:
+        self.registry = registry
+        self.assets: dict[str, AssetTotals] = defaultdict(AssetTotals)
+        self.rows: Counter = Counter()
+        self.declared_by_token: dict[str, Decimal] = defaultdict(Decimal)
+        self.row_discrepancies: list[dict[str, object]] = []
+        self.missing: list[dict[str, object]] = []
+        self.heights_seen: dict[str, set[int]] = defaultdict(set)
+
+    def add(self, result: RowResult) -> None:
+        self.rows[result.status.value] += 1
+        self.rows["total"] += 1
+        if result.token is None or result.status == RowStatus.DUPLICATE:
+            return
+        token, totals = result.token, self.assets[result.token.asset]
+        totals.addresses[result.status.value] += 1
+        per_network = totals.networks[token.network]
+        if result.declared is not None:
+            totals.declared = add(totals.declared, result.declared)
+            per_network["declared"] = add(per_network["declared"], result.declared)
+            self.declared_by_token[token.code] = add(self.declared_by_token[token.code], result.declared)
+        if result.height is not None:
+            self.heights_seen[token.code].add(result.height)
+        if result.balance_error:
+            totals.missing += 1
+            self.missing.append(_row_ref(result) | {"error": result.balance_error})
+        if result.onchain is None:
+            return
+        totals.onchain = add(totals.onchain, result.onchain)
+        per_network["onchain"] = add(per_network["onchain"], result.onchain)
+        if result.status == RowStatus.VERIFIED:
+            totals.onchain_verified = add(totals.onchain_verified, result.onchain)
+            per_network["onchain_verified"] = add(per_network["onchain_verified"], result.onchain)
+        if result.declared is not None and result.declared != result.onchain:
+            self.row_discrepancies.append(
+                _row_ref(result)
+                | {
+                    "kind": "declared_vs_onchain",
+                    "declared": dec_str(result.declared),
+                    "onchain": dec_str(result.onchain),
+                    "difference": dec_str(result.onchain - result.declared),
+                }
+            )
+
+    def verdicts(
+        self, liabilities: Mapping[str, Decimal], ratio_for, extra_assets: Iterable[str] = ()
+    ) -> list[AssetVerdict]:
+        names = sorted(set(self.assets) | {a.upper() for a in liabilities} | set(extra_assets))
+        verdicts = []
+        for asset in names:
+            totals = self.assets[asset]
+            owed = liabilities.get(asset)
+            required = ratio_for(asset)
+            why_not = []
+            value = ratio(totals.onchain_verified, owed) if owed is not None else None
+            if owed is not None and totals.onchain_verified < required * owed:
+                why_not.append(f"reserves {dec_str(totals.onchain_verified)} below {dec_str(required)} x liabilities")
+            if totals.addresses[RowStatus.FAILED.value]:
+                why_not.append(f"{totals.addresses[RowStatus.FAILED.value]} row(s) failed")
+            if totals.missing:
+                why_not.append(f"{totals.missing} balance(s) could not be read")
+            verdicts.append(AssetVerdict(asset, totals, owed, value, required, not why_not, why_not))
+        return verdicts
+
+    def summary_checks(self, summary: Iterable[SummaryRow]) -> list[dict[str, object]]:
+        """Each summary row against the detail rows it totals. Published summaries are rounded (OKX prints 4
+        places), so a summary matches when it equals the detail total rounded (half-up or down) to its places."""
+        checks = []
+        for row in summary:
+            check: dict[str, object] = {"line": row.line, "coin": row.coin, "summary": dec_str(row.amount)}
+            if row.error:
+                checks.append(check | {"ok": False, "problem": row.error})
+                continue
+            coin = row.coin.strip()
+            total_of = None
+            if coin.upper().endswith("(ALL)"):
+                asset = coin[: -len("(ALL)")].strip().upper()
+                detail = self.assets[asset].declared if asset in self.assets else ZERO
+                onchain = self.assets[asset].onchain if asset in self.assets else ZERO
+                total_of = f"asset {asset} across networks"
+            else:
+                token = self.registry.resolve(coin, "")
+                if token is None:
+                    checks.append(check | {"ok": False, "problem": f"coin {coin!r} is not in the registry"})
+                    continue
+                detail = self.declared_by_token.get(token.code, ZERO)
+                onchain = self.assets[token.asset].networks[token.network]["onchain"] if token.asset in self.assets else ZERO
+                total_of = f"{token.code} on {token.network}"
+                heights = self.heights_seen.get(token.code, set())
+                if row.snapshot_height is not None and heights and heights != {row.snapshot_height}:
+                    check["height_mismatch"] = {
+                        "summary": row.snapshot_height, "detail": sorted(heights)
+                    }
+            check |= {"total_of": total_of, "detail": dec_str(detail), "onchain": dec_str(onchain)}
+            check["ok"] = row.amount is not None and _matches_rounded(row.amount, detail) and "height_mismatch" not in check
+            checks.append(check)
+        return checks
+
+
+def _matches_rounded(published: Decimal, exact: Decimal) -> bool:
+    places = Decimal(1).scaleb(published.as_tuple().exponent) if published.as_tuple().exponent < 0 else Decimal(1)
+    return published in (exact.quantize(places, ROUND_HALF_UP), exact.quantize(places, ROUND_DOWN), exact)
+
+
+def _row_ref(result: RowResult) -> dict[str, object]:
+    return {
+        "line": result.row.line,
+        "coin": result.row.coin,
+        "network": result.network.code if result.network else result.row.network,
+        "address": result.row.address,
+    }

@@ -1,0 +1,154 @@
+"""The pipeline, one way: read -> prove ownership -> fetch balances -> aggregate -> report, streamed in chunks
+so memory stays flat however long the address file is."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+
+from auditor.aggregate import Aggregator, Deduplicator
+from auditor.assets import AssetRegistry
+from auditor.balances import BalanceSources, SnapshotHeights
+from auditor.config import AuditConfig
+from auditor.formats import AddressFile, open_address_file
+from auditor.formats.layouts import GenericColumns
+from auditor.ownership import RowResult, prove_ownership
+from auditor.report import AddressesCsv, ReserveReport, RunDirectory, write_json
+from chains.base import RowStatus
+
+EXIT_OK, EXIT_SHORTFALL, EXIT_INPUT, EXIT_SOURCE, EXIT_LOCKED = 0, 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class AuditOutcome:
+    exit_code: int
+    directory: Path
+    report: ReserveReport
+
+
+def _chunks(rows: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _RowSink:
+    """Everything that happens to a finished row: addresses.csv, totals, discrepancy notes."""
+
+    def __init__(self, csv_out: AddressesCsv, aggregator: Aggregator) -> None:
+        self.csv_out, self.aggregator = csv_out, aggregator
+        self.notes: list[dict[str, object]] = []
+        self.input_errors = 0
+
+    def take(self, result: RowResult) -> None:
+        self.csv_out.write(result)
+        self.aggregator.add(result)
+        if result.row.input_error:
+            self.input_errors += 1
+        if result.status in (RowStatus.FAILED, RowStatus.DUPLICATE):
+            self.notes.append({
+                "kind": "failed_row" if result.status == RowStatus.FAILED else "duplicate_row",
+                "line": result.row.line, "coin": result.row.coin,
+                "network": result.network.code if result.network else result.row.network,
+                "address": result.row.address, "reason": result.reason,
+            })
+
+
+def _exit_code(sink: _RowSink, report: ReserveReport) -> int:
+    if sink.input_errors or any(c.get("problem", "").startswith(report.input_file) for c in report.summary_checks):
+        return EXIT_INPUT
+    if report.source_failures or report.missing:
+        return EXIT_SOURCE
+    if report.rows.get("failed", 0) or not all(v.ok for v in report.assets):
+        return EXIT_SHORTFALL
+    return EXIT_OK
+
+
+async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id: str | None = None) -> AuditOutcome:
+    """Full audit: ownership, balances at the snapshot, totals, ratios. Raises InputError/ConfigError (exit 2)."""
+    registry = AssetRegistry.load(config.registry_overrides)
+    address_file = open_address_file(config.input_file, config.generic)
+    started = _now()
+    heights = SnapshotHeights.build(config.networks, address_file.summary, registry)
+    aggregator = Aggregator(registry)
+    dedupe = Deduplicator()
+    with RunDirectory(output_dir or config.output_dir, run_id) as run_dir:
+        with run_dir.path("addresses.csv").open("w", encoding="utf-8", newline="") as handle:
+            sink = _RowSink(AddressesCsv(handle), aggregator)
+            async with BalanceSources(registry, config.networks) as sources:
+                for chunk in _chunks(address_file.rows(), config.chunk_size):
+                    results = [prove_ownership(row, registry) for row in chunk]
+                    for result in results:
+                        dedupe.check(result)
+                    await sources.fill(results, heights)
+                    for result in results:
+                        sink.take(result)
+        report = _report(config.input_file, address_file, aggregator, sink, started, config)
+        report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))
+        report.source_failures = dict(sources.failures)
+        report.exit_code = _exit_code(sink, report)
+        _write(run_dir, report)
+        directory = run_dir.commit()
+    return AuditOutcome(report.exit_code, directory, report)
+
+
+def verify_file(path: Path, output_dir: Path, generic: GenericColumns | None = None) -> AuditOutcome:
+    """Ownership signatures only: no chain access. Same addresses.csv and report.json shapes as a run."""
+    registry = AssetRegistry.load()
+    address_file = open_address_file(path, generic)
+    started = _now()
+    aggregator = Aggregator(registry)
+    dedupe = Deduplicator()
+    with RunDirectory(output_dir) as run_dir:
+        with run_dir.path("addresses.csv").open("w", encoding="utf-8", newline="") as handle:
+            sink = _RowSink(AddressesCsv(handle), aggregator)
+            for row in address_file.rows():
+                result = prove_ownership(row, registry)
+                dedupe.check(result)
+                sink.take(result)
+        report = _report(path, address_file, aggregator, sink, started, None)
+        report.mode = "verify"
+        report.exit_code = _exit_code(sink, report)
+        _write(run_dir, report)
+        directory = run_dir.commit()
+    return AuditOutcome(report.exit_code, directory, report)
+
+
+def _report(
+    path: Path, address_file: AddressFile, aggregator: Aggregator, sink: _RowSink, started: str,
+    config: AuditConfig | None,
+) -> ReserveReport:
+    liabilities = config.liabilities if config else {}
+    ratio_for = config.ratio_for if config else (lambda asset: 1)
+    summary_checks = aggregator.summary_checks(address_file.summary)
+    return ReserveReport(
+        input_file=str(path),
+        input_sha256=address_file.sha256,
+        layout=address_file.layout.name,
+        config_sha256=config.sha256 if config else None,
+        rows=dict(aggregator.rows),
+        assets=aggregator.verdicts(liabilities, ratio_for),
+        summary_checks=summary_checks,
+        discrepancies=sink.notes + aggregator.row_discrepancies,
+        missing=aggregator.missing,
+        liabilities_source=config.liabilities_source if config else None,
+        started_at=started,
+        finished_at=_now(),
+    )
+
+
+def _write(run_dir: RunDirectory, report: ReserveReport) -> None:
+    write_json(run_dir.path("report.json"), report.to_json())
+    run_dir.path("report.md").write_text(report.to_markdown() + "\n", encoding="utf-8")
+
+
+def run_audit_sync(config: AuditConfig, output_dir: Path | None = None) -> AuditOutcome:
+    return asyncio.run(run_audit(config, output_dir))

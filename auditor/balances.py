@@ -1,0 +1,160 @@
+"""Stage 3 of the pipeline: read every row's balance at its network's snapshot height.
+
+One adapter per configured network, opened on first use and kept for the run; one snapshot check per
+(network, height); queries of a chunk grouped per (network, height) and read concurrently across networks.
+A query is read once per run even when several rows (duplicates, several assets of one address) need it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from auditor.assets import AssetRegistry
+from auditor.config import NetworkSettings
+from auditor.formats import SummaryRow
+from auditor.money import whole_units
+from auditor.ownership import RowResult
+from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Network, RowStatus, Snapshot
+from chains.registry import get_family
+
+
+@dataclass
+class SnapshotHeights:
+    """The height each row is read at: the config's pin for the network, else the row's own Snapshot Height,
+    else the summary section's height for the row's coin."""
+
+    pinned: Mapping[str, int]
+    summary: Mapping[str, int]  # token code -> height from the summary section
+
+    @classmethod
+    def build(cls, networks: Mapping[str, NetworkSettings], summary: Iterable[SummaryRow], registry: AssetRegistry):
+        pinned = {}
+        for code, settings in networks.items():
+            network = registry.network(code)
+            if settings.snapshot_height is not None:
+                pinned[network.code if network else code] = settings.snapshot_height
+        by_token = {}
+        for row in summary:
+            token = registry.resolve(row.coin, "")
+            if token is not None and row.snapshot_height is not None:
+                by_token[token.code] = row.snapshot_height
+        return cls(pinned, by_token)
+
+    def height_for(self, result: RowResult) -> int | None:
+        assert result.network is not None and result.token is not None
+        if result.network.code in self.pinned:
+            return self.pinned[result.network.code]
+        if result.row.snapshot_height is not None:
+            return result.row.snapshot_height
+        return self.summary.get(result.token.code)
+
+
+@dataclass
+class BalanceSources:
+    """Adapters and snapshots for the run. Use `async with`."""
+
+    registry: AssetRegistry
+    settings: Mapping[str, NetworkSettings]
+    adapters: dict[str, BalanceAdapter] = field(default_factory=dict)
+    snapshots: dict[tuple[str, int], Snapshot] = field(default_factory=dict)
+    failures: dict[tuple[str, int], str] = field(default_factory=dict)  # (network, height) -> why it failed
+    cache: dict[tuple[str, int, BalanceQuery], Balance] = field(default_factory=dict)
+    _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+
+    async def __aenter__(self) -> BalanceSources:
+        await self._stack.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self._stack.__aexit__(*exc_info)
+
+    def _settings_for(self, network: Network) -> NetworkSettings | None:
+        for code, settings in self.settings.items():
+            resolved = self.registry.network(code)
+            if (resolved.code if resolved else code) == network.code:
+                return settings
+        return None
+
+    async def _adapter(self, network: Network) -> BalanceAdapter | None:
+        if network.code not in self.adapters:
+            settings = self._settings_for(network)
+            if settings is None or settings.endpoint is None:
+                return None
+            family = get_family(network.family)
+            assert family is not None
+            adapter = family.open_adapter(network, settings.endpoint)
+            self.adapters[network.code] = await self._stack.enter_async_context(adapter)
+        return self.adapters[network.code]
+
+    async def _read_group(self, network: Network, height: int, queries: list[BalanceQuery]) -> None:
+        key = (network.code, height)
+        if key in self.failures:
+            return
+        adapter = await self._adapter(network)
+        assert adapter is not None
+        try:
+            if key not in self.snapshots:
+                self.snapshots[key] = await adapter.snapshot(height)
+            answers = await adapter.fetch_balances(queries, height)
+        except DataSourceError as exc:
+            self.failures[key] = str(exc)
+            return
+        for query in queries:
+            self.cache[(network.code, height, query)] = answers.get(
+                query, Balance(None, "", "the adapter returned no answer for this query")
+            )
+
+    async def fill(self, results: list[RowResult], heights: SnapshotHeights) -> None:
+        """Set `onchain` (or `balance_error`) on every result that has a query."""
+        wanted: dict[tuple[str, int], set[BalanceQuery]] = defaultdict(set)
+        networks: dict[str, Network] = {}
+        for result in results:
+            if result.query is None:
+                continue
+            assert result.network is not None
+            result.height = heights.height_for(result)
+            if result.height is None:
+                result.query = None
+                result.status = _unchecked_unless_failed(result.status)
+                result.note(f"balance not read: no snapshot height for {result.network.code} "
+                            f"(set [networks.{result.network.code}] snapshot_height)")
+                continue
+            if await self._adapter(result.network) is None:
+                result.note(f"balance not read: no endpoint for network {result.network.code} in the config")
+                result.status = _unchecked_unless_failed(result.status)
+                result.query = None
+                continue
+            key = (result.network.code, result.height)
+            networks[result.network.code] = result.network
+            if (key[0], key[1], result.query) not in self.cache:
+                wanted[key].add(result.query)
+        await asyncio.gather(
+            *(self._read_group(networks[code], height, sorted(qs, key=_order)) for (code, height), qs in wanted.items())
+        )
+        for result in results:
+            if result.query is None:
+                continue
+            key = (result.network.code, result.height)
+            if key in self.failures:
+                result.balance_error = self.failures[key]
+                continue
+            balance = self.cache[(key[0], key[1], result.query)]
+            if balance.amount is None:
+                result.balance_error = balance.error or "no answer"
+            else:
+                result.onchain = whole_units(balance.amount, result.token.decimals)
+                result.onchain_method = balance.method
+
+
+def _unchecked_unless_failed(status: RowStatus) -> RowStatus:
+    """A row whose balance cannot be read is not fully checked; a failed proof stays failed."""
+    return status if status == RowStatus.FAILED else RowStatus.UNCHECKED
+
+
+def _order(query: BalanceQuery) -> tuple[str, str]:
+    """Deterministic request order, so two runs send the same batches."""
+    return (query.address, query.contract or "")

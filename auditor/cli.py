@@ -1,0 +1,126 @@
+"""Command line: `auditor run CONFIG`, `auditor verify FILE`, `auditor demo`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from auditor import __version__
+from auditor.audit import EXIT_INPUT, EXIT_LOCKED, EXIT_SOURCE, run_audit, verify_file
+from auditor.config import ConfigError, load_config
+from auditor.formats import InputError
+from auditor.report import EXIT_MEANING
+from auditor.runs import RunLocked, append_history, exclusive_run, send_alert
+from chains.base import DataSourceError
+
+EPILOG = """exit codes:
+  0  every asset meets its required ratio and no row failed
+  1  a shortfall or a failed row
+  2  config or input error (file, line and field named)
+  3  a data source could not answer (the report lists the addresses; none counted as zero)
+  4  another run holds the output directory's lock
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="auditor",
+        description="Independent proof-of-reserves auditor: checks an exchange's published address file "
+        "(ownership signatures, balances at the snapshot block) against its declared liabilities.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"auditor {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="full audit from a config file", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Read the address file named in CONFIG, verify every ownership signature, read every balance "
+        "at the snapshot block from the configured endpoints, and write report.json, report.md and addresses.csv "
+        "into a new directory under the output directory.",
+    )
+    run.add_argument("config", type=Path, help="TOML config (see configs/example.toml)")
+    run.add_argument("--out", type=Path, help="output directory (default: [output] dir of the config)")
+
+    verify = commands.add_parser(
+        "verify", help="check ownership signatures only (no chain access)", epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Verify every row's ownership signature offline and write addresses.csv and report.json.",
+    )
+    verify.add_argument("file", type=Path, help="published address file (any OKX layout, HTX)")
+    verify.add_argument("--out", type=Path, default=Path("reports"), help="output directory (default: reports)")
+
+    demo = commands.add_parser(
+        "demo", help="start a local anvil, build a signed demo file and run a full audit on it",
+        description="Starts anvil on 127.0.0.1, deploys ERC-20 tokens and Multicall3, funds addresses whose keys "
+        "sign an OKX-layout file, and runs `auditor run` on configs/demo.toml.",
+    )
+    demo.add_argument("--out", type=Path, help="output directory (default: [output] dir of the demo config)")
+    demo.add_argument("--workdir", type=Path, help="where to write the demo file and config (default: a temp dir)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "demo":
+        from auditor.demo.run import run_demo
+
+        return run_demo(args.out, args.workdir)
+    if args.command == "verify":
+        try:
+            outcome = verify_file(args.file, args.out)
+        except InputError as exc:
+            return _fail(EXIT_INPUT, str(exc))
+        return _finish(outcome.exit_code, outcome.directory)
+    return run_command(args.config, args.out)
+
+
+def run_command(config_path: Path, out: Path | None) -> int:
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        return _fail(EXIT_INPUT, str(exc))
+    output_dir = out or config.output_dir
+    try:
+        with exclusive_run(output_dir):
+            outcome = asyncio.run(run_audit(config, output_dir))
+            append_history(output_dir, outcome.directory, outcome.report)
+    except RunLocked as exc:
+        return _fail(EXIT_LOCKED, str(exc))
+    except (InputError, ConfigError) as exc:
+        send_alert(config.alert_command, EXIT_INPUT, None, str(exc))
+        return _fail(EXIT_INPUT, str(exc))
+    except DataSourceError as exc:
+        send_alert(config.alert_command, EXIT_SOURCE, None, str(exc))
+        return _fail(EXIT_SOURCE, str(exc))
+    if outcome.exit_code != 0:
+        note = send_alert(config.alert_command, outcome.exit_code, outcome.directory, EXIT_MEANING[outcome.exit_code])
+        if note:
+            print(f"auditor: {note}", file=sys.stderr)
+    _print_table(outcome.report)
+    return _finish(outcome.exit_code, outcome.directory)
+
+
+def _print_table(report) -> None:
+    from auditor.money import dec_str
+
+    for verdict in report.assets:
+        ratio = f"{verdict.ratio * 100:.2f} %" if verdict.ratio is not None else "no liabilities"
+        state = "PASS" if verdict.ok else "FAIL"
+        print(f"  {verdict.asset:<8} on chain {dec_str(verdict.totals.onchain_verified):>24}  {ratio:>16}  {state}")
+
+
+def _finish(code: int, directory: Path) -> int:
+    print(f"report: {directory}/report.md (exit {code}: {EXIT_MEANING[code]})")
+    return code
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"auditor: error: {message}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

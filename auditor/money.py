@@ -1,0 +1,51 @@
+"""Exact money: integers in base units on chain, Decimal in whole units in reports. Never float."""
+
+from __future__ import annotations
+
+import decimal
+from decimal import ROUND_DOWN, Decimal
+
+# Enough digits for any sum of uint256 balances with 18 decimals, so additions never round.
+CONTEXT = decimal.Context(prec=100, rounding=ROUND_DOWN, traps=[decimal.InvalidOperation, decimal.Inexact])
+RATIO_PLACES = Decimal("0.000001")
+
+
+def whole_units(base_units: int, decimals: int) -> Decimal:
+    """`base_units` of a token with `decimals` decimals, in whole units, exactly."""
+    return Decimal(base_units).scaleb(-decimals, CONTEXT)
+
+
+def declared_whole_units(amount: str, in_base_units: bool, decimals: int) -> Decimal:
+    """A declared amount from a file, in whole units (the reader has already checked it is a number)."""
+    value = Decimal(amount)
+    return value.scaleb(-decimals, CONTEXT) if in_base_units else value
+
+
+def add(a: Decimal, b: Decimal) -> Decimal:
+    return CONTEXT.add(a, b)
+
+
+def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    """numerator / denominator rounded down to 6 places (a ratio is never overstated), None for /0."""
+    if denominator == 0:
+        return None
+    context = decimal.Context(prec=100, rounding=ROUND_DOWN)
+    return context.divide(numerator, denominator).quantize(RATIO_PLACES, rounding=ROUND_DOWN, context=context)
+
+
+def dec_str(value: Decimal | None) -> str | None:
+    """Plain decimal notation without exponent or trailing zeros: Decimal("12.500") -> "12.5"."""
+    if value is None:
+        return None
+    if value == 0:
+        return "0"
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def has_more_places_than(value: Decimal, decimals: int) -> bool:
+    """True when a whole-unit amount has more fractional digits than the token can hold."""
+    exponent = value.normalize(CONTEXT).as_tuple().exponent
+    return isinstance(exponent, int) and -exponent > decimals

@@ -1,0 +1,73 @@
+"""Stage 2 of the pipeline: for each row, decide its ownership status and what balance to read.
+
+Input: AddressRow from the reader. Output: RowResult (status verified / failed / unchecked, the reason, the
+token and the BalanceQuery). The crypto lives in each chain family; this module only dispatches and makes
+sure nothing is dropped: every row leaves with a status and, unless verified, a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from auditor.assets import AssetRegistry
+from auditor.money import declared_whole_units, has_more_places_than
+from chains.base import AddressRow, BalanceQuery, Network, OwnershipProof, RowStatus, Token
+from chains.registry import get_family
+
+
+@dataclass(slots=True)
+class RowResult:
+    row: AddressRow
+    status: RowStatus
+    reason: str = ""
+    scheme: str = ""
+    network: Network | None = None
+    token: Token | None = None
+    query: BalanceQuery | None = None  # None: no balance is read for this row
+    height: int | None = None
+    declared: Decimal | None = None  # whole units
+    onchain: Decimal | None = None  # whole units; None until read, or when it could not be read
+    onchain_method: str = ""
+    balance_error: str = ""  # the data source could not answer (the run exits 3)
+
+    def note(self, text: str) -> None:
+        self.reason = f"{self.reason}; {text}" if self.reason else text
+
+
+def prove_ownership(row: AddressRow, registry: AssetRegistry) -> RowResult:
+    """Ownership status of one row, plus the token and query its balance needs."""
+    if row.input_error:
+        return RowResult(row, RowStatus.FAILED, f"input: {row.input_error}")
+    network = registry.network(row.network) if row.network else None
+    token = registry.resolve(row.coin, row.network)
+    if network is None and token is not None:  # layouts without a network column (2022, HTX)
+        network = registry.network(token.network)
+    if network is None:
+        what = f"network {row.network!r}" if row.network else f"coin {row.coin!r} (no network column)"
+        return RowResult(row, RowStatus.UNCHECKED, f"{what} is not in the registry")
+    family = get_family(network.family)
+    if family is None:
+        return RowResult(row, RowStatus.UNCHECKED, f"{network.family} chains are not supported yet", network=network)
+    try:
+        proof = family.verify_ownership(row, network)
+    except Exception as exc:  # a family bug must not lose the row
+        proof = OwnershipProof.failed(f"internal error in {network.family} verifier: {type(exc).__name__}: {exc}")
+    result = RowResult(row, proof.status, proof.reason, proof.scheme, network=network, token=token)
+    if token is None:
+        result.status = RowStatus.UNCHECKED if result.status != RowStatus.FAILED else result.status
+        result.note(f"coin {row.coin!r} on network {network.code} is not in the registry (add [registry.tokens])")
+        return result
+    if row.amount:
+        result.declared = declared_whole_units(row.amount, row.amount_in_base_units, token.decimals)
+        if has_more_places_than(result.declared, token.decimals):
+            result.note(f"declared amount {row.amount} has more than the token's {token.decimals} decimals")
+    try:
+        address = family.normalize_address(row.address, network)
+    except ValueError as exc:
+        if result.status == RowStatus.VERIFIED:  # owner mode: proven owners, but no readable account
+            result.status = RowStatus.UNCHECKED
+        result.note(f"balance not read: field 'address': {exc}")
+        return result
+    result.query = family.balance_query(row, token, address)
+    return result
