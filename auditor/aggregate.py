@@ -147,7 +147,8 @@ class Aggregator:
                     checks.append(check | {"ok": False, "problem": f"coin {coin!r} is not in the registry"})
                     continue
                 detail = self.declared_by_token.get(token.code, ZERO)
-                onchain = self.assets[token.asset].networks[token.network]["onchain"] if token.asset in self.assets else ZERO
+                per_network = self.assets[token.asset].networks if token.asset in self.assets else {}
+                onchain = per_network[token.network]["onchain"] if token.network in per_network else ZERO
                 total_of = f"{token.code} on {token.network}"
                 heights = self.heights_seen.get(token.code, set())
                 if row.snapshot_height is not None and heights and heights != {row.snapshot_height}:
@@ -155,7 +156,8 @@ class Aggregator:
                         "summary": row.snapshot_height, "detail": sorted(heights)
                     }
             check |= {"total_of": total_of, "detail": dec_str(detail), "onchain": dec_str(onchain)}
-            check["ok"] = row.amount is not None and _matches_rounded(row.amount, detail) and "height_mismatch" not in check
+            matches = row.amount is not None and _matches_rounded(row.amount, detail)
+            check["ok"] = matches and "height_mismatch" not in check
             checks.append(check)
         return checks
 

@@ -36,10 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="full audit from a config file", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Read the address file named in CONFIG, verify every ownership signature, read every balance "
-        "at the snapshot block from the configured endpoints, and write report.json, report.md and addresses.csv "
-        "into a new directory under the output directory.",
+        "run", help="full audit from a config file", epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Read the address file named in CONFIG, verify every ownership signature, read every "
+        "balance at the snapshot block from the configured endpoints, and write report.json, report.md and "
+        "addresses.csv into a new directory under the output directory.",
     )
     run.add_argument("config", type=Path, help="TOML config (see configs/example.toml)")
     run.add_argument("--out", type=Path, help="output directory (default: [output] dir of the config)")

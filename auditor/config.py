@@ -100,9 +100,8 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
     chunk_size = audit.get("chunk_size", 5000)
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ConfigError(f"{where}: [audit] chunk_size must be a positive integer")
-    ratios = {
-        k.upper(): _decimal(v, f"{where}: [required_ratio] {k}") for k, v in _table(data, "required_ratio", where).items()
-    }
+    ratio_table = _table(data, "required_ratio", where)
+    ratios = {k.upper(): _decimal(v, f"{where}: [required_ratio] {k}") for k, v in ratio_table.items()}
 
     networks = {
         code.upper(): _network(code, entry, f"{where}: [networks.{code}]", environ)
@@ -235,7 +234,7 @@ def _path(base: Path, value: Any, where: str) -> Path:
 
 def _decimal(value: Any, where: str) -> Decimal:
     """Amounts and ratios: strings or integers. TOML floats are refused, because 0.1 is not exact there."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ConfigError(f"{where}: write amounts as strings (\"1.05\"), not floats, so they stay exact")
     if isinstance(value, Decimal):
         result = value
