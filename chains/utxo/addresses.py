@@ -56,8 +56,8 @@ def decode_address(address: str, params: UtxoParams) -> DecodedAddress:
         return _decode_cashaddr(text, params)
     if params.hrp and text.lower().startswith(params.hrp + "1"):
         return _decode_segwit(text, params)
-    if _looks_like_bech32(text):
-        hrp = text.lower().rpartition("1")[0]
+    hrp = _bech32_hrp(text)
+    if hrp is not None:
         has = f"segwit prefix {params.hrp!r}" if params.hrp else "no segwit addresses"
         raise ValueError(f"bech32 address with prefix {hrp!r} is not a {params.code} address ({has})")
     return _decode_base58(text, params)
@@ -100,10 +100,12 @@ def _decode_base58(text: str, params: UtxoParams) -> DecodedAddress:
 # --- bech32 / bech32m segwit (BIP-173, BIP-350) -----------------------------------------------------------
 
 
-def _looks_like_bech32(text: str) -> bool:
-    hrp, sep, data = text.lower().rpartition("1")
-    charset = bech32m.codecs.CHARSET
-    return bool(sep and hrp and hrp.isalpha() and len(data) >= 6 and all(c in charset for c in data))
+def _bech32_hrp(text: str) -> str | None:
+    """The HRP of a checksum-valid bech32/bech32m string, else None (base58 strings can contain a "1")."""
+    try:
+        return bech32m.codecs.bech32_decode(text)[0]
+    except bech32m.DecodeError:
+        return None
 
 
 def _decode_segwit(text: str, params: UtxoParams) -> DecodedAddress:

@@ -1,0 +1,62 @@
+"""UTXO balance backends by name, and what they share: the output script a query names, and the chain check.
+
+* "bitcoind": Bitcoin Core (or Litecoin/Dogecoin Core) JSON-RPC `scantxoutset`; reads the tip only, so the
+  node must sit at the snapshot height (chains.utxo.bitcoind).
+* "electrum": an Electrum-protocol server (ElectrumX, Fulcrum, electrs) over TCP or TLS; balances at H rebuilt
+  from each script's history (chains.utxo.electrum).
+* "esplora": an Esplora REST API (self-hosted or public); the same rebuild from paged history
+  (chains.utxo.esplora).
+
+A balance is read for the output script the address names; a multisig row's redeem script
+(`BalanceQuery.script`) is not needed for that, since P2SH/P2WSH addresses commit to the script's hash.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from chains.base import BalanceAdapter, BalanceQuery, Endpoint, Network
+from chains.utxo.addresses import decode_address
+from chains.utxo.params import UtxoParams
+
+BACKENDS: dict[str, str] = {
+    "bitcoind": "chains.utxo.bitcoind:BitcoindAdapter",
+    "electrum": "chains.utxo.electrum:ElectrumAdapter",
+    "esplora": "chains.utxo.esplora:EsploraAdapter",
+}
+
+
+def open_backend(network: Network, endpoint: Endpoint) -> BalanceAdapter:
+    """The adapter for `endpoint.backend`; ValueError naming the known ones otherwise."""
+    target = BACKENDS.get(endpoint.backend)
+    if target is None:
+        known = ", ".join(sorted(BACKENDS))
+        raise ValueError(f"unknown UTXO backend {endpoint.backend!r} for {network.code} (known: {known})")
+    module_name, _, class_name = target.partition(":")
+    # Imported by name so this module's helpers can be shared by the adapters without an import cycle.
+    adapter_class: type[BalanceAdapter] = getattr(importlib.import_module(module_name), class_name)
+    return adapter_class(network, endpoint)
+
+
+def output_scripts(queries: Any, params: UtxoParams) -> tuple[dict[BalanceQuery, bytes], dict[BalanceQuery, str]]:
+    """The scriptPubKey each query's address pays to, and the reason for each address that does not decode."""
+    scripts: dict[BalanceQuery, bytes] = {}
+    errors: dict[BalanceQuery, str] = {}
+    for query in queries:
+        if query.contract is not None:
+            errors[query] = f"{params.code} has no token contracts; cannot read {query.contract}"
+            continue
+        try:
+            scripts[query] = decode_address(query.address, params).output_script
+        except ValueError as exc:
+            errors[query] = str(exc)
+    return scripts, errors
+
+
+def expected_genesis(network: Network, endpoint: Endpoint) -> str | None:
+    """The genesis block hash the source must report, when the config or registry gives one
+    (`options.genesis_hash`, else the network's `genesis_hash` parameter): a guard against a server of
+    another chain whose addresses happen to decode the same way."""
+    value = endpoint.options.get("genesis_hash") or network.params.get("genesis_hash")
+    return str(value).lower() if value else None
