@@ -123,7 +123,8 @@ def _decode_segwit(text: str, params: UtxoParams) -> DecodedAddress:
         kind = ScriptType.P2TR
     else:
         raise ValueError(f"segwit version {version} with a {len(program)}-byte program is not supported")
-    return DecodedAddress(kind, program, bech32m.encode(params.hrp, version, program))
+    # A valid bech32 string has one encoding up to case; lowercase is the canonical (BIP-173) form.
+    return DecodedAddress(kind, program, text.lower())
 
 
 # --- CashAddr (Bitcoin Cash) --------------------------------------------------------------------------------

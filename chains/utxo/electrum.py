@@ -1,0 +1,306 @@
+"""Balances from an Electrum-protocol server (ElectrumX, Fulcrum, electrs) over TCP or TLS.
+
+The protocol is newline-delimited JSON-RPC on a socket (`tcp://host:port` or `ssl://host:port`) and answers
+at the tip only, so the balance at H is rebuilt from each script's history (chains.utxo.history):
+`blockchain.scripthash.get_history` lists every transaction paying or spending the script with its height,
+and `blockchain.transaction.get` returns the raw transactions (decoded here; servers differ on `verbose`).
+Requests go in JSON arrays (batches): a server that pads small replies for privacy (ElectrumX 1.17+
+holds them back up to a second) answers one large batch almost at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import hashlib
+import itertools
+import json
+import ssl
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
+from chains.utxo.backends import expected_genesis, output_scripts
+from chains.utxo.history import TxView, balance_at, decode_raw_tx
+from chains.utxo.params import UtxoParams
+
+METHOD = "electrum-history"
+CLIENT_NAME = "auditor"
+PROTOCOL_VERSION = "1.4"  # get_history / transaction.get / block.header as used here exist since 1.4
+LINE_LIMIT = 64 * 1024 * 1024  # one reply line may hold a whole batch of raw transactions
+
+
+class ElectrumError(Exception):
+    """The server answered a request with an error object (bad scripthash, history too large...)."""
+
+    def __init__(self, error: Any) -> None:
+        message = error.get("message") if isinstance(error, dict) else error
+        super().__init__(str(message))
+
+
+def scripthash(script: bytes) -> str:
+    """The Electrum protocol's key for an output script: sha256 of the script, byte-reversed, as hex."""
+    return hashlib.sha256(script).digest()[::-1].hex()
+
+
+def block_hash_of_header(header_hex: str) -> str:
+    return hashlib.sha256(hashlib.sha256(bytes.fromhex(header_hex)).digest()).digest()[::-1].hex()
+
+
+class ElectrumConnection:
+    """One socket to the server: requests and batches matched to replies by id, several in flight."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        parts = urlsplit(endpoint.url)
+        if parts.scheme not in ("tcp", "ssl", "tls") or not parts.hostname or not parts.port:
+            raise ValueError(f"electrum url must be tcp://host:port or ssl://host:port, got {endpoint.display}")
+        self.host, self.port, self.tls = parts.hostname, parts.port, parts.scheme != "tcp"
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._ids = itertools.count(1)
+        self._listener: asyncio.Task[None] | None = None
+        self._connect_lock = asyncio.Lock()
+        self.server_version: Any = None
+        self.requests_sent = 0
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        if not self.tls:
+            return None
+        options = self.endpoint.options
+        context = ssl.create_default_context(cafile=options.get("tls_ca_file"))
+        if not options.get("tls_verify", True):  # self-signed certificates are common on Electrum servers
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+    @property
+    def connected(self) -> bool:
+        return self._writer is not None and not self._writer.is_closing()
+
+    async def ensure_connected(self) -> None:
+        async with self._connect_lock:
+            if self.connected:
+                return
+            await self.close()
+            self._reader, self._writer = await asyncio.wait_for(
+                asyncio.open_connection(
+                    self.host,
+                    self.port,
+                    ssl=self._ssl_context(),
+                    server_hostname=self.endpoint.options.get("tls_server_name") if self.tls else None,
+                    limit=LINE_LIMIT,
+                ),
+                timeout=self.endpoint.timeout_seconds,
+            )
+            self._listener = asyncio.create_task(self._listen())
+            (self.server_version,) = await self._send([("server.version", [CLIENT_NAME, PROTOCOL_VERSION])])
+            if isinstance(self.server_version, ElectrumError):
+                raise DataSourceError(f"{self.endpoint.display}: server.version refused: {self.server_version}")
+
+    async def _listen(self) -> None:
+        """Resolve pending requests from reply lines until the connection ends; then fail what is left."""
+        assert self._reader is not None
+        error: Exception = ConnectionError("connection closed by the server")
+        try:
+            while line := await self._reader.readline():
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    error = ConnectionError(f"reply is not JSON: {line[:200]!r}")
+                    break
+                for item in message if isinstance(message, list) else [message]:
+                    future = self._pending.pop(item.get("id"), None) if isinstance(item, dict) else None
+                    if future is not None and not future.done():  # notifications carry no id: ignored
+                        if item.get("error"):
+                            future.set_result(ElectrumError(item["error"]))
+                        else:
+                            future.set_result(item.get("result"))
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:  # ValueError: line over LINE_LIMIT
+            error = ConnectionError(f"{type(exc).__name__}: {exc}")
+        finally:
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_exception(error)
+            self._pending.clear()
+            if self._writer is not None:
+                self._writer.close()
+
+    async def _send(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        assert self._writer is not None
+        loop = asyncio.get_running_loop()
+        requests, futures = [], []
+        for method, params in calls:
+            request_id = next(self._ids)
+            future: asyncio.Future[Any] = loop.create_future()
+            self._pending[request_id] = future
+            futures.append(future)
+            requests.append({"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params)})
+        payload = requests[0] if len(requests) == 1 else requests
+        self._writer.write(json.dumps(payload, separators=(",", ":")).encode() + b"\n")
+        self.requests_sent += len(requests)
+        try:
+            await self._writer.drain()
+            return list(await asyncio.wait_for(asyncio.gather(*futures), timeout=self.endpoint.timeout_seconds))
+        finally:
+            for future in futures:
+                future.cancel()  # no-op when answered; frees the slot on a timeout
+            for request in requests:
+                self._pending.pop(request["id"], None)
+
+    async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """Results in call order; a call the server refused yields its ElectrumError in place.
+        Reconnects and resends (bounded, with backoff) when the connection fails or times out."""
+        if not calls:
+            return []
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(max(1, self.endpoint.retries)),
+                wait=wait_exponential_jitter(initial=0.2, max=10.0),
+                retry=retry_if_exception_type((OSError, TimeoutError)),
+                reraise=True,
+            ):
+                with attempt:
+                    await self.ensure_connected()
+                    try:
+                        return await self._send(calls)
+                    except (OSError, TimeoutError):
+                        await self.close()  # a stalled or broken socket is not reused
+                        raise
+        except (OSError, TimeoutError) as exc:
+            raise DataSourceError(
+                f"{self.endpoint.display}: no answer after {self.endpoint.retries} attempts "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def call(self, method: str, *params: Any) -> Any:
+        (result,) = await self.batch([(method, params)])
+        if isinstance(result, ElectrumError):
+            raise DataSourceError(f"{self.endpoint.display}: {method} refused: {result}")
+        return result
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            with contextlib.suppress(OSError, ssl.SSLError):
+                await asyncio.wait_for(self._writer.wait_closed(), timeout=5)
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._listener
+        self._reader = self._writer = self._listener = None
+
+
+class ElectrumAdapter(BalanceAdapter):
+    """Options: `tls_verify` (default true; false accepts self-signed certificates), `tls_ca_file`,
+    `tls_server_name`, `genesis_hash` (expected chain). `batch_size` requests go in one JSON array and
+    `max_concurrency` arrays are in flight at once."""
+
+    def __init__(self, network: Network, endpoint: Endpoint) -> None:
+        super().__init__(network, endpoint)
+        self.params = UtxoParams.from_network(network)
+        self.connection = ElectrumConnection(endpoint)
+        self._snapshot: Snapshot | None = None
+        self._tx_cache: dict[str, TxView] = {}
+
+    async def aclose(self) -> None:
+        await self.connection.close()
+
+    async def _block_hash(self, height: int) -> str:
+        header = await self.connection.call("blockchain.block.header", height)
+        return block_hash_of_header(header if isinstance(header, str) else header["header"])
+
+    async def snapshot(self, height: int) -> Snapshot:
+        where = self.endpoint.display
+        genesis = expected_genesis(self.network, self.endpoint)
+        if genesis and (found := await self._block_hash(0)) != genesis:
+            raise DataSourceError(
+                f"{where}: server is on another chain (genesis {found}, {self.network.code} expects {genesis})"
+            )
+        tip = await self.connection.call("blockchain.headers.subscribe")
+        tip_height = int(tip["height"] if "height" in tip else tip["block_height"])
+        if tip_height < height:
+            raise DataSourceError(
+                f"{where}: server is behind: its tip is block {tip_height}, the snapshot is block {height}"
+            )
+        self._snapshot = Snapshot(self.network.code, height, await self._block_hash(height), where)
+        return self._snapshot
+
+    async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
+        scripts, errors = output_scripts(queries, self.params)
+        results = {q: Balance(None, METHOD, reason) for q, reason in errors.items()}
+        if not scripts:
+            return results
+        expected_hash = (
+            self._snapshot.block_hash
+            if self._snapshot is not None and self._snapshot.height == height
+            else (await self.snapshot(height)).block_hash
+        )
+        unique = {scripthash(s): s for s in scripts.values()}
+        histories = await self._histories(list(unique), height)
+        await self._load_transactions(
+            {e["tx_hash"] for h in histories.values() if isinstance(h, list) for e in h if 1 <= e["height"] <= height}
+        )
+        # The history was read at the server's tip: if block H changed meanwhile (a reorg), nothing is valid.
+        if await self._block_hash(height) != expected_hash:
+            reason = f"{self.endpoint.display}: block {height} changed during the read (chain reorganisation)"
+            return results | {q: Balance(None, METHOD, reason) for q in scripts}
+        by_hash = {key: self._balance(script, histories[key], height) for key, script in unique.items()}
+        return results | {q: by_hash[scripthash(s)] for q, s in scripts.items()}
+
+    def _balance(self, script: bytes, history: list[dict[str, Any]] | str, height: int) -> Balance:
+        if isinstance(history, str):
+            return Balance(None, METHOD, history)
+        txs = []
+        for entry in history:
+            if not 1 <= entry["height"] <= height:
+                continue  # after the snapshot, or unconfirmed (0: in the mempool, -1: with unconfirmed parents)
+            view = self._tx_cache.get(entry["tx_hash"])
+            if view is None:
+                return Balance(None, METHOD, f"{self.endpoint.display}: transaction {entry['tx_hash']} not served")
+            txs.append(dataclasses.replace(view, height=entry["height"]))
+        return Balance(balance_at(script, txs, height), METHOD)
+
+    async def _in_batches(self, calls: list[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """Send `calls` as batches of `batch_size`, at most `max_concurrency` batches in flight."""
+        size = max(1, self.endpoint.batch_size)
+        semaphore = asyncio.Semaphore(max(1, self.endpoint.max_concurrency))
+
+        async def one(chunk: list[tuple[str, Sequence[Any]]]) -> list[Any]:
+            async with semaphore:
+                return await self.connection.batch(chunk)
+
+        chunks = [calls[i : i + size] for i in range(0, len(calls), size)]
+        return [r for part in await asyncio.gather(*(one(c) for c in chunks)) for r in part]
+
+    async def _histories(self, hashes: list[str], height: int) -> dict[str, list[dict[str, Any]] | str]:
+        replies = await self._in_batches([("blockchain.scripthash.get_history", [h]) for h in hashes])
+        histories: dict[str, list[dict[str, Any]] | str] = {}
+        for key, reply in zip(hashes, replies, strict=True):
+            if isinstance(reply, ElectrumError):
+                histories[key] = f"{self.endpoint.display}: get_history refused: {reply}"
+            elif not isinstance(reply, list) or not all(
+                isinstance(e, dict) and isinstance(e.get("tx_hash"), str) and isinstance(e.get("height"), int)
+                for e in reply
+            ):
+                histories[key] = f"{self.endpoint.display}: malformed get_history reply"
+            else:
+                histories[key] = reply
+        return histories
+
+    async def _load_transactions(self, txids: set[str]) -> None:
+        """Fetch and decode the raw transactions not cached yet; a refused or undecodable one stays
+        missing, and the balances that need it get an error."""
+        wanted = sorted(t for t in txids if t not in self._tx_cache)
+        replies = await self._in_batches([("blockchain.transaction.get", [t]) for t in wanted])
+        for txid, raw in zip(wanted, replies, strict=True):
+            if isinstance(raw, str):
+                with contextlib.suppress(ValueError):
+                    # The height is the history's (a raw transaction does not know its block).
+                    self._tx_cache[txid] = decode_raw_tx(bytes.fromhex(raw), txid, height=0)
