@@ -59,7 +59,6 @@ def _parser() -> argparse.ArgumentParser:
         "sign an OKX-layout file, and runs `auditor run` on configs/demo.toml.",
     )
     demo.add_argument("--out", type=Path, help="output directory (default: [output] dir of the demo config)")
-    demo.add_argument("--workdir", type=Path, help="where to write the demo file and config (default: a temp dir)")
     return parser
 
 
@@ -68,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from auditor.demo.run import run_demo
 
-        return run_demo(args.out, args.workdir)
+        return run_demo(args.out)
     if args.command == "verify":
         try:
             outcome = verify_file(args.file, args.out)

@@ -229,7 +229,7 @@ def _path(base: Path, value: Any, where: str) -> Path:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{where}: must be a path string")
     path = Path(os.path.expanduser(value))
-    return path if path.is_absolute() else base / path
+    return (path if path.is_absolute() else base / path).resolve()
 
 
 def _decimal(value: Any, where: str) -> Decimal:

@@ -1,0 +1,91 @@
+"""Starts anvil (from npm @foundry-rs/anvil) on 127.0.0.1 and stops it again."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NPM_BINARY = PROJECT_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
+
+
+def anvil_binary() -> Path:
+    """The npm-installed anvil (`npm install` in the project root), or one on PATH / $ANVIL."""
+    for candidate in (os.environ.get("ANVIL"), str(NPM_BINARY), shutil.which("anvil")):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    raise FileNotFoundError(
+        "anvil not found: run `npm install` in the project root (it installs @foundry-rs/anvil), "
+        "or set ANVIL=/path/to/anvil"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Anvil:
+    """One anvil process. `with Anvil(chain_id=1) as node: node.url`"""
+
+    def __init__(self, chain_id: int = 31337, port: int | None = None, block_time: int | None = None) -> None:
+        self.chain_id = chain_id
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._block_time = block_time
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Anvil:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def start(self, timeout: float = 20.0) -> None:
+        command = [
+            str(anvil_binary()), "--host", "127.0.0.1", "--port", str(self.port), "--chain-id", str(self.chain_id),
+            "--silent", "--accounts", "3", "--balance", "1000000",
+        ]
+        if self._block_time:
+            command += ["--block-time", str(self._block_time)]
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                error = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
+                raise RuntimeError(f"anvil exited with {self._process.returncode}: {error.strip()[:500]}")
+            try:
+                self.rpc("eth_chainId")
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise TimeoutError(f"anvil did not answer on {self.url} within {timeout} s")
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=10)
+        self._process = None
+
+    def rpc(self, method: str, params: list | None = None):
+        """A synchronous JSON-RPC call, for setting the chain up (not on the audit's path)."""
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
+        request = urllib.request.Request(self.url, body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            reply = json.loads(response.read())
+        if reply.get("error"):
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply["result"]
