@@ -1,0 +1,283 @@
+"""TRON balances at the snapshot block through the java-tron HTTP API (a FullNode, or TronGrid).
+
+TRX: `/wallet/getaccountbalance` at block H (hash and number from `/wallet/getblockbynum`). It needs a node
+started with `storage.balance.history.lookup = true`; a node without it does not fail but answers 0 for
+every account, so `snapshot` asks `/wallet/getblockbalance` for block H's balance trace, which such a node
+does not have (ItemNotFoundException), and refuses the endpoint (DataSourceError) instead of reporting zero
+reserves. Optionally `history_probe_address`, an account known to hold TRX at H, must read non-zero.
+
+TRC-20: contract state cannot be read at a past block on TRON, so each balance is read at the tip with
+`triggerconstantcontract balanceOf(address)` and rolled back to H with the token's Transfer events after H
+(chains.tron.rollback). The two must cover exactly the same blocks, or a transfer is counted twice or missed:
+
+1. Tip reads run in groups, each between two reads of the head: `before` (head read before the group's
+   first request; the previous group's `after`) and `after` (read once every balanceOf of the group has
+   answered). A node's head only moves forward, so each balance is the state after some block T with
+   before <= T <= after.
+2. The events fetched for an account are those in blocks H < b <= after (by block timestamp: TRON blocks
+   have distinct timestamps, 3 s apart; TronGrid lists events by block_timestamp, not number).
+3. If one of them lies in before < b <= after, T is ambiguous: the account is read again in a later round,
+   alone, (up to `pin_rounds` times, then it gets an error, never a guess). Otherwise no transfer happened
+   in (before, after] and balance(H) = balance(T) - received + sent over the listed events exactly.
+
+With `confirmed` (the default) heads and balanceOf come from `/walletsolidity/*` (irreversible blocks) and
+events are `only_confirmed`, so a fork cannot remove a counted transfer. The event query waits until
+`events_settle_seconds` after `after`'s block time so the event index has caught up with it. Behind a load
+balancer (TronGrid), successive requests may hit nodes at slightly different heads; point the endpoint at
+one node when exactness matters for busy accounts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
+from chains.transport import HttpTransport, RequestError
+from chains.tron import addresses
+from chains.tron.api import BlockRef, TronApiError, TronHttpApi
+from chains.tron.options import TronOptions
+from chains.tron.rollback import RollbackError, balance_before
+
+HISTORY_HINT = (
+    "TRX balances at a past block need a FullNode running with storage.balance.history.lookup = true "
+    "(--history-balance-lookup) since before the snapshot"
+)
+EMPTY_BLOCK_LOOKBACK = 20  # blocks without transactions may have no balance trace: check an earlier one
+
+
+@dataclass(frozen=True, slots=True)
+class _TipRead:
+    """A balanceOf answer and the head reads around it."""
+
+    query: BalanceQuery
+    amount: int | None
+    error: str
+    before: BlockRef
+    after: BlockRef
+
+
+class TronBalanceAdapter(BalanceAdapter):
+    def __init__(self, network: Network, endpoint: Endpoint) -> None:
+        super().__init__(network, endpoint)
+        self.options = TronOptions.from_endpoint(endpoint)
+        self._transport: HttpTransport | None = None
+        self._events_transport: HttpTransport | None = None
+        self._api_client: TronHttpApi | None = None
+        self._block: BlockRef | None = None
+
+    def _api(self) -> TronHttpApi:
+        if self._api_client is None:  # HttpTransport wants a running event loop
+            self._transport = HttpTransport(self.endpoint)
+            if self.options.events_url:
+                events_endpoint = replace(self.endpoint, url=self.options.events_url)
+                self._events_transport = HttpTransport(events_endpoint)
+            self._api_client = TronHttpApi(
+                self._transport,
+                self.endpoint.url,
+                solidity_url=self.options.solidity_url,
+                events_transport=self._events_transport,
+                events_url=self.options.events_url,
+            )
+        return self._api_client
+
+    @property
+    def requests_sent(self) -> int:
+        return sum(t.requests_sent for t in (self._transport, self._events_transport) if t is not None)
+
+    async def aclose(self) -> None:
+        for transport in (self._transport, self._events_transport):
+            if transport is not None:
+                await transport.aclose()
+
+    # ---- snapshot -------------------------------------------------------------------------------
+
+    async def snapshot(self, height: int) -> Snapshot:
+        where = self.endpoint.display
+        api = self._api()
+        try:
+            head = await api.now_block()
+            await self._check_chain(api)
+            if height > head.number:
+                raise DataSourceError(f"{where} is at block {head.number}, behind the snapshot height {height}")
+            block = await api.block_by_num(height)
+            if block is None:
+                raise DataSourceError(f"{where} has no block {height} (a lite FullNode without old blocks?)")
+            if block.number != height:
+                raise DataSourceError(f"{where} answered block {block.number} when asked for block {height}")
+            if self.options.confirmed:
+                solid = await api.now_block(solid=True)
+                if height > solid.number:
+                    raise DataSourceError(
+                        f"snapshot block {height} is not solidified yet on {where} (solidified head "
+                        f"{solid.number}); TRC-20 balances count only confirmed events: retry in a minute"
+                    )
+            if self.options.check_history:
+                await self._check_history(api, block)
+        except (RequestError, ValueError) as exc:
+            raise DataSourceError(f"{where}: {exc}") from exc
+        self._block = block
+        return Snapshot(self.network.code, height, block.block_id, where)
+
+    async def _check_chain(self, api: TronHttpApi) -> None:
+        expected = str(self.network.params.get("genesis_block_id") or "").lower()
+        if not expected:
+            return
+        genesis = await api.block_by_num(0)
+        found = genesis.block_id if genesis else "missing"
+        if found != expected:
+            raise DataSourceError(
+                f"{self.endpoint.display} serves another chain: its block 0 is {found}, "
+                f"{self.network.name} has {expected}"
+            )
+
+    async def _check_history(self, api: TronHttpApi, block: BlockRef) -> None:
+        where = self.endpoint.display
+        probe = block
+        for _ in range(EMPTY_BLOCK_LOOKBACK):
+            if probe.transaction_count or probe.number == 0:
+                break
+            earlier = await api.block_by_num(probe.number - 1)
+            if earlier is None:
+                break
+            probe = earlier
+        try:
+            await api.block_balance_trace(probe)
+        except TronApiError as exc:
+            raise DataSourceError(
+                f"{where} keeps no balance history at block {probe.number} ({exc}): {HISTORY_HINT}"
+            ) from exc
+        if self.options.history_probe_address:
+            balance, _ = await api.account_balance(self.options.history_probe_address, block)
+            if balance == 0:
+                raise DataSourceError(
+                    f"{where} reads 0 TRX for the history probe {self.options.history_probe_address} at "
+                    f"block {block.number}: {HISTORY_HINT}"
+                )
+
+    async def _snapshot_block(self, height: int) -> BlockRef:
+        if self._block is None or self._block.number != height:
+            await self.snapshot(height)
+        assert self._block is not None
+        return self._block
+
+    # ---- balances ---------------------------------------------------------------------------------
+
+    async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
+        block = await self._snapshot_block(height)
+        unique = list(dict.fromkeys(queries))
+        native = [q for q in unique if q.contract is None]
+        tokens = [q for q in unique if q.contract is not None]
+        results: dict[BalanceQuery, Balance] = {}
+        trx = await asyncio.gather(*(self._trx_balance(q, block) for q in native))
+        results.update(zip(native, trx, strict=True))
+        results.update(await self._trc20_balances(tokens, block))
+        return results
+
+    async def _trx_balance(self, query: BalanceQuery, block: BlockRef) -> Balance:
+        method = f"getaccountbalance@{block.number}"
+        try:
+            address = addresses.canonical(query.address)
+            amount, answered = await self._api().account_balance(address, block)
+        except (RequestError, ValueError) as exc:
+            return Balance(None, method, str(exc))
+        if answered > block.number:
+            return Balance(None, method, f"node answered for block {answered}, after the snapshot {block.number}")
+        return Balance(amount, method)
+
+    async def _trc20_balances(self, queries: list[BalanceQuery], block: BlockRef) -> dict[BalanceQuery, Balance]:
+        results: dict[BalanceQuery, Balance] = {}
+        pending = queries
+        for round_number in range(self.options.pin_rounds):
+            if not pending:
+                break
+            # The first round reads in groups; accounts that moved during their read retry one by one,
+            # which narrows (before, after] to a single request.
+            group = self.options.pin_group_size if round_number == 0 else 1
+            reads = await self._tip_reads(pending, block, group)
+            await self._let_events_settle(max(read.after.timestamp for read in reads))
+            decided = await asyncio.gather(*(self._roll_back(read, block) for read in reads))
+            pending = []
+            for read, balance in zip(reads, decided, strict=True):
+                if balance is None:
+                    pending.append(read.query)
+                else:
+                    results[read.query] = balance
+        for query in pending:
+            results[query] = Balance(
+                None,
+                "trc20-balanceOf@tip-rollback",
+                f"transfers kept landing while the balance was read ({self.options.pin_rounds} attempts); "
+                "cannot tell which block the tip balance belongs to",
+            )
+        return results
+
+    async def _tip_reads(self, queries: list[BalanceQuery], block: BlockRef, group: int) -> list[_TipRead]:
+        api = self._api()
+        solid = self.options.confirmed
+        try:
+            before = await api.now_block(solid=solid)
+        except RequestError as exc:
+            raise DataSourceError(f"{self.endpoint.display}: cannot read the head block ({exc})") from exc
+        if before.number < block.number:
+            raise DataSourceError(f"{self.endpoint.display}: head {before.number} is below the snapshot {block.number}")
+        reads: list[_TipRead] = []
+        for start in range(0, len(queries), group):
+            chunk = queries[start : start + group]
+            answers = await asyncio.gather(*(self._balance_of(q) for q in chunk))
+            try:
+                after = await api.now_block(solid=solid)
+            except RequestError as exc:
+                raise DataSourceError(f"{self.endpoint.display}: cannot read the head block ({exc})") from exc
+            if after.number < before.number:
+                raise DataSourceError(
+                    f"{self.endpoint.display}: head went back from {before.number} to {after.number} "
+                    "(a load balancer mixing nodes?); point the endpoint at one node"
+                )
+            for query, (amount, error) in zip(chunk, answers, strict=True):
+                reads.append(_TipRead(query, amount, error, before, after))
+            before = after
+        return reads
+
+    async def _balance_of(self, query: BalanceQuery) -> tuple[int | None, str]:
+        try:
+            contract = addresses.canonical(query.contract or "")
+            address = addresses.canonical(query.address)
+            return await self._api().trc20_balance(contract, address, solid=self.options.confirmed), ""
+        except (RequestError, ValueError) as exc:
+            return None, str(exc)
+
+    async def _let_events_settle(self, last_block_ms: int) -> None:
+        wait = last_block_ms / 1000 + self.options.events_settle_seconds - time.time()
+        if wait > 0:
+            await asyncio.sleep(min(wait, self.options.events_settle_seconds))
+
+    async def _roll_back(self, read: _TipRead, block: BlockRef) -> Balance | None:
+        """The balance at the snapshot, or None when the read must be repeated (see the module docstring)."""
+        if read.amount is None:
+            return Balance(None, "trc20-balanceOf", read.error)
+        try:
+            contract = addresses.canonical(read.query.contract or "")
+            address = addresses.canonical(read.query.address)
+            transfers = await self._api().trc20_transfers(
+                address,
+                contract,
+                after_timestamp=block.timestamp,
+                until_timestamp=read.after.timestamp,
+                confirmed=self.options.confirmed,
+                page_size=self.options.events_page_size,
+                max_pages=self.options.max_event_pages,
+            )
+        except (RequestError, ValueError) as exc:
+            return Balance(None, "trc20-balanceOf@tip-rollback", f"TRC-20 history: {exc}")
+        if read.after.number != read.before.number and any(
+            t.block_timestamp > read.before.timestamp for t in transfers
+        ):
+            return None
+        method = f"trc20-balanceOf@{read.before.number}-rollback({len(transfers)} events)"
+        try:
+            return Balance(balance_before(read.amount, address, transfers), method)
+        except RollbackError as exc:
+            return Balance(None, method, str(exc))

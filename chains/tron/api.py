@@ -1,0 +1,247 @@
+"""The java-tron HTTP API (FullNode `/wallet/*`, `/walletsolidity/*`) and TronGrid's v1 TRC-20 history,
+as typed calls on top of HttpTransport (retries, rate limit, Retry-After).
+
+Shapes follow the java-tron docs: JSON bodies with `visible: true` so addresses are base58check; errors come
+back as HTTP 200 with `{"Error": "<exception class> : <message>"}`; protobuf JSON omits fields holding their
+default value, so a 0 balance or block number 0 is simply absent from the reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+
+from chains.transport import HttpTransport, RequestError
+from chains.tron import addresses
+
+BALANCE_OF = "balanceOf(address)"
+
+
+class TronApiError(RequestError):
+    """The node answered with an error body (`{"Error": ...}`, a failed constant call, `success: false`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRef:
+    number: int
+    block_id: str  # 64 hex digits; the first 16 are the block number
+    timestamp: int  # milliseconds
+    transaction_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Trc20Transfer:
+    """One Transfer event of a TRC-20 contract touching the queried account, as TronGrid lists it."""
+
+    transaction_id: str
+    block_timestamp: int
+    sender: str
+    receiver: str
+    value: int
+
+
+def _int_field(reply: Mapping[str, Any], key: str, what: str, default: int | None = None) -> int:
+    value = reply.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TronApiError(f"{what}: {key!r} is {value!r}, not an integer")
+    return value
+
+
+def parse_block(reply: Any, what: str) -> BlockRef | None:
+    """A block reply; None for `{}` (no such block). TronApiError when the shape is wrong."""
+    if not isinstance(reply, dict):
+        raise TronApiError(f"{what}: reply is not an object")
+    if not reply:
+        return None
+    block_id = reply.get("blockID")
+    raw = (reply.get("block_header") or {}).get("raw_data")
+    if not isinstance(block_id, str) or len(block_id) != 64 or not isinstance(raw, dict):
+        raise TronApiError(f"{what}: reply has no blockID/block_header.raw_data")
+    number = _int_field(raw, "number", what, 0)  # absent in block 0's header
+    if block_id[:16] != f"{number:016x}":
+        raise TronApiError(f"{what}: blockID {block_id} does not start with the block number {number}")
+    transactions = reply.get("transactions") or []
+    return BlockRef(number, block_id.lower(), _int_field(raw, "timestamp", what, 0), len(transactions))
+
+
+class TronHttpApi:
+    """Calls of one java-tron HTTP endpoint (and, optionally, a separate TronGrid-style events endpoint)."""
+
+    def __init__(
+        self,
+        transport: HttpTransport,
+        base_url: str,
+        *,
+        solidity_url: str | None = None,
+        events_transport: HttpTransport | None = None,
+        events_url: str | None = None,
+    ) -> None:
+        self.transport = transport
+        self.base_url = base_url.rstrip("/")
+        self.solidity_url = (solidity_url or base_url).rstrip("/")
+        self.events_transport = events_transport or transport
+        self.events_url = (events_url or base_url).rstrip("/")
+
+    async def _post(self, path: str, body: Mapping[str, Any], *, solid: bool = False) -> dict[str, Any]:
+        base = self.solidity_url if solid else self.base_url
+        prefix = "/walletsolidity/" if solid else "/wallet/"
+        reply = await self.transport.request_json("POST", base + prefix + path, payload=dict(body))
+        if not isinstance(reply, dict):
+            raise TronApiError(f"{prefix}{path}: reply is not an object: {str(reply)[:200]}")
+        if "Error" in reply:
+            raise TronApiError(f"{prefix}{path}: {reply['Error']}")
+        return reply
+
+    async def now_block(self, *, solid: bool = False) -> BlockRef:
+        """The head block, or with `solid` the latest solidified (irreversible) block."""
+        what = "walletsolidity/getnowblock" if solid else "wallet/getnowblock"
+        block = parse_block(await self._post("getnowblock", {"visible": True}, solid=solid), what)
+        if block is None:
+            raise TronApiError(f"{what}: empty reply")
+        return block
+
+    async def block_by_num(self, number: int) -> BlockRef | None:
+        return parse_block(
+            await self._post("getblockbynum", {"num": number, "visible": True}), f"getblockbynum {number}"
+        )
+
+    async def account_balance(self, address: str, block: BlockRef) -> tuple[int, int]:
+        """(balance in sun, number of the block the node answered for) of `address` at `block`.
+
+        A node with balance history answers the balance after the last change at or before `block` and
+        that change's block; a node without it answers 0 and echoes the block (see TronBalanceAdapter)."""
+        reply = await self._post(
+            "getaccountbalance",
+            {
+                "account_identifier": {"address": address},
+                "block_identifier": {"hash": block.block_id, "number": block.number},
+                "visible": True,
+            },
+        )
+        identifier = reply.get("block_identifier")
+        if not isinstance(identifier, dict):
+            raise TronApiError(f"getaccountbalance {address}: reply has no block_identifier")
+        balance = _int_field(reply, "balance", f"getaccountbalance {address}", 0)
+        if balance < 0:
+            raise TronApiError(f"getaccountbalance {address}: negative balance {balance}")
+        return balance, _int_field(identifier, "number", f"getaccountbalance {address}", 0)
+
+    async def block_balance_trace(self, block: BlockRef) -> dict[str, Any]:
+        """The block's balance trace; raises TronApiError (ItemNotFoundException) on a node without history."""
+        return await self._post("getblockbalance", {"hash": block.block_id, "number": block.number, "visible": True})
+
+    async def trc20_balance(self, contract: str, address: str, *, solid: bool) -> int:
+        """balanceOf(address) of a TRC-20 contract, executed on the head (or solidified) state."""
+        word = abi_encode(["address"], [addresses.evm_hex(address)]).hex()
+        body = {
+            "owner_address": address,
+            "contract_address": contract,
+            "function_selector": BALANCE_OF,
+            "parameter": word,
+            "visible": True,
+        }
+        reply = await self._post("triggerconstantcontract", body, solid=solid)
+        what = f"balanceOf({address}) on {contract}"
+        result = reply.get("result")
+        if not isinstance(result, dict) or result.get("result") is not True:
+            message = _readable(result.get("message", "")) if isinstance(result, dict) else ""
+            code = result.get("code", "") if isinstance(result, dict) else ""
+            raise TronApiError(f"{what}: call refused {code} {message}".rstrip())
+        rets = (reply.get("transaction") or {}).get("ret") or [{}]
+        if any(isinstance(r, dict) and r.get("ret") == "FAILED" for r in rets):
+            raise TronApiError(f"{what}: call reverted {_readable(result.get('message', ''))}".rstrip())
+        outputs = reply.get("constant_result")
+        if not isinstance(outputs, list) or len(outputs) != 1 or not isinstance(outputs[0], str):
+            raise TronApiError(f"{what}: reply has no single constant_result")
+        try:
+            data = bytes.fromhex(outputs[0])
+        except ValueError:
+            raise TronApiError(f"{what}: constant_result is not hex") from None
+        if len(data) != 32:
+            raise TronApiError(f"{what}: constant_result has {len(data)} bytes, expected one uint256 word")
+        (value,) = abi_decode(["uint256"], data)
+        return int(value)
+
+    async def trc20_transfers(
+        self,
+        address: str,
+        contract: str,
+        *,
+        after_timestamp: int,
+        until_timestamp: int,
+        confirmed: bool,
+        page_size: int = 200,
+        max_pages: int = 500,
+    ) -> list[Trc20Transfer]:
+        """Transfer events of `contract` touching `address` in blocks with after < timestamp <= until.
+
+        TronGrid `/v1/accounts/{address}/transactions/trc20`, paged with `meta.fingerprint` (the other
+        parameters must stay the same from page to page). Bounded by `max_pages`; TronApiError past that."""
+        url = f"{self.events_url}/v1/accounts/{address}/transactions/trc20"
+        params = {
+            "contract_address": contract,
+            "min_timestamp": str(after_timestamp),
+            "max_timestamp": str(until_timestamp),
+            "limit": str(page_size),
+            "only_confirmed" if confirmed else "only_unconfirmed": "true" if confirmed else "false",
+        }
+        transfers: list[Trc20Transfer] = []
+        for _page in range(max_pages):
+            reply = await self.events_transport.request_json("GET", url, params=params)
+            items, fingerprint = _parse_transfer_page(reply, address)
+            for item in items:
+                transfer = _parse_transfer(item, contract)
+                if transfer is not None and after_timestamp < transfer.block_timestamp <= until_timestamp:
+                    transfers.append(transfer)
+            if not fingerprint or not items:
+                return transfers
+            params = {**params, "fingerprint": fingerprint}
+        raise TronApiError(f"TRC-20 history of {address}: more than {max_pages} pages of {page_size} events")
+
+
+def _parse_transfer_page(reply: Any, address: str) -> tuple[list[Any], str | None]:
+    what = f"TRC-20 history of {address}"
+    if not isinstance(reply, dict):
+        raise TronApiError(f"{what}: reply is not an object")
+    if reply.get("success") is not True:
+        raise TronApiError(f"{what}: {reply.get('error') or 'success is not true'}")
+    data = reply.get("data")
+    if not isinstance(data, list):
+        raise TronApiError(f"{what}: reply has no data list")
+    meta = reply.get("meta") or {}
+    fingerprint = meta.get("fingerprint") if isinstance(meta, dict) else None
+    return data, fingerprint if isinstance(fingerprint, str) and fingerprint else None
+
+
+def _parse_transfer(item: Any, contract: str) -> Trc20Transfer | None:
+    """One listed event; None when it is not a Transfer of `contract` (e.g. an Approval)."""
+    if not isinstance(item, dict):
+        raise TronApiError(f"TRC-20 history: event is not an object: {str(item)[:120]}")
+    if item.get("type") != "Transfer":
+        return None
+    try:
+        token = (item.get("token_info") or {}).get("address")
+        if token is not None and addresses.canonical(str(token)) != contract:
+            return None
+        return Trc20Transfer(
+            transaction_id=str(item.get("transaction_id", "")),
+            block_timestamp=_int_field(item, "block_timestamp", "TRC-20 event"),
+            sender=addresses.canonical(str(item["from"])),
+            receiver=addresses.canonical(str(item["to"])),
+            value=int(str(item["value"])),  # a decimal string: uint256 does not fit JSON numbers
+        )
+    except (KeyError, ValueError) as exc:
+        raise TronApiError(f"TRC-20 history: malformed event {str(item)[:160]} ({exc})") from None
+
+
+def _readable(message: Any) -> str:
+    """result.message is hex-encoded text unless the request was `visible`; show it as text either way."""
+    text = str(message)
+    try:
+        return bytes.fromhex(text).decode("utf-8")
+    except ValueError:
+        return text
