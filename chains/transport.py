@@ -79,15 +79,15 @@ def _retry_after_seconds(value: str | None) -> float | None:
 class _WaitHonouringRetryAfter:
     """Exponential backoff with jitter, but never shorter than the server's Retry-After."""
 
-    def __init__(self, initial: float, maximum: float) -> None:
-        self._backoff = wait_exponential_jitter(initial=initial, max=maximum)
-        self._maximum = maximum
+    def __init__(self, initial: float, maximum: float, retry_after_max: float = 120.0) -> None:
+        self._backoff = wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
+        self._retry_after_max = retry_after_max  # a server asking for an hour does not stall a run for an hour
 
     def __call__(self, state: RetryCallState) -> float:
         wait = self._backoff(state)
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, TransientError) and exc.retry_after is not None:
-            wait = max(wait, min(exc.retry_after, self._maximum * 4))
+            wait = max(wait, min(exc.retry_after, self._retry_after_max))
         return wait
 
 
