@@ -49,8 +49,16 @@ def rows(kind: str, count: int) -> list[AddressRow]:
         else:
             address = bech32m.encode("bc", 0, hashlib.sha256(script).digest())
         out.append(
-            AddressRow(i, "BTC", "BTC", address, message=MESSAGE, signature1=sign(keys[0]),
-                       signature2=sign(keys[2]), script=script.hex())
+            AddressRow(
+                i,
+                "BTC",
+                "BTC",
+                address,
+                message=MESSAGE,
+                signature1=sign(keys[0]),
+                signature2=sign(keys[2]),
+                script=script.hex(),
+            )
         )
     return out
 

@@ -100,9 +100,7 @@ def _verify_single_key(
             "a taproot address cannot be proven by a legacy message signature (needs BIP-322)", SCHEME_SINGLE
         )
     if address.type is ScriptType.P2WSH:
-        return OwnershipProof.failed(
-            "a P2WSH address needs its witness script in the script column", SCHEME_SINGLE
-        )
+        return OwnershipProof.failed("a P2WSH address needs its witness script in the script column", SCHEME_SINGLE)
     notes = []
     for label, signature in signatures:
         try:
@@ -118,9 +116,7 @@ def _verify_single_key(
         if signature.uncompressed and form != "P2PKH-uncompressed":
             # Header 27-30 announces an uncompressed key, but OKX always derives from the compressed
             # key; the same private key controls both addresses, so this is still a proof.
-            notes.append(
-                f"{label}: header {signature.header} says uncompressed; address is the compressed key's"
-            )
+            notes.append(f"{label}: header {signature.header} says uncompressed; address is the compressed key's")
     return OwnershipProof.verified(SCHEME_SINGLE, "; ".join(notes))
 
 
@@ -133,9 +129,7 @@ def _verify_multisig(
 ) -> OwnershipProof:
     form = script_address_form(address, script)
     if form is None:
-        return OwnershipProof.failed(
-            f"redeem script does not hash to this {address.type} address", SCHEME_MULTISIG
-        )
+        return OwnershipProof.failed(f"redeem script does not hash to this {address.type} address", SCHEME_MULTISIG)
     script_keys = {PublicKey(key).format(): index for index, key in enumerate(multisig.keys)}
     signer_of: dict[int, str] = {}  # script key index -> first signature label that proved it
     for label, signature in signatures:

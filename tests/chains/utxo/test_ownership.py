@@ -92,7 +92,13 @@ def row(code: str, address: str, *signatures: str, script: bytes | str = b"", me
     if len(signatures) > 2:  # more than two signers: the second column carries the rest, space-separated
         sig2 = " ".join(signatures[1:])
     return AddressRow(
-        line=1, coin=code, network=code, address=address, message=message, signature1=sig1, signature2=sig2,
+        line=1,
+        coin=code,
+        network=code,
+        address=address,
+        message=message,
+        signature1=sig1,
+        signature2=sig2,
         script=script.hex() if isinstance(script, bytes) else script,
     )
 
@@ -247,8 +253,14 @@ def published_rows() -> list[tuple[AddressRow, bool]]:
     return [
         (
             AddressRow(
-                line=i, coin=r["coin"], network=r["network"], address=r["address"], message=r["message"],
-                signature1=r["signature1"], signature2=r["signature2"], script=r["script_or_pubkey"],
+                line=i,
+                coin=r["coin"],
+                network=r["network"],
+                address=r["address"],
+                message=r["message"],
+                signature1=r["signature1"],
+                signature2=r["signature2"],
+                script=r["script_or_pubkey"],
             ),
             r["expect"] == "valid",
         )
