@@ -192,9 +192,9 @@ class TronHttpApi:
         transfers: list[Trc20Transfer] = []
         for _page in range(max_pages):
             reply = await self.events_transport.request_json("GET", url, params=params)
-            items, fingerprint = _parse_transfer_page(reply, address)
+            items, fingerprint = parse_transfer_page(reply, address)
             for item in items:
-                transfer = _parse_transfer(item, contract)
+                transfer = parse_transfer(item, contract)
                 if transfer is not None and after_timestamp < transfer.block_timestamp <= until_timestamp:
                     transfers.append(transfer)
             if not fingerprint or not items:
@@ -203,7 +203,7 @@ class TronHttpApi:
         raise TronApiError(f"TRC-20 history of {address}: more than {max_pages} pages of {page_size} events")
 
 
-def _parse_transfer_page(reply: Any, address: str) -> tuple[list[Any], str | None]:
+def parse_transfer_page(reply: Any, address: str) -> tuple[list[Any], str | None]:
     what = f"TRC-20 history of {address}"
     if not isinstance(reply, dict):
         raise TronApiError(f"{what}: reply is not an object")
@@ -217,7 +217,7 @@ def _parse_transfer_page(reply: Any, address: str) -> tuple[list[Any], str | Non
     return data, fingerprint if isinstance(fingerprint, str) and fingerprint else None
 
 
-def _parse_transfer(item: Any, contract: str) -> Trc20Transfer | None:
+def parse_transfer(item: Any, contract: str) -> Trc20Transfer | None:
     """One listed event; None when it is not a Transfer of `contract` (e.g. an Approval)."""
     if not isinstance(item, dict):
         raise TronApiError(f"TRC-20 history: event is not an object: {str(item)[:120]}")
