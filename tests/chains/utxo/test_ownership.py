@@ -181,6 +181,22 @@ def test_multisig_rows_need_m_distinct_signers_from_the_script(code: str, m: int
         assert unbound.status is RowStatus.FAILED and "does not hash" in unbound.reason
 
 
+def test_bch_rows_in_cashaddr_form() -> None:
+    key = PrivateKey()
+    cash = FAMILY.normalize_address(single_key_addresses("BCH", key)["P2PKH"], network("BCH"))
+    assert cash.startswith("bitcoincash:q")
+    for form in (cash, cash.removeprefix("bitcoincash:"), cash.upper()):
+        assert verify(row("BCH", form, sign(key, MESSAGE, "BCH"))).status is RowStatus.VERIFIED
+    signers = keys(3)
+    script = multisig_script(2, signers)
+    p2sh = FAMILY.normalize_address(script_addresses("BCH", script)["P2SH"], network("BCH"))
+    assert p2sh.startswith("bitcoincash:p")
+    sigs = [sign(k, MESSAGE, "BCH") for k in signers[:2]]
+    assert verify(row("BCH", p2sh, *sigs, script=script)).status is RowStatus.VERIFIED
+    ecash = p2sh.replace("bitcoincash:", "ecash:")  # another chain's prefix (and so a bad checksum)
+    assert verify(row("BCH", ecash, *sigs, script=script)).status is RowStatus.FAILED
+
+
 def test_sixteen_of_twenty_p2wsh() -> None:
     signers = keys(20)
     script = bytes([0x60]) + b"".join(b"\x21" + k.public_key.format() for k in signers) + b"\x01\x14\xae"
