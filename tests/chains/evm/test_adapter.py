@@ -100,7 +100,7 @@ async def test_address_without_contract_is_an_error_not_zero(chain_state):
 
 async def test_wrong_chain_id_is_refused(chain_state):
     async with EvmBalanceAdapter(NETWORK, _endpoint(chain_state["url"], chain_id=5)) as adapter:
-        with pytest.raises(DataSourceError, match="chain id 1, but .* is chain id 5"):
+        with pytest.raises(DataSourceError, match=r"chain id 1, but .* is chain id 5"):
             await adapter.snapshot(chain_state["snapshot"])
 
 

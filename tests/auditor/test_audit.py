@@ -1,0 +1,220 @@
+"""`auditor run` end to end on real anvil nodes: exact totals, snapshot blocks, exit codes, nothing dropped."""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from auditor.demo.anvil import Anvil, free_port
+from auditor.demo.scenario import ETH, USDT, build_demo
+from auditor.report import ADDRESSES_HEADER
+
+CONFIG = """
+[input]
+file = "{file}"
+[output]
+dir = "{out}"
+[networks.ETH]
+url = "{eth}"
+chain_id = {eth_chain}
+batch_size = 5
+[networks.ARBITRUM]
+url_env = "TEST_ARB_RPC"
+[liabilities]
+ETH = "{eth_owed}"
+USDT = "{usdt_owed}"
+[registry.tokens.USDT-ERC20]
+contract = "{eth_token}"
+[registry.tokens.USDT-ARBITRUM]
+contract = "{arb_token}"
+"""
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    data = tmp_path_factory.mktemp("demo")
+    with Anvil(chain_id=1) as eth_node, Anvil(chain_id=42161) as arb_node:
+        eth, arb = build_demo(data, eth_node, arb_node)
+        yield {"data": data, "eth": eth, "arb": arb, "eth_url": eth_node.url, "arb_url": arb_node.url,
+               "eth_node": eth_node}
+
+
+def _config(tmp_path: Path, demo, monkeypatch, file: Path | None = None, **overrides) -> Path:
+    monkeypatch.setenv("TEST_ARB_RPC", demo["arb_url"])
+    values = {
+        "file": file or demo["data"] / "okx_por_demo.csv", "out": tmp_path / "out", "eth": demo["eth_url"],
+        "eth_chain": 1, "eth_owed": "1000", "usdt_owed": "40000000", "eth_token": demo["eth"].token,
+        "arb_token": demo["arb"].token,
+    } | overrides
+    path = tmp_path / "audit.toml"
+    path.write_text(CONFIG.format(**values), encoding="utf-8")
+    return path
+
+
+def _latest(tmp_path: Path) -> tuple[dict, list[dict[str, str]]]:
+    run = tmp_path / "out" / "latest"
+    report = json.loads((run / "report.json").read_text())
+    with (run / "addresses.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return report, rows
+
+
+def _copy_with(tmp_path: Path, demo, edit) -> Path:
+    lines = (demo["data"] / "okx_por_demo.csv").read_text().splitlines()
+    path = tmp_path / "edited.csv"
+    path.write_text("\n".join(edit(lines)) + "\n", encoding="utf-8")
+    return path
+
+
+def _detail_start(lines: list[str]) -> int:
+    return next(i for i, line in enumerate(lines) if line.startswith("coin,Network")) + 1
+
+
+def test_full_audit_totals_are_exact(tmp_path, demo, monkeypatch):
+    assert main(["run", str(_config(tmp_path, demo, monkeypatch))]) == 0
+    report, rows = _latest(tmp_path)
+    eth_total = Decimal(demo["eth"].native_total + demo["arb"].native_total) / ETH
+    usdt_total = Decimal(demo["eth"].token_total + demo["arb"].token_total) / USDT
+    assert Decimal(report["assets"]["ETH"]["onchain_verified"]) == eth_total
+    assert Decimal(report["assets"]["ETH"]["onchain"]) == eth_total
+    assert Decimal(report["assets"]["USDT"]["onchain_verified"]) == usdt_total
+    assert Decimal(report["assets"]["USDT"]["ratio"]) == (usdt_total / 40_000_000).quantize(Decimal("0.000001"))
+    assert report["assets"]["USDT"]["networks"].keys() == {"ETH", "ARBITRUM"}  # one asset across networks
+    assert report["rows"] == {"total": 26, "verified": 26, "failed": 0, "unchecked": 0, "duplicate": 0}
+    assert report["snapshot"]["ETH"]["height"] == demo["eth"].height
+    block = demo["eth_node"].rpc("eth_getBlockByNumber", [hex(demo["eth"].height), False])
+    assert report["snapshot"]["ETH"]["block_hash"] == block["hash"]
+    assert report["snapshot"]["ARBITRUM"]["endpoint"].startswith("http://127.0.0.1:")
+    assert all(isinstance(v, str) for v in report["assets"]["ETH"].values() if not isinstance(v, (dict, list, bool)))
+    assert list(rows[0].keys()) == ADDRESSES_HEADER
+    assert len(rows) == 26 and all(r["status"] == "verified" and r["declared"] == r["onchain"] for r in rows)
+    assert all(c["ok"] for c in report["summary_checks"]), report["summary_checks"]
+    history = (tmp_path / "out" / "history.jsonl").read_text().splitlines()
+    assert json.loads(history[-1])["exit_code"] == 0
+
+
+def test_two_runs_write_identical_reports(tmp_path, demo, monkeypatch):
+    config = _config(tmp_path, demo, monkeypatch)
+    assert main(["run", str(config), "--out", str(tmp_path / "a")]) == 0
+    assert main(["run", str(config), "--out", str(tmp_path / "b")]) == 0
+    first, second = (json.loads((tmp_path / d / "latest" / "report.json").read_text()) for d in "ab")
+    first.pop("run"), second.pop("run")
+    assert first == second
+    assert (tmp_path / "a/latest/addresses.csv").read_bytes() == (tmp_path / "b/latest/addresses.csv").read_bytes()
+
+
+def test_shortfall_exits_1(tmp_path, demo, monkeypatch):
+    assert main(["run", str(_config(tmp_path, demo, monkeypatch, usdt_owed="99000000"))]) == 1
+    report, _ = _latest(tmp_path)
+    assert report["assets"]["USDT"]["ok"] is False and report["assets"]["ETH"]["ok"] is True
+
+
+def test_forged_signature_fails_the_row_and_its_balance_is_not_verified(tmp_path, demo, monkeypatch):
+    def forge(lines):
+        i = _detail_start(lines)
+        fields = lines[i].split(",")
+        fields[6] = fields[6][:-4] + ("00" if fields[6][-4:-2] != "00" else "11") + fields[6][-2:]
+        lines[i] = ",".join(fields)
+        return lines
+
+    assert main(["run", str(_config(tmp_path, demo, monkeypatch, file=_copy_with(tmp_path, demo, forge)))]) == 1
+    report, rows = _latest(tmp_path)
+    failed = [r for r in rows if r["status"] == "failed"]
+    assert len(failed) == 1 and "signature" in failed[0]["reason"]
+    eth = report["assets"]["ETH"]
+    assert Decimal(eth["onchain"]) - Decimal(eth["onchain_verified"]) == Decimal(failed[0]["onchain"])
+    assert report["rows"]["failed"] == 1
+
+
+def test_duplicate_row_counted_once(tmp_path, demo, monkeypatch):
+    def duplicate(lines):
+        return [*lines, lines[_detail_start(lines)]]
+
+    config = _config(tmp_path, demo, monkeypatch, file=_copy_with(tmp_path, demo, duplicate))
+    assert main(["run", str(config)]) == 0
+    report, rows = _latest(tmp_path)
+    assert report["rows"]["duplicate"] == 1 and report["rows"]["total"] == 27
+    assert rows[-1]["status"] == "duplicate" and "duplicate of line" in rows[-1]["reason"]
+    eth_total = Decimal(demo["eth"].native_total + demo["arb"].native_total) / ETH
+    assert Decimal(report["assets"]["ETH"]["onchain"]) == eth_total
+
+
+def test_bad_amount_and_unknown_coin_are_reported(tmp_path, demo, monkeypatch):
+    def damage(lines):
+        i = _detail_start(lines)
+        fields = lines[i].split(",")
+        fields[4] = "12.5x"  # not a number
+        lines[i] = ",".join(fields)
+        other = lines[i + 1].split(",")
+        other[0] = "NOPE"
+        lines[i + 1] = ",".join(other)
+        return lines
+
+    path = _copy_with(tmp_path, demo, damage)
+    assert main(["run", str(_config(tmp_path, demo, monkeypatch, file=path))]) == 2
+    report, rows = _latest(tmp_path)
+    assert len(rows) == 26 and report["exit_code"] == 2  # nothing dropped
+    bad = next(r for r in rows if r["status"] == "failed")
+    assert f"{path}:" in bad["reason"] and "field 'amount'" in bad["reason"]
+    unknown = next(r for r in rows if r["coin"] == "NOPE")
+    assert unknown["status"] == "unchecked" and "not in the registry" in unknown["reason"]
+
+
+def test_unreachable_source_exits_3_and_counts_nothing_as_zero(tmp_path, demo, monkeypatch):
+    config = _config(tmp_path, demo, monkeypatch, eth=f"http://127.0.0.1:{free_port()}")
+    assert main(["run", str(config)]) == 3
+    report, rows = _latest(tmp_path)
+    eth_rows = [r for r in rows if r["network"] == "ETH"]
+    assert eth_rows and all(r["onchain"] == "" and "balance unavailable" in r["reason"] for r in eth_rows)
+    assert report["data_source_errors"][0]["network"] == "ETH"
+    assert len(report["missing_balances"]) == len(eth_rows)
+    assert Decimal(report["assets"]["ETH"]["onchain"]) == Decimal(demo["arb"].native_total) / ETH
+
+
+def test_wrong_chain_id_exits_3(tmp_path, demo, monkeypatch):
+    assert main(["run", str(_config(tmp_path, demo, monkeypatch, eth_chain=5))]) == 3
+    report, _ = _latest(tmp_path)
+    assert "chain id" in report["data_source_errors"][0]["error"]
+
+
+def test_config_errors_exit_2(tmp_path, demo, monkeypatch, capsys):
+    config = _config(tmp_path, demo, monkeypatch)
+    monkeypatch.delenv("TEST_ARB_RPC")
+    assert main(["run", str(config)]) == 2
+    assert "TEST_ARB_RPC" in capsys.readouterr().err
+    config.write_text(config.read_text().replace('ETH = "1000"', "ETH = 1000.5"))
+    monkeypatch.setenv("TEST_ARB_RPC", demo["arb_url"])
+    assert main(["run", str(config)]) == 2
+    assert "not floats" in capsys.readouterr().err
+
+
+def test_overlapping_run_exits_4(tmp_path, demo, monkeypatch):
+    config = _config(tmp_path, demo, monkeypatch)
+    (tmp_path / "out").mkdir()
+    with (tmp_path / "out" / ".lock").open("a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        assert main(["run", str(config)]) == 4
+
+
+def test_secret_in_url_never_reaches_the_report(tmp_path, demo, monkeypatch):
+    url = demo["eth_url"].replace("http://", "http://user:hunter2@") + "/?apikey=SECRETKEY"
+    assert main(["run", str(_config(tmp_path, demo, monkeypatch, eth=url))]) == 0
+    run = tmp_path / "out" / "latest"
+    for name in ("report.json", "report.md", "addresses.csv"):
+        text = (run / name).read_text()
+        assert "hunter2" not in text and "SECRETKEY" not in text
+
+
+def test_verify_only(tmp_path, demo):
+    assert main(["verify", str(demo["data"] / "okx_por_demo.csv"), "--out", str(tmp_path / "v")]) == 0
+    report = json.loads((tmp_path / "v" / "latest" / "report.json").read_text())
+    assert report["rows"]["verified"] == 26 and report["tool"]["mode"] == "verify"
+    assert report["snapshot"] == {}
+    shutil.rmtree(tmp_path / "v")
