@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chains.base import AddressRow, OwnershipProof
-from chains.secp256k1 import keccak256, recover
+from chains.secp256k1 import eth_address_bytes, keccak256, recover
 from chains.tron import addresses
 
 HEADER = b"\x19TRON Signed Message:\n"
@@ -90,36 +90,36 @@ def parse_signature(text: str) -> tuple[bytes, int]:
     return raw[:64], raw[64]
 
 
-def recovered_addresses(message: bytes, signature: str, schemes: SchemeSet) -> list[tuple[str, str]]:
-    """(scheme label, recovered address) for each digest that yields a key. ValueError for a bad signature."""
+def recovered_accounts(message: bytes, signature: str, schemes: SchemeSet) -> list[tuple[str, bytes]]:
+    """(scheme label, 21-byte address) for each digest that yields a key. ValueError for a bad signature."""
     r_s, v = parse_signature(signature)
     recovery_id = schemes.recovery_id(v)
     if recovery_id is None:
         raise ValueError(f"signature v byte is {v}; {schemes.name} requires {schemes.v_rule}")
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, bytes]] = []
     for label, digest in schemes.digests:
         try:
             key = recover(digest(message), r_s, recovery_id)
         except ValueError:
             continue  # this digest recovers no key; the other may
-        found.append((label, addresses.from_public_key(key)))
+        found.append((label, bytes([addresses.PREFIX]) + eth_address_bytes(key)))
     return found
 
 
 def verify_row(row: AddressRow, schemes: SchemeSet = OKX) -> OwnershipProof:
     """Check signature1 against the row's address. Never raises for bad row data."""
     try:
-        claimed = addresses.canonical(row.address)
+        claimed = addresses.decode(row.address)
     except ValueError as exc:
         return OwnershipProof.failed(str(exc))
     if not row.signature1.strip():
         return OwnershipProof.failed("no signature")
     try:
-        found = recovered_addresses(row.message.encode("utf-8"), row.signature1, schemes)
+        found = recovered_accounts(row.message.encode("utf-8"), row.signature1, schemes)
     except ValueError as exc:
         return OwnershipProof.failed(str(exc))
-    for label, address in found:
-        if address == claimed:
+    for label, account in found:
+        if account == claimed:  # raw bytes: base58-encoding every recovered key would cost more than recovery
             return OwnershipProof.verified(label)
-    tried = ", ".join(f"{label} -> {address}" for label, address in found) or "no key recovers"
-    return OwnershipProof.failed(f"signature does not recover {claimed} ({tried})")
+    tried = ", ".join(f"{label} -> {addresses.encode(account)}" for label, account in found) or "no key recovers"
+    return OwnershipProof.failed(f"signature does not recover {addresses.encode(claimed)} ({tried})")
