@@ -2,11 +2,11 @@
 
 Which check applies follows from the `script` column and the address:
 
-* empty (or the address's own output script): a single-key address (P2PKH, P2SH-P2WPKH, P2WPKH); every
-  signature must recover a key that produces the address.
+* empty (or the address's own output script, or a P2SH-P2WPKH redeem script): a single-key address
+  (P2PKH, P2SH-P2WPKH, P2WPKH); every signature must recover a key that produces the address.
 * an m-of-n OP_CHECKMULTISIG redeem script: it must hash to the address (P2SH, P2WSH, P2SH-P2WSH), and the
-  signatures must recover at least m DISTINCT keys of the script. Two copies of one signature are one
-  signer, not two (OKX's own verifier accepts them; we do not).
+  signatures must recover at least m DISTINCT keys of the script (and no key outside it). Two copies of
+  one signature are one signer, not two (OKX's own verifier accepts them; we do not).
 * a bare public key ("key-recovery rows", SCHEMES.md): the signature must recover exactly that key. When the
   key also produces the address (P2PKH, P2WPKH, P2SH-P2WPKH) the proof is complete; for a script address
   the row is verified with a note that only the key, not the address, was proven; a single-key address
@@ -34,7 +34,7 @@ from chains.utxo.messages import (
     parse_message_signature,
 )
 from chains.utxo.params import UtxoParams
-from chains.utxo.scripts import Multisig, key_address_form, parse_multisig, script_address_form
+from chains.utxo.scripts import Multisig, hash160, key_address_form, parse_multisig, script_address_form
 
 SCHEME_SINGLE = "utxo-signmessage"
 SCHEME_MULTISIG = "utxo-signmessage-multisig"
@@ -78,7 +78,7 @@ def verify_row(row: AddressRow, params: UtxoParams) -> OwnershipProof:
             return OwnershipProof.failed(f"{label}: {exc}")
     digest = message_digest(row.message, params.message_magic)
 
-    if not script or script == address.output_script:
+    if not script or script == address.output_script or _is_wrapped_p2wpkh(address, script):
         return _verify_single_key(address, legacy, digest)
     try:
         multisig = parse_multisig(script)
@@ -183,6 +183,17 @@ def _verify_key_recovery(
         SCHEME_PUBKEY,
         f"address not bound: the signature proves the key {pubkey.hex()} only; a {address.type} address "
         "cannot be derived from one key without its script",
+    )
+
+
+def _is_wrapped_p2wpkh(address: DecodedAddress, script: bytes) -> bool:
+    """The script column holds the P2SH-P2WPKH redeem script (OP_0 <20-byte key hash>) of this address:
+    it names no more than the address does, so the row is checked as a single-key row."""
+    return (
+        address.type is ScriptType.P2SH
+        and len(script) == 22
+        and script[:2] == b"\x00\x14"
+        and hash160(script) == address.hash
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 from coincurve import PrivateKey
 
 from auditor.assets import AssetRegistry
-from chains.base import AddressRow, Network, RowStatus, Token
+from chains.base import AddressRow, Endpoint, Network, RowStatus, Token
 from chains.registry import get_family
 
 REGISTRY = AssetRegistry.load()
@@ -132,6 +132,22 @@ def test_bip137_segwit_headers_are_accepted(code: str) -> None:
     addresses = single_key_addresses(code, key)
     for form, base in (("P2SH-P2WPKH", 35), ("P2WPKH", 39)):
         assert verify(row(code, addresses[form], sign(key, MESSAGE, code, base))).status is RowStatus.VERIFIED
+
+
+def test_script_column_may_repeat_what_the_address_says() -> None:
+    """OKX rows sometimes carry the output script (a BSV row) or the nested-segwit redeem script."""
+    key = PrivateKey()
+    addresses = single_key_addresses("BTC", key)
+    key_hash = hash160(key.public_key.format())
+    signature = sign(key, MESSAGE, "BTC")
+    for address, script in (
+        (addresses["P2PKH"], b"\x76\xa9\x14" + key_hash + b"\x88\xac"),
+        (addresses["P2SH-P2WPKH"], b"\x00\x14" + key_hash),
+        (addresses["P2WPKH"], b"\x00\x14" + key_hash),
+    ):
+        assert verify(row("BTC", address, signature, script=script)).status is RowStatus.VERIFIED
+    other_hash = b"\x76\xa9\x14" + bytes(20) + b"\x88\xac"
+    assert verify(row("BTC", addresses["P2PKH"], signature, script=other_hash)).status is RowStatus.FAILED
 
 
 def test_header_flag_decides_whether_the_uncompressed_key_may_produce_a_p2pkh_address() -> None:
@@ -256,6 +272,12 @@ def test_balance_query_carries_multisig_scripts_only() -> None:
     assert (query.address, query.contract, query.script) == (address, None, script.hex())
     bare_key = FAMILY.balance_query(row("BTC", address, script=signers[0].public_key.format().hex()), btc, address)
     assert bare_key.script == ""
+
+
+def test_open_adapter_delegates_to_the_backends_module() -> None:
+    endpoint = Endpoint(url="http://127.0.0.1:1", backend="no-such-backend", display="http://127.0.0.1:1")
+    with pytest.raises(ValueError, match="no-such-backend"):
+        FAMILY.open_adapter(network("BTC"), endpoint)
 
 
 # --- published vectors ----------------------------------------------------------------------------------------
