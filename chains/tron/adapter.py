@@ -25,6 +25,12 @@ events are `only_confirmed`, so a fork cannot remove a counted transfer. The eve
 `events_settle_seconds` after `after`'s block time so the event index has caught up with it. Behind a load
 balancer (TronGrid), successive requests may hit nodes at slightly different heads; point the endpoint at
 one node when exactness matters for busy accounts.
+
+The roll-back is only as complete as the event source: a TRC-20 history that misses a transfer gives a
+wrong figure (a negative result is caught and reported as an error, a too-high one is not). TronGrid's
+per-account history has been reported to drop events (TRON-US/trongrid#16); for busy accounts prefer an
+event service you run, through `events_url`. Per-account history is used rather than the contract's event
+stream (`/v1/contracts/{contract}/events`) because USDT emits millions of Transfer events a day.
 """
 
 from __future__ import annotations

@@ -138,7 +138,9 @@ class TronHttpApi:
         """balanceOf(address) of a TRC-20 contract, executed on the head (or solidified) state."""
         word = abi_encode(["address"], [addresses.evm_hex(address)]).hex()
         body = {
-            "owner_address": address,
+            # The caller must be an existing account on some nodes; a holder of TRC-20 tokens alone may never
+            # have been activated, while the contract's own account always exists. balanceOf ignores msg.sender.
+            "owner_address": contract,
             "contract_address": contract,
             "function_selector": BALANCE_OF,
             "parameter": word,
