@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
 from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
 from chains.utxo.backends import expected_genesis, output_scripts
@@ -161,7 +161,7 @@ class ElectrumConnection:
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(max(1, self.endpoint.retries)),
-                wait=wait_exponential_jitter(initial=0.2, max=10.0),
+                wait=wait_exponential(multiplier=0.2, max=10.0) + wait_random(0, 0.2),
                 retry=retry_if_exception_type((OSError, TimeoutError)),
                 reraise=True,
             ):

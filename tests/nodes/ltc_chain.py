@@ -22,6 +22,7 @@ COIN = Decimal(100_000_000)
 FEE = Decimal("0.0001")
 TEST_WALLET = "w"
 MINER_WALLET = "miner"
+BUSY_PAYMENTS = 30  # with the spends, the busy address has two Esplora pages of history at H, three at the tip
 
 
 def to_sats(amount: Decimal) -> int:
@@ -118,6 +119,7 @@ def build_chain(node: Litecoind, bulk: int = 0) -> BuiltChain:
         b.new_address("emptied", "bech32"),  # funded and spent to zero before H
         b.new_address("late", "legacy"),  # funded only after H
         b.new_address("unused", "bech32"),  # never funded
+        b.new_address("busy", "bech32"),  # more transactions than one Esplora history page
     ]
     by_label = {a.label: a for a in addrs}
     a = {label: t.address for label, t in by_label.items()}
@@ -129,8 +131,11 @@ def build_chain(node: Litecoind, bulk: int = 0) -> BuiltChain:
     for start in range(0, bulk, 500):
         part = bulk_addresses[start : start + 500]
         b.pay({addr: Decimal("0.001") * (start + i + 1) for i, addr in enumerate(part)})
+    for i in range(BUSY_PAYMENTS):
+        b.pay({a["busy"]: Decimal("0.01") * (i + 1)})
     b.mine()
     b.pay({a["legacy"]: Decimal("0.3"), a["bech32"]: Decimal("0.01")})
+    b.spend(a["busy"], Decimal("1"))
     b.spend(a["emptied"], None)
     b.spend(a["bech32"], Decimal("1"))  # change back to itself
     b.mine()
@@ -146,6 +151,8 @@ def build_chain(node: Litecoind, bulk: int = 0) -> BuiltChain:
     b.spend(a["legacy"], None)
     b.spend(a["msig_p2wsh"], Decimal("1"))
     b.pay({a["late"]: Decimal("1"), a["p2sh_segwit"]: Decimal("0.125")})
+    for _ in range(BUSY_PAYMENTS // 2):
+        b.pay({a["busy"]: Decimal("0.5")})
     b.mine()
     b.spend(a["msig_p2sh"], None)
     if bulk_addresses:

@@ -1,0 +1,152 @@
+"""Balances from an Esplora REST API (Blockstream's esplora/electrs, mempool.space-style; self-hosted or public).
+
+Esplora answers at the tip only, so the balance at H is rebuilt from each address's history
+(chains.utxo.history). History pages, as documented: `GET /address/:address/txs` gives the mempool
+transactions and the 25 newest confirmed ones, `GET /address/:address/txs/chain/:last_seen_txid` the next 25
+confirmed after the last one seen; each transaction carries its `status` (block height) and every input's
+`prevout`. Values are satoshis. Public instances are rate-limited: the shared transport spaces requests
+(`requests_per_second`) and honours 429 + Retry-After.
+
+The snapshot block comes from `GET /blocks/:height` (JSON) rather than `/block-height/:height`, whose body is
+plain text that the JSON transport does not read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
+from chains.transport import HttpTransport, RequestError
+from chains.utxo.backends import expected_genesis, output_scripts
+from chains.utxo.history import TxView, balance_at
+from chains.utxo.params import UtxoParams
+
+METHOD = "esplora-history"
+CHAIN_PAGE = 25  # confirmed transactions per history page (Esplora's documented page size)
+DEFAULT_MAX_PAGES = 400  # 10,000 confirmed transactions per address before giving up on it
+
+
+class HistoryError(Exception):
+    """An address's history could not be read completely."""
+
+
+def tx_view(tx: dict[str, Any]) -> TxView:
+    """An Esplora transaction as the balance rebuild needs it. Raises KeyError/ValueError/TypeError on
+    a malformed object."""
+    status = tx["status"]
+    height = int(status["block_height"]) if status.get("confirmed") else 0
+    spends = tuple((str(v["txid"]), int(v["vout"])) for v in tx["vin"] if not v.get("is_coinbase"))
+    outputs = []
+    for out in tx["vout"]:
+        value = out["value"]
+        if not isinstance(value, int) or isinstance(value, bool):  # satoshis are integers; anything else is wrong
+            raise ValueError(f"output value {value!r} is not an integer")
+        outputs.append((bytes.fromhex(out["scriptpubkey"]), value))
+    return TxView(txid=str(tx["txid"]), height=height, spends=spends, outputs=tuple(outputs))
+
+
+class EsploraAdapter(BalanceAdapter):
+    """Options: `max_pages` (history pages per address before it is reported unreadable, default 400),
+    `genesis_hash` (expected chain). Concurrency, rate limit, retries and timeouts are the endpoint's."""
+
+    def __init__(self, network: Network, endpoint: Endpoint) -> None:
+        super().__init__(network, endpoint)
+        self.params = UtxoParams.from_network(network)
+        self.base = endpoint.url.rstrip("/")
+        self.max_pages = max(1, int(endpoint.options.get("max_pages", DEFAULT_MAX_PAGES)))
+        self._transport: HttpTransport | None = None
+        self._snapshot: Snapshot | None = None
+
+    @property
+    def transport(self) -> HttpTransport:
+        if self._transport is None:
+            self._transport = HttpTransport(self.endpoint)
+        return self._transport
+
+    async def aclose(self) -> None:
+        if self._transport is not None:
+            await self._transport.aclose()
+            self._transport = None
+
+    async def _get(self, path: str) -> Any:
+        return await self.transport.request_json("GET", f"{self.base}{path}")
+
+    async def _block_hash(self, height: int) -> str:
+        blocks = await self._get(f"/blocks/{height}")
+        if not isinstance(blocks, list) or not blocks or blocks[0].get("height") != height:
+            raise DataSourceError(f"{self.endpoint.display}: no block {height} in /blocks/{height}")
+        return str(blocks[0]["id"])
+
+    async def snapshot(self, height: int) -> Snapshot:
+        where = self.endpoint.display
+        try:
+            genesis = expected_genesis(self.network, self.endpoint)
+            if genesis and (found := await self._block_hash(0)) != genesis:
+                raise DataSourceError(
+                    f"{where}: server is on another chain (genesis {found}, {self.network.code} expects {genesis})"
+                )
+            tip = await self._get("/blocks/tip/height")
+            if not isinstance(tip, int):
+                raise DataSourceError(f"{where}: /blocks/tip/height is not a height: {str(tip)[:100]}")
+            if tip < height:
+                raise DataSourceError(f"{where}: server is behind: its tip is block {tip}, the snapshot is {height}")
+            block_hash = await self._block_hash(height)
+        except RequestError as exc:
+            raise DataSourceError(f"{where}: {exc}") from None
+        self._snapshot = Snapshot(self.network.code, height, block_hash, where)
+        return self._snapshot
+
+    async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
+        scripts, errors = output_scripts(queries, self.params)
+        results = {q: Balance(None, METHOD, reason) for q, reason in errors.items()}
+        if not scripts:
+            return results
+        expected_hash = (
+            self._snapshot.block_hash
+            if self._snapshot is not None and self._snapshot.height == height
+            else (await self.snapshot(height)).block_hash
+        )
+        # The transport bounds concurrency and rate; one task per address keeps every connection busy.
+        by_address = {q.address: s for q, s in scripts.items()}
+        balances = await asyncio.gather(*(self._balance(a, s, height) for a, s in by_address.items()))
+        found = dict(zip(by_address, balances, strict=True))
+        if await self._block_hash(height) != expected_hash:
+            reason = f"{self.endpoint.display}: block {height} changed during the read (chain reorganisation)"
+            return results | {q: Balance(None, METHOD, reason) for q in scripts}
+        return results | {q: found[q.address] for q in scripts}
+
+    async def _balance(self, address: str, script: bytes, height: int) -> Balance:
+        try:
+            txs = await self._history(address)
+        except (HistoryError, DataSourceError) as exc:
+            return Balance(None, METHOD, str(exc))
+        return Balance(balance_at(script, txs, height), METHOD)
+
+    async def _history(self, address: str) -> list[TxView]:
+        """Every transaction of the address, following the pages to the oldest (bounded by max_pages)."""
+        path = f"/address/{quote(address, safe='')}/txs"
+        txs: list[TxView] = []
+        for _ in range(self.max_pages):
+            try:
+                page = await self._get(path)
+            except RequestError as exc:  # 400 invalid address, 404...: this address only
+                raise HistoryError(f"{self.endpoint.display}: history of {address} refused: {exc}") from None
+            if not isinstance(page, list):
+                raise HistoryError(f"{self.endpoint.display}: history page of {address} is not a list")
+            try:
+                views = [tx_view(tx) for tx in page]
+            except (KeyError, ValueError, TypeError) as exc:
+                where = f"{self.endpoint.display}: malformed transaction in {address}'s history"
+                raise HistoryError(f"{where}: {exc!r}") from None
+            txs.extend(views)
+            confirmed = [v for v in views if v.height > 0]
+            if len(confirmed) < CHAIN_PAGE:
+                return txs
+            path = f"/address/{quote(address, safe='')}/txs/chain/{confirmed[-1].txid}"
+        raise HistoryError(
+            f"{self.endpoint.display}: {address} has more than {self.max_pages * CHAIN_PAGE} confirmed "
+            "transactions (raise options.max_pages)"
+        )
