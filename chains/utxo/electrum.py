@@ -68,6 +68,7 @@ class ElectrumConnection:
         self._connect_lock = asyncio.Lock()
         self.server_version: Any = None
         self.requests_sent = 0
+        self.batches_sent = 0
 
     def _ssl_context(self) -> ssl.SSLContext | None:
         if not self.tls:
@@ -144,6 +145,7 @@ class ElectrumConnection:
         payload = requests[0] if len(requests) == 1 else requests
         self._writer.write(json.dumps(payload, separators=(",", ":")).encode() + b"\n")
         self.requests_sent += len(requests)
+        self.batches_sent += 1
         try:
             await self._writer.drain()
             return list(await asyncio.wait_for(asyncio.gather(*futures), timeout=self.endpoint.timeout_seconds))

@@ -82,15 +82,18 @@ class _Builder:
         """The miner pays; several outputs in one transaction."""
         return self.w("sendmany", "", {a: str(v) for a, v in outputs.items()}, wallet=MINER_WALLET)
 
-    def spend(self, address: str, to_miner: Decimal | None, change_to: str | None = None) -> str:
+    def spend(
+        self, address: str, to_miner: Decimal | None, change_to: str | None = None, pay_to: str | None = None
+    ) -> str:
         """Spends every confirmed output of `address` (a wallet-owned address), paying `to_miner` (None: all
-        of it) to the miner and the rest less the fee to `change_to` (default: back to `address` itself)."""
+        of it) to the miner, or to `pay_to`, and the rest less the fee to `change_to` (default: back to
+        `address` itself)."""
         utxos = self.w("listunspent", 1, 9_999_999, [address])
         assert utxos, f"nothing to spend at {address}"
         total = sum((u["amount"] for u in utxos), Decimal(0))
         if to_miner is None:
             to_miner = total - FEE
-        outputs = {self.miner: str(to_miner)}
+        outputs = {pay_to or self.miner: str(to_miner)}
         change = total - to_miner - FEE
         if change > 0:
             outputs[change_to or address] = str(change)
@@ -151,7 +154,7 @@ def build_chain(node: Litecoind, bulk: int = 0) -> BuiltChain:
     b.spend(a["legacy"], None)
     b.spend(a["msig_p2wsh"], Decimal("1"))
     b.pay({a["late"]: Decimal("1"), a["p2sh_segwit"]: Decimal("0.125")})
-    for _ in range(BUSY_PAYMENTS // 2):
+    for _ in range(BUSY_PAYMENTS):
         b.pay({a["busy"]: Decimal("0.5")})
     b.mine()
     b.spend(a["msig_p2sh"], None)
@@ -160,7 +163,8 @@ def build_chain(node: Litecoind, bulk: int = 0) -> BuiltChain:
     b.mine(2)
     tip_height = node.rpc("getblockcount")
     expected_at_tip = b.confirmed_balances(watched + bulk_addresses)
-    mempool = [b.pay({a["bech32"]: Decimal("0.5"), a["unused"]: Decimal("0.2")})]
+    # Left unconfirmed: spends an output confirmed before H, so rolling the node back to H keeps it valid.
+    mempool = [b.spend(a["bech32"], Decimal("0.2"), pay_to=a["unused"])]
     return BuiltChain(
         node=node,
         snapshot_height=snapshot_height,
