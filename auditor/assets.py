@@ -37,13 +37,19 @@ class AssetRegistry:
     _by_asset_network: dict[tuple[str, str], Token]
 
     @classmethod
-    def load(cls, overrides: Mapping[str, Any] | None = None, directory: Path = REGISTRY_DIR) -> AssetRegistry:
+    def load(
+        cls, overrides: Mapping[str, Any] | None = None, directory: Path = REGISTRY_DIR,
+        defaults: Mapping[str, Any] | None = None,
+    ) -> AssetRegistry:
+        """The shipped registry, then `defaults` (what the input's exchange implies), then the user's overrides."""
         networks_raw: dict[str, dict[str, Any]] = {}
         tokens_raw: dict[str, dict[str, Any]] = {}
         sources: list[tuple[str, Mapping[str, Any]]] = []
         for path in sorted(directory.glob("*.toml")):
             with path.open("rb") as handle:
                 sources.append((str(path), tomllib.load(handle)))
+        if defaults:
+            sources.append(("input layout defaults", defaults))
         if overrides:
             sources.append(("config [registry]", overrides))
         for source, data in sources:

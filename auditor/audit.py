@@ -74,8 +74,8 @@ def _exit_code(sink: _RowSink, report: ReserveReport) -> int:
 
 async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id: str | None = None) -> AuditOutcome:
     """Full audit: ownership, balances at the snapshot, totals, ratios. Raises InputError/ConfigError (exit 2)."""
-    registry = AssetRegistry.load(config.registry_overrides)
     address_file = open_address_file(config.input_file, config.generic)
+    registry = AssetRegistry.load(config.registry_overrides, defaults=address_file.layout.registry_defaults())
     started = _now()
     heights = SnapshotHeights.build(config.networks, address_file.summary, registry)
     aggregator = Aggregator(registry)
@@ -102,8 +102,8 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
 
 def verify_file(path: Path, output_dir: Path, generic: GenericColumns | None = None) -> AuditOutcome:
     """Ownership signatures only: no chain access. Same addresses.csv and report.json shapes as a run."""
-    registry = AssetRegistry.load()
     address_file = open_address_file(path, generic)
+    registry = AssetRegistry.load(defaults=address_file.layout.registry_defaults())
     started = _now()
     aggregator = Aggregator(registry)
     dedupe = Deduplicator()

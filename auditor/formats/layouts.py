@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 # Canonical field -> header spellings seen in published files (compared after normalize_header).
 FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -43,6 +44,11 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 REQUIRED_FIELDS = ("coin", "network", "snapshot_height", "address", "amount", "message", "signature1")
+# Registry settings implied by who published a layout: the same network name can mean another signing scheme
+# at another exchange (SCHEMES.md: HTX's TRON digests are not OKX's).
+EXCHANGE_REGISTRY: dict[str, dict[str, Any]] = {
+    "htx": {"networks": {"TRON": {"ownership_scheme": "htx-tron"}}},
+}
 SUMMARY_FIELDS = {"coin", "amount"}  # 2022-2025 files add "snapshot height"; 2026 files have coin,amount
 EMPTY_MARKERS = frozenset({"", "null", "NULL", "\\N", "-", "None", "nil"})
 
@@ -68,6 +74,13 @@ class Layout:
         """Fields a record needs: every column up to the last of coin, address, amount, message, signature1."""
         needed = [self.columns[f] for f in REQUIRED_FIELDS if f in self.columns]
         return max(needed, default=-1) + 1
+
+    @property
+    def exchange(self) -> str:
+        return self.name.split("-")[0]
+
+    def registry_defaults(self) -> dict[str, Any]:
+        return EXCHANGE_REGISTRY.get(self.exchange, {})
 
     def get(self, record: Sequence[str], field: str) -> str:
         index = self.columns.get(field)
