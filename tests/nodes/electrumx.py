@@ -34,6 +34,12 @@ main()
 """
 
 
+_PADDED_RUNNER = """
+from electrumx.cli.electrumx_server import main
+main()
+"""
+
+
 def available() -> bool:
     try:
         import electrumx  # noqa: F401
@@ -44,8 +50,12 @@ def available() -> bool:
 
 
 class ElectrumX:
-    def __init__(self, node: Litecoind, tls_cert: Path | None = None, tls_key: Path | None = None) -> None:
+    def __init__(
+        self, node: Litecoind, tls_cert: Path | None = None, tls_key: Path | None = None, padding: bool = False
+    ) -> None:
+        """`padding=True` keeps ElectrumX's reply padding as public servers run it (for benchmarks)."""
         self.node = node
+        self.padding = padding
         self.db_dir = Path(tempfile.mkdtemp(prefix="electrumx-"))
         self.port = free_port()
         self.tls_port = free_port() if tls_cert else None
@@ -86,7 +96,10 @@ class ElectrumX:
         env["SERVICES"] = services
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _RUNNER], env=env, stdout=log, stderr=subprocess.STDOUT
+                [sys.executable, "-c", _PADDED_RUNNER if self.padding else _RUNNER],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         try:
             self.wait_synced(timeout=START_TIMEOUT)

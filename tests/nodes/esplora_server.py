@@ -71,6 +71,7 @@ class EsploraServer:
         self.throttled = 0
         self._index = _Index()
         self._address_scripts: dict[str, str | None] = {}
+        self._mempool_views: dict[str, dict[str, Any]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -264,17 +265,20 @@ class EsploraServer:
         return self._output(tx["vout"][vout])
 
     def _mempool(self) -> list[dict[str, Any]]:
-        """Unconfirmed transactions, newest first (by the time the node saw them)."""
+        """Unconfirmed transactions, newest first (by the time the node saw them); decoded ones are kept."""
         entries = self.node.rpc("getrawmempool", True)
+        self._mempool_views = {t: v for t, v in self._mempool_views.items() if t in entries}
         views = []
         for txid in sorted(entries, key=lambda t: (entries[t]["time"], t), reverse=True):
-            try:
-                tx = self.node.rpc("getrawtransaction", txid, True)
-            except RpcError:
-                continue  # left the mempool meanwhile
-            view = self._tx_json(tx, {"confirmed": False})
-            view["_hex"] = tx["hex"]
-            views.append(view)
+            if txid not in self._mempool_views:
+                try:
+                    tx = self.node.rpc("getrawtransaction", txid, True)
+                except RpcError:
+                    continue  # left the mempool meanwhile
+                view = self._tx_json(tx, {"confirmed": False})
+                view["_hex"] = tx["hex"]
+                self._mempool_views[txid] = view
+            views.append(self._mempool_views[txid])
         return views
 
     def _script_of(self, address: str) -> str | None:
