@@ -14,7 +14,7 @@ A balance is read for the output script the address names; a multisig row's rede
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from collections.abc import Iterable
 
 from chains.base import BalanceAdapter, BalanceQuery, Endpoint, Network
 from chains.utxo.addresses import decode_address
@@ -39,7 +39,9 @@ def open_backend(network: Network, endpoint: Endpoint) -> BalanceAdapter:
     return adapter_class(network, endpoint)
 
 
-def output_scripts(queries: Any, params: UtxoParams) -> tuple[dict[BalanceQuery, bytes], dict[BalanceQuery, str]]:
+def output_scripts(
+    queries: Iterable[BalanceQuery], params: UtxoParams
+) -> tuple[dict[BalanceQuery, bytes], dict[BalanceQuery, str]]:
     """The scriptPubKey each query's address pays to, and the reason for each address that does not decode."""
     scripts: dict[BalanceQuery, bytes] = {}
     errors: dict[BalanceQuery, str] = {}
