@@ -11,6 +11,7 @@ import itertools
 import json
 import time
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -157,7 +158,8 @@ class HttpTransport:
             except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as exc:
                 raise TransientError(f"{type(exc).__name__}: {exc}") from exc
         try:
-            return json.loads(body)
+            # JSON numbers with a fraction (Bitcoin Core's amounts) become Decimal, never float.
+            return json.loads(body, parse_float=Decimal)
         except ValueError as exc:
             raise RequestError(f"reply is not JSON: {body[:200]!r}") from exc
 

@@ -6,7 +6,7 @@ import csv
 import fcntl
 import json
 import shutil
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
 import pytest
@@ -85,7 +85,8 @@ def test_full_audit_totals_are_exact(tmp_path, demo, monkeypatch):
     assert Decimal(report["assets"]["ETH"]["onchain_verified"]) == eth_total
     assert Decimal(report["assets"]["ETH"]["onchain"]) == eth_total
     assert Decimal(report["assets"]["USDT"]["onchain_verified"]) == usdt_total
-    assert Decimal(report["assets"]["USDT"]["ratio"]) == (usdt_total / 40_000_000).quantize(Decimal("0.000001"))
+    expected_ratio = (usdt_total / 40_000_000).quantize(Decimal("0.000001"), ROUND_DOWN)
+    assert Decimal(report["assets"]["USDT"]["ratio"]) == expected_ratio
     assert report["assets"]["USDT"]["networks"].keys() == {"ETH", "ARBITRUM"}  # one asset across networks
     assert report["rows"] == {"total": 26, "verified": 26, "failed": 0, "unchecked": 0, "duplicate": 0}
     assert report["snapshot"]["ETH"]["height"] == demo["eth"].height
