@@ -4,6 +4,7 @@ so memory stays flat however long the address file is."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from auditor.config import AuditConfig
 from auditor.formats import AddressFile, open_address_file
 from auditor.formats.layouts import GenericColumns
 from auditor.ownership import RowResult, prove_ownership
-from auditor.report import AddressesCsv, ReserveReport, RunDirectory, write_json
+from auditor.report import AddressesCsv, BalancesCsv, ReserveReport, RunDirectory, method_family, write_json
 from chains.base import RowStatus
 
 EXIT_OK, EXIT_SHORTFALL, EXIT_INPUT, EXIT_SOURCE, EXIT_LOCKED = 0, 1, 2, 3, 4
@@ -43,13 +44,18 @@ def _now() -> str:
 class _RowSink:
     """Everything that happens to a finished row: addresses.csv, totals, discrepancy notes."""
 
-    def __init__(self, csv_out: AddressesCsv, aggregator: Aggregator) -> None:
-        self.csv_out, self.aggregator = csv_out, aggregator
+    def __init__(self, csv_out: AddressesCsv, aggregator: Aggregator, balances_out: BalancesCsv | None = None) -> None:
+        self.csv_out, self.aggregator, self.balances_out = csv_out, aggregator, balances_out
         self.notes: list[dict[str, object]] = []
         self.input_errors = 0
+        self.methods: dict[tuple[str, int], Counter] = defaultdict(Counter)
 
     def take(self, result: RowResult) -> None:
         self.csv_out.write(result)
+        if self.balances_out is not None and result.query is not None and result.network is not None:
+            self.balances_out.write(result)
+            if result.onchain_method:
+                self.methods[(result.network.code, result.height)][method_family(result.onchain_method)] += 1
         self.aggregator.add(result)
         if result.row.input_error:
             self.input_errors += 1
@@ -81,8 +87,11 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
     aggregator = Aggregator(registry)
     dedupe = Deduplicator()
     with RunDirectory(output_dir or config.output_dir, run_id) as run_dir:
-        with run_dir.path("addresses.csv").open("w", encoding="utf-8", newline="") as handle:
-            sink = _RowSink(AddressesCsv(handle), aggregator)
+        with (
+            run_dir.path("addresses.csv").open("w", encoding="utf-8", newline="") as handle,
+            run_dir.path("balances.csv").open("w", encoding="utf-8", newline="") as balances_handle,
+        ):
+            sink = _RowSink(AddressesCsv(handle), aggregator, BalancesCsv(balances_handle))
             async with BalanceSources(registry, config.networks) as sources:
                 for chunk in _chunks(address_file.rows(), config.chunk_size):
                     results = [prove_ownership(row, registry) for row in chunk]
@@ -94,6 +103,7 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
         report = _report(config.input_file, address_file, aggregator, sink, started, config)
         report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))
         report.source_failures = dict(sources.failures)
+        report.methods = {key: dict(counts) for key, counts in sink.methods.items()}
         report.exit_code = _exit_code(sink, report)
         _write(run_dir, report)
         directory = run_dir.commit()

@@ -143,11 +143,12 @@ class BalanceSources:
                 result.balance_error = self.failures[key]
                 continue
             balance = self.cache[(key[0], key[1], result.query)]
+            result.onchain_method = balance.method
             if balance.amount is None:
                 result.balance_error = balance.error or "no answer"
             else:
+                result.onchain_base = balance.amount
                 result.onchain = whole_units(balance.amount, result.token.decimals)
-                result.onchain_method = balance.method
 
 
 def _unchecked_unless_failed(status: RowStatus) -> RowStatus:

@@ -28,7 +28,8 @@ class RowResult:
     height: int | None = None
     declared: Decimal | None = None  # whole units
     onchain: Decimal | None = None  # whole units; None until read, or when it could not be read
-    onchain_method: str = ""
+    onchain_base: int | None = None  # the same balance in base units, as the source answered it
+    onchain_method: str = ""  # how the source got it, e.g. "multicall3", "trc20-balanceOf@N-rollback(k events)"
     balance_error: str = ""  # the data source could not answer (the run exits 3)
 
     def note(self, text: str) -> None:

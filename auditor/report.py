@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from auditor.ownership import RowResult
 from chains.base import RowStatus, Snapshot
 
 ADDRESSES_HEADER = ["line", "coin", "network", "address", "declared", "onchain", "status", "reason"]
+BALANCES_HEADER = ["line", "network", "height", "address", "contract", "amount_base_units", "method", "error"]
 ROW_COUNT_KEYS = ("total", "verified", "failed", "unchecked", "duplicate")
 DISCREPANCIES_IN_MARKDOWN = 50
 
@@ -96,6 +98,29 @@ class AddressesCsv:
         )
 
 
+class BalancesCsv:
+    """balances.csv: every balance read, in base units, with the method that gave it, so that another party
+    can re-derive each figure (and see which came from a roll-back rather than a direct read)."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._writer = csv.writer(handle, lineterminator="\n")
+        self._writer.writerow(BALANCES_HEADER)
+
+    def write(self, result: RowResult) -> None:
+        if result.query is None or result.network is None:
+            return
+        amount = "" if result.onchain_base is None else str(result.onchain_base)
+        self._writer.writerow([
+            result.row.line, result.network.code, result.height, result.query.address,
+            result.query.contract or "", amount, result.onchain_method, result.balance_error,
+        ])
+
+
+def method_family(method: str) -> str:
+    """A method without its per-row details: "trc20-balanceOf@812-rollback(3 events)" -> "trc20-balanceOf-rollback"."""
+    return re.sub(r"@[0-9]+|\([^)]*\)", "", method)
+
+
 @dataclass
 class ReserveReport:
     input_file: str
@@ -105,6 +130,7 @@ class ReserveReport:
     rows: Mapping[str, int]
     assets: list[AssetVerdict]
     snapshots: list[Snapshot] = field(default_factory=list)
+    methods: Mapping[tuple[str, int], Mapping[str, int]] = field(default_factory=dict)  # (network, height) -> counts
     source_failures: Mapping[tuple[str, int], str] = field(default_factory=dict)
     summary_checks: list[dict[str, Any]] = field(default_factory=list)
     discrepancies: list[dict[str, Any]] = field(default_factory=list)
@@ -123,7 +149,10 @@ class ReserveReport:
         for network, snaps in by_network.items():
             for snap in snaps:  # a network read at several heights gets one key per height
                 key = network if len(snaps) == 1 else f"{network}@{snap.height}"
-                snapshot[key] = {"height": snap.height, "block_hash": snap.block_hash, "endpoint": snap.endpoint}
+                snapshot[key] = {
+                    "height": snap.height, "block_hash": snap.block_hash, "endpoint": snap.endpoint,
+                    "methods": dict(sorted(self.methods.get((snap.network, snap.height), {}).items())),
+                }
         return {
             "input": {"file": self.input_file, "sha256": self.input_sha256, "layout": self.layout},
             "snapshot": snapshot,
@@ -173,9 +202,14 @@ class ReserveReport:
             "",
         ]
         if self.snapshots:
-            lines += ["## Snapshot blocks", "", "| network | height | block hash | endpoint |", "|---|---:|---|---|"]
+            lines += [
+                "## Snapshot blocks", "",
+                "| network | height | block hash | endpoint | balances read by |", "|---|---:|---|---|---|",
+            ]
             for snap in sorted(self.snapshots, key=lambda s: (s.network, s.height)):
-                lines.append(f"| {snap.network} | {snap.height} | `{snap.block_hash}` | {snap.endpoint} |")
+                counts = self.methods.get((snap.network, snap.height), {})
+                methods = ", ".join(f"{m} ({n})" for m, n in sorted(counts.items()))
+                lines.append(f"| {snap.network} | {snap.height} | `{snap.block_hash}` | {snap.endpoint} | {methods} |")
             lines.append("")
         if self.source_failures:
             lines += ["## Data sources that could not answer", ""]

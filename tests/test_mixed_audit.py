@@ -195,6 +195,14 @@ def test_mixed_file_totals_are_exact(world):
     assert all(r["status"] == "verified" and r["declared"] == r["onchain"] for r in others), others
     assert report["rows"]["total"] == world["rows"] == len(rows)
     assert set(report["snapshot"]) == {"ETH", "LTC", "TRON"}
+    # which method gave each figure: TRX read at H, USDT-TRC20 read at the tip and rolled back to H
+    assert report["snapshot"]["TRON"]["methods"] == {"getaccountbalance": 2, "trc20-balanceOf-rollback": 2}
+    assert report["snapshot"]["LTC"]["methods"] == {"scantxoutset": 3}
+    with (world["tmp"] / "out" / "latest" / "balances.csv").open(newline="") as handle:
+        balances = {(r["network"], r["address"], r["contract"]): r for r in csv.DictReader(handle)}
+    rolled = [r for r in balances.values() if r["network"] == "TRON" and r["contract"]]
+    assert sum(int(r["amount_base_units"]) for r in rolled) == expect["USDT-TRC20"]
+    assert all("rollback" in r["method"] for r in rolled)
     assert code == 0, report
 
 
