@@ -4,8 +4,8 @@ so memory stays flat however long the address file is."""
 from __future__ import annotations
 
 import asyncio
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections import Counter, defaultdict, deque
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -19,6 +19,7 @@ from auditor.formats import AddressFile, open_address_file
 from auditor.formats.layouts import GenericColumns
 from auditor.ownership import RowResult, prove_ownership
 from auditor.report import AddressesCsv, BalancesCsv, ReserveReport, RunDirectory, method_family, write_json
+from auditor.workers import SignatureWorkers, default_workers
 from chains.base import RowStatus
 
 EXIT_OK, EXIT_SHORTFALL, EXIT_INPUT, EXIT_SOURCE, EXIT_LOCKED = 0, 1, 2, 3, 4
@@ -79,9 +80,14 @@ def _exit_code(sink: _RowSink, report: ReserveReport) -> int:
 
 
 async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id: str | None = None) -> AuditOutcome:
-    """Full audit: ownership, balances at the snapshot, totals, ratios. Raises InputError/ConfigError (exit 2)."""
+    """Full audit: ownership, balances at the snapshot, totals, ratios. Raises InputError/ConfigError (exit 2).
+
+    Chunks flow through three overlapping stages: signature checks in worker processes (a few chunks ahead),
+    balance reads of the previous chunk (async I/O), and writing/aggregating the one before, in input order.
+    """
     address_file = open_address_file(config.input_file, config.generic)
-    registry = AssetRegistry.load(config.registry_overrides, defaults=address_file.layout.registry_defaults())
+    defaults = address_file.layout.registry_defaults()
+    registry = AssetRegistry.load(config.registry_overrides, defaults=defaults)
     started = _now()
     heights = SnapshotHeights.build(config.networks, address_file.summary, registry)
     aggregator = Aggregator(registry)
@@ -90,15 +96,25 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
         with (
             run_dir.path("addresses.csv").open("w", encoding="utf-8", newline="") as handle,
             run_dir.path("balances.csv").open("w", encoding="utf-8", newline="") as balances_handle,
+            SignatureWorkers(registry, config.registry_overrides, defaults, config.workers) as workers,
         ):
             sink = _RowSink(AddressesCsv(handle), aggregator, BalancesCsv(balances_handle))
             async with BalanceSources(registry, config.networks) as sources:
-                for chunk in _chunks(address_file.rows(), config.chunk_size):
-                    results = [prove_ownership(row, registry) for row in chunk]
-                    for result in results:
-                        dedupe.check(result)
+
+                async def read_balances(results: list[RowResult]) -> list[RowResult]:
                     await sources.fill(results, heights)
+                    return results
+
+                reading: asyncio.Task[list[RowResult]] | None = None
+                async for results in _proven_chunks(address_file, registry, workers, config.chunk_size, config.workers):
                     for result in results:
+                        dedupe.check(result)  # in input order, so the first of a repeated row is the one kept
+                    if reading is not None:
+                        for result in await reading:
+                            sink.take(result)
+                    reading = asyncio.create_task(read_balances(results))
+                if reading is not None:
+                    for result in await reading:
                         sink.take(result)
         report = _report(config.input_file, address_file, aggregator, sink, started, config)
         report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))
@@ -110,20 +126,46 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
     return AuditOutcome(report.exit_code, directory, report)
 
 
-def verify_file(path: Path, output_dir: Path, generic: GenericColumns | None = None) -> AuditOutcome:
+async def _proven_chunks(
+    address_file: AddressFile, registry: AssetRegistry, workers: SignatureWorkers, chunk_size: int, ahead: int
+) -> AsyncIterator[list[RowResult]]:
+    """Chunks of RowResults in input order, with up to `ahead + 1` chunks being checked at once."""
+    chunks = _chunks(address_file.rows(), chunk_size)
+    in_flight: deque[tuple[list, asyncio.Future]] = deque()
+    for chunk in islice(chunks, ahead + 1):
+        in_flight.append((chunk, workers.check(chunk)))
+    while in_flight:
+        chunk, proofs = in_flight.popleft()
+        checked = await proofs
+        following = next(chunks, None)
+        if following is not None:
+            in_flight.append((following, workers.check(following)))
+        yield [prove_ownership(row, registry, proof) for row, proof in zip(chunk, checked, strict=True)]
+
+
+def verify_file(path: Path, output_dir: Path, generic: GenericColumns | None = None,
+                workers: int | None = None) -> AuditOutcome:
     """Ownership signatures only: no chain access. Same addresses.csv and report.json shapes as a run."""
+    return asyncio.run(_verify_file(path, output_dir, generic, workers or default_workers()))
+
+
+async def _verify_file(path: Path, output_dir: Path, generic: GenericColumns | None, workers: int) -> AuditOutcome:
     address_file = open_address_file(path, generic)
-    registry = AssetRegistry.load(defaults=address_file.layout.registry_defaults())
+    defaults = address_file.layout.registry_defaults()
+    registry = AssetRegistry.load(defaults=defaults)
     started = _now()
     aggregator = Aggregator(registry)
     dedupe = Deduplicator()
     with RunDirectory(output_dir) as run_dir:
-        with run_dir.path("addresses.csv").open("w", encoding="utf-8", newline="") as handle:
+        with (
+            run_dir.path("addresses.csv").open("w", encoding="utf-8", newline="") as handle,
+            SignatureWorkers(registry, {}, defaults, workers) as pool,
+        ):
             sink = _RowSink(AddressesCsv(handle), aggregator)
-            for row in address_file.rows():
-                result = prove_ownership(row, registry)
-                dedupe.check(result)
-                sink.take(result)
+            async for results in _proven_chunks(address_file, registry, pool, 5000, workers):
+                for result in results:
+                    dedupe.check(result)
+                    sink.take(result)
         report = _report(path, address_file, aggregator, sink, started, None)
         report.mode = "verify"
         report.exit_code = _exit_code(sink, report)
@@ -158,7 +200,3 @@ def _report(
 def _write(run_dir: RunDirectory, report: ReserveReport) -> None:
     write_json(run_dir.path("report.json"), report.to_json())
     run_dir.path("report.md").write_text(report.to_markdown() + "\n", encoding="utf-8")
-
-
-def run_audit_sync(config: AuditConfig, output_dir: Path | None = None) -> AuditOutcome:
-    return asyncio.run(run_audit(config, output_dir))

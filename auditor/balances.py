@@ -2,7 +2,7 @@
 
 One adapter per configured network, opened on first use and kept for the run; one snapshot check per
 (network, height); queries of a chunk grouped per (network, height) and read concurrently across networks.
-A query is read once per run even when several rows (duplicates, several assets of one address) need it.
+A query is read once even when several rows of a chunk need it.
 """
 
 from __future__ import annotations
@@ -110,6 +110,9 @@ class BalanceSources:
 
     async def fill(self, results: list[RowResult], heights: SnapshotHeights) -> None:
         """Set `onchain` (or `balance_error`) on every result that has a query."""
+        # Repeated (network, address, coin) rows are duplicates and carry no query, so answers are only
+        # shared within a chunk: keeping them for the whole run would grow with the file.
+        self.cache.clear()
         wanted: dict[tuple[str, int], set[BalanceQuery]] = defaultdict(set)
         networks: dict[str, Network] = {}
         for result in results:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.formats.layouts import GenericColumns
+from auditor.workers import default_workers
 from chains.base import Endpoint
 from chains.transport import display_url
 
@@ -44,6 +45,7 @@ class AuditConfig:
     required_ratios: Mapping[str, Decimal]
     registry_overrides: Mapping[str, Any] = field(default_factory=dict)
     chunk_size: int = 5000
+    workers: int = 1
     alert_command: str = ""
 
     def ratio_for(self, asset: str) -> Decimal:
@@ -100,6 +102,9 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
     chunk_size = audit.get("chunk_size", 5000)
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ConfigError(f"{where}: [audit] chunk_size must be a positive integer")
+    workers = audit.get("workers", default_workers())
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"{where}: [audit] workers must be a positive integer")
     ratio_table = _table(data, "required_ratio", where)
     ratios = {k.upper(): _decimal(v, f"{where}: [required_ratio] {k}") for k, v in ratio_table.items()}
 
@@ -122,6 +127,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
         required_ratios=ratios,
         registry_overrides=_table(data, "registry", where),
         chunk_size=chunk_size,
+        workers=workers,
         alert_command=str(alerts.get("command", "")),
     )
 

@@ -36,24 +36,46 @@ class RowResult:
         self.reason = f"{self.reason}; {text}" if self.reason else text
 
 
-def prove_ownership(row: AddressRow, registry: AssetRegistry) -> RowResult:
-    """Ownership status of one row, plus the token and query its balance needs."""
+def _network_of(row: AddressRow, registry: AssetRegistry, token: Token | None) -> Network | None:
+    network = registry.network(row.network) if row.network else None
+    if network is None and token is not None and not row.network:  # layouts without a network column
+        network = registry.network(token.network)
+    return network
+
+
+def check_signatures(rows: list[AddressRow], registry: AssetRegistry) -> list[OwnershipProof | None]:
+    """The CPU-heavy part of `prove_ownership` (signature recovery), for a worker process; None where a row
+    never reaches a verifier (input error, unknown network or family)."""
+    proofs: list[OwnershipProof | None] = []
+    for row in rows:
+        network = None if row.input_error else _network_of(row, registry, registry.resolve(row.coin, row.network))
+        family = get_family(network.family) if network is not None else None
+        proofs.append(_verify(family, row, network) if family is not None and network is not None else None)
+    return proofs
+
+
+def _verify(family, row: AddressRow, network: Network) -> OwnershipProof:
+    try:
+        return family.verify_ownership(row, network)
+    except Exception as exc:  # a family bug must not lose the row
+        return OwnershipProof.failed(f"internal error in {network.family} verifier: {type(exc).__name__}: {exc}")
+
+
+def prove_ownership(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None = None) -> RowResult:
+    """Ownership status of one row, plus the token and query its balance needs. `proof`, when given, is the
+    row's signature check already done elsewhere (`check_signatures` in a worker process)."""
     if row.input_error:
         return RowResult(row, RowStatus.FAILED, f"input: {row.input_error}")
-    network = registry.network(row.network) if row.network else None
     token = registry.resolve(row.coin, row.network)
-    if network is None and token is not None:  # layouts without a network column (2022, HTX)
-        network = registry.network(token.network)
+    network = _network_of(row, registry, token)
     if network is None:
         what = f"network {row.network!r}" if row.network else f"coin {row.coin!r} (no network column)"
         return RowResult(row, RowStatus.UNCHECKED, f"{what} is not in the registry")
     family = get_family(network.family)
     if family is None:
         return RowResult(row, RowStatus.UNCHECKED, f"{network.family} chains are not supported yet", network=network)
-    try:
-        proof = family.verify_ownership(row, network)
-    except Exception as exc:  # a family bug must not lose the row
-        proof = OwnershipProof.failed(f"internal error in {network.family} verifier: {type(exc).__name__}: {exc}")
+    if proof is None:
+        proof = _verify(family, row, network)
     result = RowResult(row, proof.status, proof.reason, proof.scheme, network=network, token=token)
     if token is None:
         result.status = RowStatus.UNCHECKED if result.status != RowStatus.FAILED else result.status

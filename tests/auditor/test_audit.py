@@ -111,6 +111,16 @@ def test_two_runs_write_identical_reports(tmp_path, demo, monkeypatch):
     assert (tmp_path / "a/latest/addresses.csv").read_bytes() == (tmp_path / "b/latest/addresses.csv").read_bytes()
 
 
+def test_worker_processes_change_nothing(tmp_path, demo, monkeypatch):
+    config = _config(tmp_path, demo, monkeypatch)
+    for workers in (1, 2):
+        text = config.read_text().replace("[input]", f"[audit]\nworkers = {workers}\n[input]")
+        (tmp_path / f"w{workers}.toml").write_text(text)
+        assert main(["run", str(tmp_path / f"w{workers}.toml"), "--out", str(tmp_path / f"w{workers}")]) == 0
+    one, two = ((tmp_path / f"w{n}" / "latest" / "addresses.csv").read_bytes() for n in (1, 2))
+    assert one == two
+
+
 def test_shortfall_exits_1(tmp_path, demo, monkeypatch):
     assert main(["run", str(_config(tmp_path, demo, monkeypatch, usdt_owed="99000000"))]) == 1
     report, _ = _latest(tmp_path)
