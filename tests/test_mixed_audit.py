@@ -91,6 +91,7 @@ def world(tmp_path_factory):
         ltc.rpc("sendmany", "", {a: str(v) for a, v in amounts.items()}, wallet="reserves")
         ltc.rpc("generatetoaddress", 1, miner)
         ltc_height = ltc.rpc("getblockcount")
+        ltc_genesis = ltc.rpc("getblockhash", 0)
         for address in legacy[:2]:
             signature = ltc.rpc("signmessage", address, MESSAGE, wallet="reserves")
             rows.append(["LTC", "LTC", ltc_height, address, str(amounts[address]), MESSAGE, signature, "", "", "", ""])
@@ -139,10 +140,10 @@ def world(tmp_path_factory):
             writer.writerows(rows)
         with ServerThread(ledger) as tron:
             yield {"tmp": tmp, "file": path, "expect": expect, "anvil": anvil.url, "ltc": ltc.url,
-                   "tron": tron.url, "erc20": erc20, "rows": len(rows)}
+                   "tron": tron.url, "erc20": erc20, "rows": len(rows), "ltc_genesis": ltc_genesis}
 
 
-def _config(world, usdt_owed: str = "14000000") -> Path:
+def _config(world, usdt_owed: str = "14000000", ltc_genesis: str | None = None) -> Path:
     path = world["tmp"] / "mixed.toml"
     path.write_text(f"""
 [input]
@@ -169,6 +170,7 @@ contract = "{world['erc20']}"
 hrp = "rltc"
 p2pkh = 0x6f
 p2sh = 0x3a
+genesis_hash = "{ltc_genesis or world['ltc_genesis']}"
 """)
     return path
 
@@ -204,6 +206,15 @@ def test_mixed_file_totals_are_exact(world):
     assert sum(int(r["amount_base_units"]) for r in rolled) == expect["USDT-TRC20"]
     assert all("rollback" in r["method"] for r in rolled)
     assert code == 0, report
+
+
+def test_ltc_node_of_another_chain_is_refused(world):
+    # the shipped registry expects Litecoin mainnet's genesis: a regtest node must not pass for it
+    mainnet = "12a765e31ffd4059bada1e25190f6e98c99d9714d334efa41a195a7e7e04bfe2"
+    assert main(["run", str(_config(world, ltc_genesis=mainnet))]) == 3
+    report = json.loads((world["tmp"] / "out" / "latest" / "report.json").read_text())
+    assert [e["network"] for e in report["data_source_errors"]] == ["LTC"]
+    assert "genesis" in report["data_source_errors"][0]["error"]
 
 
 def test_mixed_file_shortfall(world):
