@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 
-from chains.base import BalanceAdapter, BalanceQuery, Endpoint, Network
+from chains.base import Balance, BalanceAdapter, BalanceQuery, Endpoint, Network, Snapshot
 from chains.utxo.addresses import decode_address
 from chains.utxo.params import UtxoParams
 
@@ -62,3 +62,27 @@ def expected_genesis(network: Network, endpoint: Endpoint) -> str | None:
     another chain whose addresses happen to decode the same way."""
     value = endpoint.options.get("genesis_hash") or network.params.get("genesis_hash")
     return str(value).lower() if value else None
+
+
+class UtxoBackend(BalanceAdapter):
+    """What the three backends share: the network's parameters, the snapshot they last checked, and the split
+    of a chunk of queries into output scripts to read and answers for addresses that cannot be read."""
+
+    method = ""  # Balance.method of every figure this backend gives
+
+    def __init__(self, network: Network, endpoint: Endpoint) -> None:
+        super().__init__(network, endpoint)
+        self.params = UtxoParams.from_network(network)
+        self._snapshot: Snapshot | None = None
+
+    async def _expected_hash(self, height: int) -> str:
+        """Block H's hash as checked by `snapshot`; the reads must still see it afterwards."""
+        if self._snapshot is not None and self._snapshot.height == height:
+            return self._snapshot.block_hash
+        return (await self.snapshot(height)).block_hash
+
+    def _scripts(
+        self, queries: Iterable[BalanceQuery]
+    ) -> tuple[dict[BalanceQuery, bytes], dict[BalanceQuery, Balance]]:
+        scripts, errors = output_scripts(queries, self.params)
+        return scripts, {q: Balance(None, self.method, reason) for q, reason in errors.items()}

@@ -24,10 +24,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
+from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
 from chains.transport import HttpTransport, JsonRpcClient, JsonRpcError, RequestError
-from chains.utxo.backends import expected_genesis, output_scripts
-from chains.utxo.params import UtxoParams
+from chains.utxo.backends import UtxoBackend, expected_genesis
 
 METHOD = "scantxoutset"
 SATS_PER_COIN = Decimal(100_000_000)
@@ -63,17 +62,17 @@ def _with_cookie_auth(endpoint: Endpoint) -> Endpoint:
     return dataclasses.replace(endpoint, headers={**dict(endpoint.headers), "Authorization": f"Basic {token}"})
 
 
-class BitcoindAdapter(BalanceAdapter):
+class BitcoindAdapter(UtxoBackend):
+    method = METHOD
+
     """Options: `cookie_file` (path to the node's .cookie instead of URL credentials), `scan_chunk`
     (descriptors per scan, default `batch_size`), `scan_wait_seconds` (how long to wait for a scan another
     client started, default 900), `genesis_hash` (expected chain)."""
 
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
-        self.params = UtxoParams.from_network(network)
         self._transport: HttpTransport | None = None
         self._rpc: JsonRpcClient | None = None
-        self._snapshot: Snapshot | None = None
         self.scan_chunk = max(1, int(endpoint.options.get("scan_chunk", endpoint.batch_size)))
         self.scan_wait = float(endpoint.options.get("scan_wait_seconds", DEFAULT_SCAN_WAIT))
         self.scans = 0  # scantxoutset calls made (for tests and benchmarks)
@@ -130,8 +129,7 @@ class BitcoindAdapter(BalanceAdapter):
         return self._snapshot
 
     async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
-        scripts, errors = output_scripts(queries, self.params)
-        results = {q: Balance(None, METHOD, reason) for q, reason in errors.items()}
+        scripts, results = self._scripts(queries)
         if not scripts:
             return results
         expected_hash = await self._expected_hash(height)
@@ -145,11 +143,6 @@ class BitcoindAdapter(BalanceAdapter):
                 Balance(value, METHOD) if isinstance(value, int) else Balance(None, METHOD, str(value))
             )
         return results
-
-    async def _expected_hash(self, height: int) -> str:
-        if self._snapshot is not None and self._snapshot.height == height:
-            return self._snapshot.block_hash
-        return (await self.snapshot(height)).block_hash
 
     async def _scan_splitting(self, scripts: list[str], height: int, block_hash: str) -> dict[str, int | str]:
         """Scan `scripts`; when the node refuses the request, scan each half on its own (down to one

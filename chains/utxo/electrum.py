@@ -23,10 +23,9 @@ from urllib.parse import urlsplit
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
-from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
-from chains.utxo.backends import expected_genesis, output_scripts
+from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
+from chains.utxo.backends import UtxoBackend, expected_genesis
 from chains.utxo.history import TxView, balance_at, decode_raw_tx
-from chains.utxo.params import UtxoParams
 
 METHOD = "electrum-history"
 CLIENT_NAME = "auditor"
@@ -199,16 +198,16 @@ class ElectrumConnection:
         self._reader = self._writer = self._listener = None
 
 
-class ElectrumAdapter(BalanceAdapter):
+class ElectrumAdapter(UtxoBackend):
+    method = METHOD
+
     """Options: `tls_verify` (default true; false accepts self-signed certificates), `tls_ca_file`,
     `tls_server_name`, `genesis_hash` (expected chain). `batch_size` requests go in one JSON array and
     `max_concurrency` arrays are in flight at once."""
 
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
-        self.params = UtxoParams.from_network(network)
         self.connection = ElectrumConnection(endpoint)
-        self._snapshot: Snapshot | None = None
         self._tx_cache: dict[str, TxView] = {}
 
     async def aclose(self) -> None:
@@ -235,15 +234,10 @@ class ElectrumAdapter(BalanceAdapter):
         return self._snapshot
 
     async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
-        scripts, errors = output_scripts(queries, self.params)
-        results = {q: Balance(None, METHOD, reason) for q, reason in errors.items()}
+        scripts, results = self._scripts(queries)
         if not scripts:
             return results
-        expected_hash = (
-            self._snapshot.block_hash
-            if self._snapshot is not None and self._snapshot.height == height
-            else (await self.snapshot(height)).block_hash
-        )
+        expected_hash = await self._expected_hash(height)
         unique = {scripthash(s): s for s in scripts.values()}
         histories = await self._histories(list(unique), height)
         await self._load_transactions(

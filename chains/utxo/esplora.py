@@ -18,11 +18,10 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
+from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
 from chains.transport import HttpTransport, RequestError
-from chains.utxo.backends import expected_genesis, output_scripts
+from chains.utxo.backends import UtxoBackend, expected_genesis
 from chains.utxo.history import TxView, balance_at
-from chains.utxo.params import UtxoParams
 
 METHOD = "esplora-history"
 CHAIN_PAGE = 25  # confirmed transactions per history page (Esplora's documented page size)
@@ -48,17 +47,17 @@ def tx_view(tx: dict[str, Any]) -> TxView:
     return TxView(txid=str(tx["txid"]), height=height, spends=spends, outputs=tuple(outputs))
 
 
-class EsploraAdapter(BalanceAdapter):
+class EsploraAdapter(UtxoBackend):
+    method = METHOD
+
     """Options: `max_pages` (history pages per address before it is reported unreadable, default 400),
     `genesis_hash` (expected chain). Concurrency, rate limit, retries and timeouts are the endpoint's."""
 
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
-        self.params = UtxoParams.from_network(network)
         self.base = endpoint.url.rstrip("/")
         self.max_pages = max(1, int(endpoint.options.get("max_pages", DEFAULT_MAX_PAGES)))
         self._transport: HttpTransport | None = None
-        self._snapshot: Snapshot | None = None
 
     @property
     def transport(self) -> HttpTransport:
@@ -100,15 +99,10 @@ class EsploraAdapter(BalanceAdapter):
         return self._snapshot
 
     async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
-        scripts, errors = output_scripts(queries, self.params)
-        results = {q: Balance(None, METHOD, reason) for q, reason in errors.items()}
+        scripts, results = self._scripts(queries)
         if not scripts:
             return results
-        expected_hash = (
-            self._snapshot.block_hash
-            if self._snapshot is not None and self._snapshot.height == height
-            else (await self.snapshot(height)).block_hash
-        )
+        expected_hash = await self._expected_hash(height)
         # The transport bounds concurrency and rate; one task per address keeps every connection busy.
         by_address = {q.address: s for q, s in scripts.items()}
         balances = await asyncio.gather(*(self._balance(a, s, height) for a, s in by_address.items()))
