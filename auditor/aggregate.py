@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from auditor.assets import AssetRegistry
+from auditor.findings import FindingLog
 from auditor.formats import SummaryRow
 from auditor.money import add, dec_str, ratio
 from auditor.ownership import RowResult
@@ -64,13 +65,12 @@ class Deduplicator:
 
 
 class Aggregator:
-    def __init__(self, registry: AssetRegistry) -> None:
+    def __init__(self, registry: AssetRegistry, findings: FindingLog) -> None:
         self.registry = registry
+        self.findings = findings
         self.assets: dict[str, AssetTotals] = defaultdict(AssetTotals)
         self.rows: Counter = Counter()
         self.declared_by_token: dict[str, Decimal] = defaultdict(Decimal)
-        self.row_discrepancies: list[dict[str, object]] = []
-        self.missing: list[dict[str, object]] = []
         self.heights_seen: dict[str, set[int]] = defaultdict(set)
 
     def add(self, result: RowResult) -> None:
@@ -89,7 +89,7 @@ class Aggregator:
             self.heights_seen[token.code].add(result.height)
         if result.balance_error:
             totals.missing += 1
-            self.missing.append(_row_ref(result) | {"error": result.balance_error})
+            self.findings.add("missing", _row_ref(result) | {"error": result.balance_error})
         if result.onchain is None:
             return
         totals.onchain = add(totals.onchain, result.onchain)
@@ -98,7 +98,8 @@ class Aggregator:
             totals.onchain_verified = add(totals.onchain_verified, result.onchain)
             per_network["onchain_verified"] = add(per_network["onchain_verified"], result.onchain)
         if result.declared is not None and result.declared != result.onchain:
-            self.row_discrepancies.append(
+            self.findings.add(
+                "discrepancy",
                 _row_ref(result)
                 | {
                     "kind": "declared_vs_onchain",

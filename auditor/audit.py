@@ -15,6 +15,7 @@ from auditor.aggregate import Aggregator, Deduplicator
 from auditor.assets import AssetRegistry
 from auditor.balances import BalanceSources, SnapshotHeights
 from auditor.config import AuditConfig
+from auditor.findings import FindingLog
 from auditor.formats import AddressFile, open_address_file
 from auditor.formats.layouts import GenericColumns
 from auditor.ownership import RowResult, prove_ownership
@@ -47,7 +48,7 @@ class _RowSink:
 
     def __init__(self, csv_out: AddressesCsv, aggregator: Aggregator, balances_out: BalancesCsv | None = None) -> None:
         self.csv_out, self.aggregator, self.balances_out = csv_out, aggregator, balances_out
-        self.notes: list[dict[str, object]] = []
+        self.findings = aggregator.findings
         self.input_errors = 0
         self.methods: dict[tuple[str, int], Counter] = defaultdict(Counter)
 
@@ -61,7 +62,7 @@ class _RowSink:
         if result.row.input_error:
             self.input_errors += 1
         if result.status in (RowStatus.FAILED, RowStatus.DUPLICATE):
-            self.notes.append({
+            self.findings.add("discrepancy", {
                 "kind": "failed_row" if result.status == RowStatus.FAILED else "duplicate_row",
                 "line": result.row.line, "coin": result.row.coin,
                 "network": result.network.code if result.network else result.row.network,
@@ -72,7 +73,7 @@ class _RowSink:
 def _exit_code(sink: _RowSink, report: ReserveReport) -> int:
     if sink.input_errors or any(c.get("problem", "").startswith(report.input_file) for c in report.summary_checks):
         return EXIT_INPUT
-    if report.source_failures or report.missing:
+    if report.source_failures or report.missing_total:
         return EXIT_SOURCE
     if report.rows.get("failed", 0) or not all(v.ok for v in report.assets):
         return EXIT_SHORTFALL
@@ -90,14 +91,15 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
     registry = AssetRegistry.load(config.registry_overrides, defaults=defaults)
     started = _now()
     heights = SnapshotHeights.build(config.networks, address_file.summary, registry)
-    aggregator = Aggregator(registry)
     dedupe = Deduplicator()
     with RunDirectory(output_dir or config.output_dir, run_id) as run_dir:
         with (
             run_dir.path("addresses.csv").open("w", encoding="utf-8", newline="") as handle,
             run_dir.path("balances.csv").open("w", encoding="utf-8", newline="") as balances_handle,
+            run_dir.path("findings.jsonl").open("w", encoding="utf-8") as findings_handle,
             SignatureWorkers(registry, config.registry_overrides, defaults, config.workers) as workers,
         ):
+            aggregator = Aggregator(registry, FindingLog(findings_handle))
             sink = _RowSink(AddressesCsv(handle), aggregator, BalancesCsv(balances_handle))
             async with BalanceSources(registry, config.networks) as sources:
 
@@ -154,13 +156,14 @@ async def _verify_file(path: Path, output_dir: Path, generic: GenericColumns | N
     defaults = address_file.layout.registry_defaults()
     registry = AssetRegistry.load(defaults=defaults)
     started = _now()
-    aggregator = Aggregator(registry)
     dedupe = Deduplicator()
     with RunDirectory(output_dir) as run_dir:
         with (
             run_dir.path("addresses.csv").open("w", encoding="utf-8", newline="") as handle,
+            run_dir.path("findings.jsonl").open("w", encoding="utf-8") as findings_handle,
             SignatureWorkers(registry, {}, defaults, workers) as pool,
         ):
+            aggregator = Aggregator(registry, FindingLog(findings_handle))
             sink = _RowSink(AddressesCsv(handle), aggregator)
             async for results in _proven_chunks(address_file, registry, pool, 5000, workers):
                 for result in results:
@@ -189,8 +192,10 @@ def _report(
         rows=dict(aggregator.rows),
         assets=aggregator.verdicts(liabilities, ratio_for),
         summary_checks=summary_checks,
-        discrepancies=sink.notes + aggregator.row_discrepancies,
-        missing=aggregator.missing,
+        discrepancies=sink.findings.kept["discrepancy"],
+        discrepancies_total=sink.findings.counts["discrepancy"],
+        missing=sink.findings.kept["missing"],
+        missing_total=sink.findings.counts["missing"],
         liabilities_source=config.liabilities_source if config else None,
         started_at=started,
         finished_at=_now(),

@@ -133,8 +133,10 @@ class ReserveReport:
     methods: Mapping[tuple[str, int], Mapping[str, int]] = field(default_factory=dict)  # (network, height) -> counts
     source_failures: Mapping[tuple[str, int], str] = field(default_factory=dict)
     summary_checks: list[dict[str, Any]] = field(default_factory=list)
-    discrepancies: list[dict[str, Any]] = field(default_factory=list)
+    discrepancies: list[dict[str, Any]] = field(default_factory=list)  # the first KEEP_IN_REPORT, in row order
+    discrepancies_total: int = 0  # all of them are in findings.jsonl
     missing: list[dict[str, Any]] = field(default_factory=list)
+    missing_total: int = 0
     liabilities_source: str | None = None
     exit_code: int = 0
     started_at: str = ""
@@ -162,7 +164,9 @@ class ReserveReport:
             "liabilities_source": self.liabilities_source,
             "summary_checks": self.summary_checks,
             "discrepancies": self.discrepancies,
+            "discrepancies_total": self.discrepancies_total,
             "missing_balances": self.missing,
+            "missing_balances_total": self.missing_total,
             "data_source_errors": [
                 {"network": network, "height": height, "error": error}
                 for (network, height), error in sorted(self.source_failures.items())
@@ -230,16 +234,18 @@ class ReserveReport:
                 lines.append(f"- line {check['line']} `{check['coin']}`: {detail}")
             lines.append("")
         if self.discrepancies:
-            lines += [f"## Discrepancies ({len(self.discrepancies)})", ""]
+            lines += [f"## Discrepancies ({self.discrepancies_total})", ""]
             for item in self.discrepancies[:DISCREPANCIES_IN_MARKDOWN]:
                 lines.append("- " + _describe(item))
-            if len(self.discrepancies) > DISCREPANCIES_IN_MARKDOWN:
-                lines.append(f"- … {len(self.discrepancies) - DISCREPANCIES_IN_MARKDOWN} more in report.json")
+            if self.discrepancies_total > DISCREPANCIES_IN_MARKDOWN:
+                lines.append(f"- … {self.discrepancies_total - DISCREPANCIES_IN_MARKDOWN} more in findings.jsonl")
             lines.append("")
         if self.missing:
-            lines += [f"## Balances that could not be read ({len(self.missing)})", ""]
+            lines += [f"## Balances that could not be read ({self.missing_total})", ""]
             for item in self.missing[:DISCREPANCIES_IN_MARKDOWN]:
                 lines.append(f"- line {item['line']} {item['network']} {item['address']}: {item['error']}")
+            if self.missing_total > DISCREPANCIES_IN_MARKDOWN:
+                lines.append(f"- … {self.missing_total - DISCREPANCIES_IN_MARKDOWN} more in findings.jsonl")
             lines.append("")
         return "\n".join(lines)
 
