@@ -70,8 +70,8 @@ class _RowSink:
             })
 
 
-def _exit_code(sink: _RowSink, report: ReserveReport) -> int:
-    if sink.input_errors or any(c.get("problem", "").startswith(report.input_file) for c in report.summary_checks):
+def _exit_code(sink: _RowSink, report: ReserveReport, address_file: AddressFile) -> int:
+    if sink.input_errors or any(row.error for row in address_file.summary):
         return EXIT_INPUT
     if report.source_failures or report.missing_total:
         return EXIT_SOURCE
@@ -122,7 +122,7 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
         report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))
         report.source_failures = dict(sources.failures)
         report.methods = {key: dict(counts) for key, counts in sink.methods.items()}
-        report.exit_code = _exit_code(sink, report)
+        report.exit_code = _exit_code(sink, report, address_file)
         _write(run_dir, report)
         directory = run_dir.commit()
     return AuditOutcome(report.exit_code, directory, report)
@@ -171,7 +171,7 @@ async def _verify_file(path: Path, output_dir: Path, generic: GenericColumns | N
                     sink.take(result)
         report = _report(path, address_file, aggregator, sink, started, None)
         report.mode = "verify"
-        report.exit_code = _exit_code(sink, report)
+        report.exit_code = _exit_code(sink, report, address_file)
         _write(run_dir, report)
         directory = run_dir.commit()
     return AuditOutcome(report.exit_code, directory, report)

@@ -103,6 +103,9 @@ class BalanceSources:
         except DataSourceError as exc:
             self.failures[key] = str(exc)
             return
+        except Exception as exc:  # an unexpected reply or an adapter bug: the rows are reported, not lost
+            self.failures[key] = f"{network.code} endpoint {adapter.endpoint.display}: {type(exc).__name__}: {exc}"
+            return
         for query in queries:
             self.cache[(network.code, height, query)] = answers.get(
                 query, Balance(None, "", "the adapter returned no answer for this query")

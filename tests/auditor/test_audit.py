@@ -223,6 +223,16 @@ def test_secret_in_url_never_reaches_the_report(tmp_path, demo, monkeypatch):
         assert "hunter2" not in text and "SECRETKEY" not in text
 
 
+def test_secret_in_url_stays_out_of_errors(tmp_path, demo, monkeypatch, capsys):
+    url = f"http://user:hunter2@127.0.0.1:{free_port()}/v3/SECRETKEY"
+    assert main(["run", str(_config(tmp_path, demo, monkeypatch, eth=url))]) == 3
+    run = tmp_path / "out" / "latest"
+    outputs = [(run / name).read_text() for name in ("report.json", "report.md", "addresses.csv", "findings.jsonl")]
+    outputs.append("".join(capsys.readouterr()))
+    assert "127.0.0.1" in outputs[0]  # the error names the endpoint...
+    assert not any("hunter2" in text or "SECRETKEY" in text for text in outputs)  # ...but not its secrets
+
+
 def test_verify_only(tmp_path, demo):
     assert main(["verify", str(demo["data"] / "okx_por_demo.csv"), "--out", str(tmp_path / "v")]) == 0
     report = json.loads((tmp_path / "v" / "latest" / "report.json").read_text())
