@@ -1,25 +1,32 @@
 # Everything a fresh machine needs, from the project's own files.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-ANVIL := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 
-.PHONY: install test demo lint bench
+.PHONY: install install-python install-node install-litecoind test demo lint bench
 
 $(PY):
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# Python packages, the npm-installed anvil, Debian's litecoind, ElectrumX on top of it.
-install: $(PY)
+# Python packages (with ElectrumX for the Electrum backend tests) into .venv.
+install-python: $(PY)
 	$(PY) -m pip install --quiet -e '.[test,electrum]'
-	npm install --no-audit --no-fund --silent
+
+# anvil, from npm @foundry-rs/anvil, into node_modules/ (versions pinned by package-lock.json).
+install-node:
+	npm ci --no-audit --no-fund --silent
+
+# Debian's Litecoin Core (regtest node for the bitcoind and Electrum backend tests).
+install-litecoind:
 	@command -v litecoind >/dev/null 2>&1 || (apt-get install -y -qq litecoind >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq litecoind))
+
+install: install-python install-node install-litecoind
 
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
-demo: install
+demo: install-python install-node
 	$(VENV)/bin/auditor demo
 
 lint: $(PY)
