@@ -4,6 +4,7 @@ and on every core. Chunks go out and come back in input order."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -37,8 +38,12 @@ class SignatureWorkers:
     def __init__(self, registry: AssetRegistry, overrides: Mapping[str, Any], defaults: Mapping[str, Any],
                  workers: int) -> None:
         self._registry = registry
+        # forkserver, not fork: the workers must not inherit the event loop, its sockets or its threads.
         self._pool = (
-            ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(dict(overrides), dict(defaults)))
+            ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_start_worker, initargs=(dict(overrides), dict(defaults)),
+            )
             if workers > 1 else None
         )
 
