@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             outcome = verify_file(args.file, args.out)
         except InputError as exc:
             return _fail(EXIT_INPUT, str(exc))
-        return _finish(outcome.exit_code, outcome.directory)
+        meaning = "no row failed" if outcome.exit_code == 0 else None
+        return _finish(outcome.exit_code, outcome.directory, meaning)
     return run_command(args.config, args.out)
 
 
@@ -112,8 +113,8 @@ def _print_table(report) -> None:
         print(f"  {verdict.asset:<8} on chain {dec_str(verdict.totals.onchain_verified):>24}  {ratio:>16}  {state}")
 
 
-def _finish(code: int, directory: Path) -> int:
-    print(f"report: {directory}/report.md (exit {code}: {EXIT_MEANING[code]})")
+def _finish(code: int, directory: Path, meaning: str | None = None) -> int:
+    print(f"report: {directory}/report.md (exit {code}: {meaning or EXIT_MEANING[code]})")
     return code
 
 
