@@ -8,9 +8,10 @@ Which check applies follows from the `script` column and the address:
   signatures must recover at least m DISTINCT keys of the script (and no key outside it). Two copies of
   one signature are one signer, not two (OKX's own verifier accepts them; we do not).
 * a bare public key ("key-recovery rows", SCHEMES.md): the signature must recover exactly that key. When the
-  key also produces the address (P2PKH, P2WPKH, P2SH-P2WPKH) the proof is complete; for a script address
-  the row is verified with a note that only the key, not the address, was proven; a single-key address
-  the key does not produce fails.
+  key also produces the address (P2PKH, P2WPKH, P2SH-P2WPKH) the row is verified; a single-key address
+  the key does not produce fails. A script address (P2SH, P2WSH, P2TR) cannot be bound by one key (anyone
+  can sign with a fresh key and name it), so such a row is UNCHECKED: the key is proven, the address is not,
+  and its balance does not count as verified.
 
 A signature that is not 65 bytes is a BIP-322 "simple" signature (a witness stack), which is the only way
 to prove a taproot address.
@@ -179,10 +180,16 @@ def _verify_key_recovery(
         return OwnershipProof.failed(
             f"the proven key {pubkey.hex()} does not produce this {address.type} address", SCHEME_PUBKEY
         )
-    return OwnershipProof.verified(
-        SCHEME_PUBKEY,
-        f"address not bound: the signature proves the key {pubkey.hex()} only; a {address.type} address "
-        "cannot be derived from one key without its script",
+    # A script address (P2SH, P2WSH, P2TR) is not a function of one key: anyone can sign with a fresh key
+    # and name it here, so the row proves nothing about the address and its balance is not a proven reserve.
+    needed = (
+        "a BIP-322 signature is needed"
+        if address.type is ScriptType.P2TR
+        else "its redeem script is needed in the script column"
+    )
+    return OwnershipProof.unchecked(
+        f"the signature proves the key {pubkey.hex()}, but a bare key cannot bind a {address.type} address "
+        f"({needed}); the address is not proven"
     )
 
 
