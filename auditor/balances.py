@@ -20,6 +20,7 @@ from auditor.money import whole_units
 from auditor.ownership import RowResult
 from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Network, RowStatus, Snapshot
 from chains.registry import get_family
+from chains.transport import scrub
 
 
 @dataclass
@@ -101,15 +102,17 @@ class BalanceSources:
                 self.snapshots[key] = await adapter.snapshot(height)
             answers = await adapter.fetch_balances(queries, height)
         except DataSourceError as exc:
-            self.failures[key] = str(exc)
+            self.failures[key] = scrub(str(exc), adapter.endpoint.url)
             return
         except Exception as exc:  # an unexpected reply or an adapter bug: the rows are reported, not lost
-            self.failures[key] = f"{network.code} endpoint {adapter.endpoint.display}: {type(exc).__name__}: {exc}"
+            message = f"{network.code} endpoint {adapter.endpoint.display}: {type(exc).__name__}: {exc}"
+            self.failures[key] = scrub(message, adapter.endpoint.url)
             return
         for query in queries:
-            self.cache[(network.code, height, query)] = answers.get(
-                query, Balance(None, "", "the adapter returned no answer for this query")
-            )
+            answer = answers.get(query, Balance(None, "", "the adapter returned no answer for this query"))
+            if answer.error:  # errors are reported; no secret of the endpoint may ride along
+                answer = Balance(answer.amount, answer.method, scrub(answer.error, adapter.endpoint.url))
+            self.cache[(network.code, height, query)] = answer
 
     async def fill(self, results: list[RowResult], heights: SnapshotHeights) -> None:
         """Set `onchain` (or `balance_error`) on every result that has a query."""

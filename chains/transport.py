@@ -29,6 +29,20 @@ from chains.base import DataSourceError, Endpoint
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
+def secret_parts(url: str) -> list[str]:
+    """The pieces of `url` that may carry secrets: credentials, path and query (API keys live there)."""
+    parts = urlsplit(url)
+    pieces = [parts.password or "", parts.username or "", parts.path.strip("/"), parts.query]
+    return sorted({p for p in pieces if len(p) >= 3}, key=len, reverse=True)
+
+
+def scrub(text: str, url: str) -> str:
+    """`text` with every secret-bearing piece of `url` masked, so an error message can be reported."""
+    for piece in secret_parts(url):
+        text = text.replace(piece, "***")
+    return text
+
+
 def display_url(url: str) -> str:
     """scheme://host[:port] of a URL: no path, query or credentials, since those may carry API keys."""
     parts = urlsplit(url)
@@ -147,16 +161,23 @@ class HttpTransport:
             self.requests_sent += 1
             try:
                 data = None if payload is None else json.dumps(payload, separators=(",", ":"))
-                async with session.request(method, url, data=data, params=params) as response:
+                # No redirects: a redirect would carry the API-key headers to wherever it points.
+                async with session.request(
+                    method, url, data=data, params=params, allow_redirects=False
+                ) as response:
                     body = await response.read()
                     if response.status in RETRYABLE_STATUS:
                         raise TransientError(
                             f"HTTP {response.status}", _retry_after_seconds(response.headers.get("Retry-After"))
                         )
+                    if 300 <= response.status < 400:
+                        raise RequestError(f"HTTP {response.status} redirect refused (set the final URL instead)")
                     if response.status >= 400:
                         raise RequestError(f"HTTP {response.status}: {body[:200].decode('utf-8', 'replace')}")
             except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as exc:
-                raise TransientError(f"{type(exc).__name__}: {exc}") from exc
+                raise TransientError(scrub(f"{type(exc).__name__}: {exc}", self.endpoint.url)) from exc
+            except (aiohttp.ClientError, ValueError) as exc:  # bad URL, redirects...: never worth a retry
+                raise RequestError(scrub(f"{type(exc).__name__}: {exc}", self.endpoint.url)) from exc
         try:
             # JSON numbers with a fraction (Bitcoin Core's amounts) become Decimal, never float.
             return json.loads(body, parse_float=Decimal)

@@ -49,6 +49,7 @@ class EvmBalanceAdapter(BalanceAdapter):
         self._transport = HttpTransport(endpoint)
         self._rpc = JsonRpcClient(self._transport, endpoint.url)
         self._multicall_at: dict[int, bool] = {}
+        self._block_at: dict[int, dict[str, object]] = {}  # EIP-1898 block reference per snapshot height
 
     async def aclose(self) -> None:
         await self._transport.aclose()
@@ -74,15 +75,26 @@ class EvmBalanceAdapter(BalanceAdapter):
             raise DataSourceError(
                 f"{where} is at block {tip}, behind the snapshot height {height}: wait for it to sync"
             )
-        block = await self._rpc.call("eth_getBlockByNumber", [hex(height), False])
-        if not block or not block.get("hash"):
-            raise DataSourceError(f"{where} has no block {height} (pruned or not an archive node?)")
-        code = await self._rpc.call("eth_getCode", [MULTICALL3, hex(height)])
+        try:
+            block = await self._rpc.call("eth_getBlockByNumber", [hex(height), False])
+            if not block or not block.get("hash"):
+                raise DataSourceError(f"{where} has no block {height}")
+            # Every read names the block by hash (EIP-1898), so a load balancer cannot answer from another fork.
+            reference = {"blockHash": block["hash"], "requireCanonical": True}
+            # One state read up front: a node without state at H (not an archive node) is refused once,
+            # instead of failing every batch.
+            await self._rpc.call("eth_getBalance", [MULTICALL3, reference])
+            code = await self._rpc.call("eth_getCode", [MULTICALL3, reference])
+        except RequestError as exc:
+            raise DataSourceError(
+                f"{where} cannot read state at block {height} ({exc}): an archive node is needed for past blocks"
+            ) from exc
+        self._block_at[height] = reference
         self._multicall_at[height] = bool(code and code not in ("0x", "0x0"))
         return Snapshot(self.network.code, height, block["hash"], self.endpoint.display)
 
     async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
-        if height not in self._multicall_at:
+        if height not in self._block_at:
             await self.snapshot(height)
         read = self._read_multicall if self._multicall_at[height] else self._read_batch
         size = max(1, self.endpoint.batch_size)
@@ -96,7 +108,8 @@ class EvmBalanceAdapter(BalanceAdapter):
         calls = [(target, True, data) for target, data in map(_call_data, chunk)]
         payload = AGGREGATE3 + abi_encode(["(address,bool,bytes)[]"], [calls])
         try:
-            raw = await self._rpc.call("eth_call", [{"to": MULTICALL3, "data": "0x" + payload.hex()}, hex(height)])
+            call = {"to": MULTICALL3, "data": "0x" + payload.hex()}
+            raw = await self._rpc.call("eth_call", [call, self._block_at[height]])
             (results,) = abi_decode(["(bool,bytes)[]"], bytes.fromhex(raw[2:]))
             if len(results) != len(chunk):
                 raise RequestError(f"aggregate3 answered {len(results)} results for {len(chunk)} calls")
@@ -121,7 +134,7 @@ class EvmBalanceAdapter(BalanceAdapter):
         return answers
 
     async def _read_batch(self, chunk: list[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
-        block = hex(height)
+        block = self._block_at[height]
         calls: list[tuple[str, list]] = []
         for query in chunk:
             if query.contract is None:

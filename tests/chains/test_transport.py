@@ -25,6 +25,8 @@ async def server(aiohttp_unused_port=None):
             return web.Response(status=503)
         if action == "400":
             return web.Response(status=400, text="bad request body")
+        if action == "redirect":
+            raise web.HTTPFound(location=str(request.url))
         body = await request.json()
         if isinstance(body, list):  # answer a batch out of order, with one per-call error
             replies = [
@@ -36,7 +38,7 @@ async def server(aiohttp_unused_port=None):
         return web.json_response({"jsonrpc": "2.0", "id": body["id"], "result": body["params"]})
 
     app = web.Application()
-    app.router.add_post("/", handle)
+    app.router.add_post("/{tail:.*}", handle)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -85,6 +87,24 @@ async def test_batch_results_follow_call_order(server):
     results = await client.batch([("echo", ["a"]), ("echo", ["boom"]), ("echo", ["c"])])
     assert results[0] == "a" and results[2] == "c"
     assert isinstance(results[1], JsonRpcError) and "boom" in str(results[1])
+    await client.transport.aclose()
+
+
+async def test_redirects_are_refused_and_errors_carry_no_secret(server):
+    server["script"] = ["redirect"]
+    url = server["url"].replace("http://", "http://user:hunter2@") + "v3/SECRETKEY"
+    client = _client(url)
+    with pytest.raises(RequestError, match="redirect refused") as error:
+        await client.call("echo", [1])
+    assert server["calls"] == 1 and "SECRETKEY" not in str(error.value)
+    await client.transport.aclose()
+
+
+async def test_bad_url_error_carries_no_secret():
+    client = _client("htps://mainnet.example/v3/SECRETKEY")
+    with pytest.raises(RequestError) as error:
+        await client.call("echo", [1])
+    assert "SECRETKEY" not in str(error.value)
     await client.transport.aclose()
 
 
