@@ -16,7 +16,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from auditor.assets import AssetRegistry
 from auditor.findings import FindingLog
 from auditor.formats import SummaryRow
-from auditor.money import add, dec_str, ratio
+from auditor.money import CONTEXT, add, dec_str, ratio
 from auditor.ownership import RowResult
 from chains.base import RowStatus
 
@@ -53,10 +53,18 @@ class Deduplicator:
         self._first: dict[bytes, int] = {}
 
     def check(self, result: RowResult) -> None:
+        """A failed row is never relabelled "duplicate" (that would hide a forged proof behind a good one), and
+        never becomes the row the others repeat: it stays failed, without a second balance read."""
         if result.network is None or result.token is None:
             return
         address = result.query.address if result.query else result.row.address.strip().lower()
         key = hashlib.blake2b(f"{result.network.code}\0{address}\0{result.token.code}".encode(), digest_size=16)
+        if result.status == RowStatus.FAILED:
+            first = self._first.get(key.digest())
+            if first is not None:
+                result.note(f"repeats line {first} (same network, address and coin), whose balance is counted")
+                result.query = None
+            return
         first = self._first.setdefault(key.digest(), result.row.line)
         if first != result.row.line:
             result.status = RowStatus.DUPLICATE
@@ -105,7 +113,7 @@ class Aggregator:
                     "kind": "declared_vs_onchain",
                     "declared": dec_str(result.declared),
                     "onchain": dec_str(result.onchain),
-                    "difference": dec_str(result.onchain - result.declared),
+                    "difference": dec_str(CONTEXT.subtract(result.onchain, result.declared)),
                 }
             )
 
@@ -120,7 +128,7 @@ class Aggregator:
             required = ratio_for(asset)
             why_not = []
             value = ratio(totals.onchain_verified, owed) if owed is not None else None
-            if owed is not None and totals.onchain_verified < required * owed:
+            if owed is not None and totals.onchain_verified < CONTEXT.multiply(required, owed):
                 why_not.append(f"reserves {dec_str(totals.onchain_verified)} below {dec_str(required)} x liabilities")
             if totals.addresses[RowStatus.FAILED.value]:
                 why_not.append(f"{totals.addresses[RowStatus.FAILED.value]} row(s) failed")

@@ -23,7 +23,7 @@ from auditor.report import AddressesCsv, BalancesCsv, ReserveReport, RunDirector
 from auditor.workers import SignatureWorkers, default_workers
 from chains.base import RowStatus
 
-EXIT_OK, EXIT_SHORTFALL, EXIT_INPUT, EXIT_SOURCE, EXIT_LOCKED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_SHORTFALL, EXIT_INPUT, EXIT_SOURCE, EXIT_LOCKED, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 
 
 @dataclass(frozen=True)

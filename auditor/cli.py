@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from auditor import __version__
-from auditor.audit import EXIT_INPUT, EXIT_LOCKED, EXIT_SOURCE, run_audit, verify_file
+from auditor.assets import RegistryError
+from auditor.audit import EXIT_INPUT, EXIT_INTERNAL, EXIT_LOCKED, EXIT_SOURCE, run_audit, verify_file
 from auditor.config import ConfigError, load_config
 from auditor.formats import InputError
 from auditor.report import EXIT_MEANING
@@ -21,6 +22,7 @@ EPILOG = """exit codes:
   2  config or input error (file, line and field named)
   3  a data source could not answer (the report lists the addresses; none counted as zero)
   4  another run holds the output directory's lock
+ 70  internal error (a bug in auditor)
 """
 
 
@@ -64,6 +66,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except Exception as exc:  # a bug: say so plainly, with a distinct code, rather than a bare traceback
+        import traceback
+
+        traceback.print_exc()
+        return _fail(EXIT_INTERNAL, f"internal error, please report it: {type(exc).__name__}: {exc}")
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from auditor.demo.run import run_demo
 
@@ -71,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "verify":
         try:
             outcome = verify_file(args.file, args.out)
-        except InputError as exc:
+        except (InputError, RegistryError) as exc:
             return _fail(EXIT_INPUT, str(exc))
         meaning = "no row failed" if outcome.exit_code == 0 else None
         return _finish(outcome.exit_code, outcome.directory, meaning)
@@ -90,7 +102,7 @@ def run_command(config_path: Path, out: Path | None) -> int:
             append_history(output_dir, outcome.directory, outcome.report)
     except RunLocked as exc:
         return _fail(EXIT_LOCKED, str(exc))
-    except (InputError, ConfigError) as exc:
+    except (InputError, ConfigError, RegistryError) as exc:
         send_alert(config.alert_command, EXIT_INPUT, None, str(exc))
         return _fail(EXIT_INPUT, str(exc))
     except DataSourceError as exc:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.formats.layouts import GenericColumns
+from auditor.money import MAX_DIGITS
 from auditor.workers import default_workers
 from chains.base import Endpoint
 from chains.transport import display_url
@@ -220,6 +221,8 @@ def read_liabilities_file(path: Path) -> dict[str, Decimal]:
         asset, value = record[0].strip(), record[1].strip()
         if number == 1 and asset.lower() in ("asset", "coin", "currency"):
             continue
+        if asset.upper() in amounts:  # two figures for one asset: which one the exchange meant is unknowable
+            raise ConfigError(f"{path}:{number}: asset {asset} is listed twice")
         amounts[asset.upper()] = _decimal(value, f"{path}:{number}: field 'amount'")
     return amounts
 
@@ -251,4 +254,6 @@ def _decimal(value: Any, where: str) -> Decimal:
             raise ConfigError(f"{where}: not a number: {value!r}") from None
     if not result.is_finite() or result < 0:
         raise ConfigError(f"{where}: must be a non-negative number, got {value!r}")
+    if result and result.adjusted() >= MAX_DIGITS:
+        raise ConfigError(f"{where}: implausibly large: {value!r}")
     return result

@@ -5,8 +5,10 @@ from __future__ import annotations
 import decimal
 from decimal import ROUND_DOWN, Decimal
 
-# Enough digits for any sum of uint256 balances with 18 decimals, so additions never round.
-CONTEXT = decimal.Context(prec=100, rounding=ROUND_DOWN, traps=[decimal.InvalidOperation, decimal.Inexact])
+# Enough digits for any sum of uint256 balances with 18 decimals, so additions never round; the reader refuses
+# amounts beyond MAX_DIGITS, so no input can reach the limit (and Inexact is trapped in case one did).
+CONTEXT = decimal.Context(prec=200, rounding=ROUND_DOWN, traps=[decimal.InvalidOperation, decimal.Inexact])
+MAX_DIGITS = 80  # digits before or after the point that an amount in a file may have
 RATIO_PLACES = Decimal("0.000001")
 
 

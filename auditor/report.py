@@ -256,6 +256,7 @@ EXIT_MEANING = {
     2: "config or input error",
     3: "a data source could not answer",
     4: "another run holds the lock",
+    70: "internal error",
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from auditor.formats.layouts import (
     is_summary_header,
     map_header,
 )
+from auditor.money import MAX_DIGITS
 from chains.base import AddressRow
 
 csv.field_size_limit(16 * 1024 * 1024)  # redeem scripts and JSON key lists can be long
@@ -61,6 +63,11 @@ class AddressFile:
                 if not any(cell.strip() for cell in record):
                     continue  # blank lines carry no row
                 yield self._row(line, record)
+        except _BrokenQuoting as exc:
+            message = f"broken CSV quoting ({exc}); nothing after it is read"
+            raise InputError(self.path, exc.line, None, message) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(self.path, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         finally:
             self._handle.close()
             if self._hasher is not None:
@@ -88,6 +95,9 @@ class AddressFile:
             problem = _amount_problem(amount, layout.amounts_in_base_units)
             if problem:
                 problems.append(f"field 'amount': {problem}")
+        spanning = [f for f, i in layout.columns.items() if i < len(record) and "\n" in record[i] and f != "message"]
+        if spanning:  # only a signed message may hold a line break; elsewhere a quote went astray
+            problems.append(f"field '{spanning[0]}': contains a line break (misplaced quote?)")
         for required in ("coin", "address"):
             if required in layout.columns and not get(record, required) and len(record) >= layout.required_width:
                 problems.append(f"field '{required}': empty")
@@ -128,6 +138,8 @@ def _amount_problem(text: str, base_units: bool) -> str:
         return f"not a number: {text!r}"
     if not value.is_finite():
         return f"not a finite number: {text!r}"
+    if value and (value.adjusted() >= MAX_DIGITS or -value.as_tuple().exponent > MAX_DIGITS):
+        return f"implausible amount (more than {MAX_DIGITS} digits before or after the point): {text[:40]!r}"
     if value < 0:
         return f"negative amount: {text!r}"
     if base_units and value != value.to_integral_value():
@@ -154,23 +166,45 @@ def _unwrap_json(value: str) -> str:
     return value
 
 
-class _HashingLines:
-    """Yields the file's lines while hashing them, so the sha256 costs no second pass."""
+class _HashingReader(io.RawIOBase):
+    """Hashes the file's bytes as they are read (BOM and line endings included, so the digest is the one
+    `sha256sum` prints), so the sha256 costs no second pass."""
 
-    def __init__(self, handle: IO[str], hasher: hashlib._Hash) -> None:
-        self._handle, self._hasher = handle, hasher
+    def __init__(self, raw: IO[bytes], hasher: hashlib._Hash) -> None:
+        self._raw, self._hasher = raw, hasher
 
-    def __iter__(self) -> Iterator[str]:
-        for line in self._handle:
-            self._hasher.update(line.encode("utf-8"))
-            yield line
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self._raw.readinto(buffer)
+        if count:
+            self._hasher.update(memoryview(buffer)[:count])
+        return count or 0
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
-def _records(lines: _HashingLines) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, fields) per CSV record; quoted fields may span lines."""
-    reader = csv.reader(lines)
+class _BrokenQuoting(Exception):
+    def __init__(self, line: int, detail: str) -> None:
+        super().__init__(detail)
+        self.line = line
+
+
+def _records(lines: IO[str]) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, fields) per CSV record; quoted fields may span lines. Strict quoting: a stray or
+    unterminated quote is an error at the record's first line, never a field that swallows the rows after it."""
+    reader = csv.reader(lines, strict=True)
     previous_end = 0
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _BrokenQuoting(previous_end + 1, str(exc)) from None
         yield previous_end + 1, record
         previous_end = reader.line_num
 
@@ -178,18 +212,22 @@ def _records(lines: _HashingLines) -> Iterator[tuple[int, list[str]]]:
 def open_address_file(path: Path | str, generic: GenericColumns | None = None) -> AddressFile:
     """Open `path`, read its summary section and detail header, and return a streaming AddressFile."""
     path = Path(path)
+    hasher = hashlib.sha256()
     try:
-        handle = path.open("r", encoding="utf-8-sig", newline="")
+        raw = path.open("rb")
     except OSError as exc:
         raise InputError(path, None, None, f"cannot open: {exc.strerror or exc}") from exc
-    hasher = hashlib.sha256()
-    records = _records(_HashingLines(handle, hasher))
+    handle = io.TextIOWrapper(io.BufferedReader(_HashingReader(raw, hasher)), encoding="utf-8-sig", newline="")
+    records = _records(handle)
     summary: list[SummaryRow] = []
     try:
         layout = _read_headers(path, records, summary, generic)
     except UnicodeDecodeError as exc:
         handle.close()
         raise InputError(path, None, None, f"not UTF-8 text ({exc.reason})") from exc
+    except _BrokenQuoting as exc:
+        handle.close()
+        raise InputError(path, exc.line, None, f"broken CSV quoting ({exc})") from None
     except BaseException:
         handle.close()
         raise
@@ -244,9 +282,10 @@ def _summary_row(path: Path, line: int, record: list[str], columns: Mapping[str,
             errors.append(f"field 'snapshot height': not a block height: {get('snapshot_height')!r}")
     amount = None
     if get("amount"):
-        try:
+        problem = _amount_problem(get("amount"), base_units=False)
+        if problem:
+            errors.append(f"field 'amount': {problem}")
+        else:
             amount = Decimal(get("amount"))
-        except InvalidOperation:
-            errors.append(f"field 'amount': not a number: {get('amount')!r}")
     error = f"{path}:{line}: " + "; ".join(errors) if errors else ""
     return SummaryRow(line, get("coin"), height, amount, error)

@@ -157,6 +157,28 @@ def test_duplicate_row_counted_once(tmp_path, demo, monkeypatch):
     assert Decimal(report["assets"]["ETH"]["onchain"]) == eth_total
 
 
+def test_a_forged_repeat_of_a_good_row_stays_failed(tmp_path, demo, monkeypatch):
+    def forge_repeat(lines):
+        fields = lines[_detail_start(lines)].split(",")
+        fields[6] = "0x" + "11" * 64 + "1b"
+        return [*lines, ",".join(fields)]
+
+    config = _config(tmp_path, demo, monkeypatch, file=_copy_with(tmp_path, demo, forge_repeat))
+    assert main(["run", str(config)]) == 1
+    report, rows = _latest(tmp_path)
+    assert rows[-1]["status"] == "failed" and "repeats line" in rows[-1]["reason"]
+    assert report["rows"]["failed"] == 1 and report["rows"]["duplicate"] == 0
+    eth_total = Decimal(demo["eth"].native_total + demo["arb"].native_total) / ETH
+    assert Decimal(report["assets"]["ETH"]["onchain"]) == eth_total  # its balance is not read twice
+
+
+def test_bad_registry_override_exits_2(tmp_path, demo, monkeypatch, capsys):
+    config = _config(tmp_path, demo, monkeypatch)
+    config.write_text(config.read_text() + "[registry.tokens.BROKEN]\nasset = 'X'\n")
+    assert main(["run", str(config)]) == 2
+    assert "tokens.BROKEN: missing" in capsys.readouterr().err
+
+
 def test_bad_amount_and_unknown_coin_are_reported(tmp_path, demo, monkeypatch):
     def damage(lines):
         i = _detail_start(lines)

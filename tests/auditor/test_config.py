@@ -62,6 +62,9 @@ def test_liabilities_file_csv_and_json(tmp_path):
     assert config.liabilities == {"BTC": Decimal("1.25"), "USDT": Decimal("7")}
     config = load_config(_write(tmp_path, "[input]\nfile='a.csv'\n[liabilities]\nfile='l.json'\n"), {})
     assert config.liabilities == {"ETH": Decimal("3.5"), "BTC": Decimal("2")}
+    (tmp_path / "l.csv").write_text("asset,amount\nBTC,1\nbtc,2\n")
+    with pytest.raises(ConfigError, match=r"l.csv:3: asset btc is listed twice"):
+        load_config(_write(tmp_path, "[input]\nfile='a.csv'\n[liabilities]\nfile='l.csv'\n"), {})
     (tmp_path / "l.csv").write_text("asset,amount\nBTC,many\n")
     with pytest.raises(ConfigError, match=r"l.csv:2: field 'amount'"):
         load_config(_write(tmp_path, "[input]\nfile='a.csv'\n[liabilities]\nfile='l.csv'\n"), {})

@@ -155,3 +155,41 @@ def test_unknown_header_and_missing_file(tmp_path):
         open_address_file(tmp_path / "nope.csv")
     with pytest.raises(InputError, match="no detail header"):
         open_address_file(_write(tmp_path, "coin,snapshot height,amount\nBTC,1,2\n", "s.csv"))
+
+
+def test_unterminated_quote_is_an_input_error_not_a_swallowed_row(tmp_path):
+    path = _write(tmp_path, (
+        "coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key\n"
+        f"ETH,ETH,100,0x{'11' * 20},1,m,{SIG},,\"\n"
+        f"ETH,ETH,100,0x{'22' * 20},1,m,0x00,,\n"
+    ))
+    with pytest.raises(InputError, match=r"f.csv:2: broken CSV quoting"):
+        list(open_address_file(path).rows())
+
+
+def test_line_break_outside_the_message_flags_the_row(tmp_path):
+    path = _write(tmp_path, (
+        "coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key\n"
+        f"ETH,ETH,100,\"0x{'11' * 20}\nETH\",1,m,{SIG},,\n"
+    ))
+    (row,) = open_address_file(path).rows()
+    assert "field 'address': contains a line break" in row.input_error
+
+
+def test_sha256_is_of_the_bytes_as_published(tmp_path):
+    import hashlib
+
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfcoin,address,snapshot height,balance,message,signature\r\nBTC,1A,1,2,m,s\r\n")
+    file = open_address_file(path)
+    assert file.layout.name == "htx" and len(list(file.rows())) == 1
+    assert file.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_implausible_amounts_are_row_errors(tmp_path):
+    path = _write(tmp_path, (
+        "coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key\n"
+        f"ETH,ETH,100,0x{'11' * 20},1e120,m,{SIG},,\n"
+    ))
+    (row,) = open_address_file(path).rows()
+    assert "implausible amount" in row.input_error
