@@ -47,7 +47,15 @@ REQUIRED_FIELDS = ("coin", "network", "snapshot_height", "address", "amount", "m
 # Registry settings implied by who published a layout: the same network name can mean another signing scheme
 # at another exchange (SCHEMES.md: HTX's TRON digests are not OKX's).
 EXCHANGE_REGISTRY: dict[str, dict[str, Any]] = {
-    "htx": {"networks": {"TRON": {"ownership_scheme": "htx-tron"}}},
+    "htx": {
+        "networks": {
+            "TRON": {"ownership_scheme": "htx-tron"},
+            **{
+                code: {"ownership_scheme": "htx-evm"}
+                for code in ("ETH", "BSC", "ARBITRUM", "POLYGON", "AVAXC", "BASE")
+            },
+        }
+    },
 }
 SUMMARY_FIELDS = {"coin", "amount"}  # 2022-2025 files add "snapshot height"; 2026 files have coin,amount
 EMPTY_MARKERS = frozenset({"", "null", "NULL", "\\N", "-", "None", "nil"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
 from chains.evm.addresses import canonical
-from chains.evm.ownership import EVM_SCHEMES, OKX_ECDSA_SCHEMES, verify_evm_row
+from chains.evm.ownership import SCHEME_SETS, verify_evm_row
 
 
 class EvmFamily(ChainFamily):
@@ -15,8 +15,10 @@ class EvmFamily(ChainFamily):
         return canonical(address)
 
     def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
-        schemes = OKX_ECDSA_SCHEMES if network.params.get("ownership_scheme") == "okx-ecdsa" else EVM_SCHEMES
-        return verify_evm_row(row, schemes)
+        name = str(network.params.get("ownership_scheme", "okx"))
+        if name not in SCHEME_SETS:
+            return OwnershipProof.unchecked(f"unknown EVM ownership_scheme {name!r} in the registry")
+        return verify_evm_row(row, SCHEME_SETS[name])
 
     def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
         if endpoint.backend not in ("jsonrpc", ""):

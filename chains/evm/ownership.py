@@ -3,8 +3,8 @@
 OKX signs `personal_sign` over keccak256(message), i.e. keccak("\\x19Ethereum Signed Message:\\n32" ||
 keccak(message)); plain EIP-191 over the text fails on every real OKX row, but wallets produce it, so it is
 accepted too. OKC rows use OKX's "ECDSA family" digest keccak(varstr("OKX Signed Message:\\n") ||
-varstr(message)). HTX signs keccak(message) with no prefix. Each digest binds the message and the key, so
-accepting any of them proves control of the key; the report names the scheme that matched.
+varstr(message)). HTX signs EIP-191 or keccak(message) with no prefix; the bare hash is accepted only for HTX
+files, since a prefix-less signature could have been made for another purpose. The report names the scheme.
 """
 
 from __future__ import annotations
@@ -47,9 +47,12 @@ Digest = Callable[[bytes], bytes]
 EVM_SCHEMES: tuple[tuple[str, Digest], ...] = (
     ("personal_sign(keccak(message))", personal_sign_of_hash),
     ("eip191(message)", eip191),
-    ("keccak(message)", raw_keccak),
 )
-OKX_ECDSA_SCHEMES: tuple[tuple[str, Digest], ...] = (("okx-ecdsa", okx_ecdsa), *EVM_SCHEMES)
+SCHEME_SETS: dict[str, tuple[tuple[str, Digest], ...]] = {
+    "okx": EVM_SCHEMES,
+    "okx-ecdsa": (("okx-ecdsa", okx_ecdsa), *EVM_SCHEMES),  # OKC rows
+    "htx-evm": (("eip191(message)", eip191), ("keccak(message)", raw_keccak)),
+}
 
 
 def parse_signature(text: str) -> tuple[bytes, int]:

@@ -8,12 +8,15 @@ import pytest
 
 from auditor.assets import AssetRegistry
 from auditor.demo.signing import demo_key, evm_address, sign_okx_evm
+from auditor.formats.layouts import EXCHANGE_REGISTRY
 from chains.base import AddressRow, RowStatus
 from chains.evm import EvmFamily
 from chains.evm.addresses import checksum_address, parse_address
+from chains.secp256k1 import keccak256
 from tests.conftest import load_vectors
 
 REGISTRY = AssetRegistry.load()
+HTX_REGISTRY = AssetRegistry.load(defaults=EXCHANGE_REGISTRY["htx"])  # what an HTX file's layout selects
 FAMILY = EvmFamily()
 EVM_VECTORS = [
     v for v in load_vectors()
@@ -29,8 +32,12 @@ def _row(vector: dict[str, str]) -> AddressRow:
     )
 
 
-def _verify(row: AddressRow):
-    return FAMILY.verify_ownership(row, REGISTRY.network(row.network))
+def _verify(row: AddressRow, registry: AssetRegistry = REGISTRY):
+    return FAMILY.verify_ownership(row, registry.network(row.network))
+
+
+def _registry_for(vector: dict[str, str]) -> AssetRegistry:
+    return HTX_REGISTRY if vector["source"].startswith("htx:") else REGISTRY
 
 
 def _flip_hex(text: str, position: int) -> str:
@@ -49,7 +56,7 @@ def test_vectors_are_present():
 
 @pytest.mark.parametrize("vector", EVM_VECTORS, ids=lambda v: f"{v['source']}:{v['address'][:10]}")
 def test_published_vector_outcome(vector):
-    proof = _verify(_row(vector))
+    proof = _verify(_row(vector), _registry_for(vector))
     expected = RowStatus.VERIFIED if vector["expect"] == "valid" else RowStatus.FAILED
     assert proof.status == expected, proof.reason
     if expected == RowStatus.VERIFIED:
@@ -74,7 +81,7 @@ def test_mutations_fail(vector):
     elif not row.address.lower().startswith("ex1"):
         mutations["address"] = dataclasses.replace(row, address=_flip_hex(row.address.lower(), 1))
     for what, mutated in mutations.items():
-        proof = _verify(mutated)
+        proof = _verify(mutated, _registry_for(vector))
         assert proof.status == RowStatus.FAILED, f"{what} mutation passed: {proof}"
         assert proof.reason
 
@@ -89,6 +96,15 @@ def test_generated_keys_both_digests():
         proof = FAMILY.verify_ownership(row, network)
         assert proof.status == RowStatus.VERIFIED
         assert proof.scheme == ("eip191(message)" if plain else "personal_sign(keccak(message))")
+
+
+def test_bare_keccak_signature_only_counts_in_htx_files():
+    key = demo_key("bare")
+    signature = key.sign_recoverable(keccak256(b"login 123"), hasher=None)
+    row = AddressRow(1, "ETH", "ETH", evm_address(key), message="login 123",
+                     signature1="0x" + signature[:64].hex() + bytes([27 + signature[64]]).hex())
+    assert _verify(row).status == RowStatus.FAILED
+    assert _verify(row, HTX_REGISTRY).status == RowStatus.VERIFIED
 
 
 def test_other_key_signature_fails():
