@@ -99,7 +99,11 @@ class ElectrumConnection:
                 timeout=self.endpoint.timeout_seconds,
             )
             self._listener = asyncio.create_task(self._listen())
-            (self.server_version,) = await self._send([("server.version", [CLIENT_NAME, PROTOCOL_VERSION])])
+            try:
+                (self.server_version,) = await self._send([("server.version", [CLIENT_NAME, PROTOCOL_VERSION])])
+            except (OSError, TimeoutError):
+                await self.close(abort=True)  # a half-opened connection is not "connected" for the next attempt
+                raise
             if isinstance(self.server_version, ElectrumError):
                 raise DataSourceError(f"{self.endpoint.display}: server.version refused: {self.server_version}")
 
@@ -146,7 +150,9 @@ class ElectrumConnection:
         self.requests_sent += len(requests)
         self.batches_sent += 1
         try:
-            await self._writer.drain()
+            # A server that stops reading fills the socket buffers and drain() would wait forever: the write
+            # gets the same deadline as the reply, and its timeout is retried like any stalled connection.
+            await asyncio.wait_for(self._writer.drain(), timeout=self.endpoint.timeout_seconds)
             return list(await asyncio.wait_for(asyncio.gather(*futures), timeout=self.endpoint.timeout_seconds))
         finally:
             for future in futures:
@@ -171,7 +177,7 @@ class ElectrumConnection:
                     try:
                         return await self._send(calls)
                     except (OSError, TimeoutError):
-                        await self.close()  # a stalled or broken socket is not reused
+                        await self.close(abort=True)  # a stalled or broken socket is not reused
                         raise
         except (OSError, TimeoutError) as exc:
             raise DataSourceError(
@@ -186,8 +192,12 @@ class ElectrumConnection:
             raise DataSourceError(f"{self.endpoint.display}: {method} refused: {result}")
         return result
 
-    async def close(self) -> None:
+    async def close(self, abort: bool = False) -> None:
+        """Close the socket; `abort` drops unsent data at once (a stalled peer would never take it, and a
+        graceful close would wait for it)."""
         if self._writer is not None:
+            if abort:
+                self._writer.transport.abort()
             self._writer.close()
             with contextlib.suppress(OSError, ssl.SSLError):
                 await asyncio.wait_for(self._writer.wait_closed(), timeout=5)

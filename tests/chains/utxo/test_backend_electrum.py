@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import json
 import time
 from pathlib import Path
 
@@ -9,7 +12,7 @@ import pytest
 
 from chains.base import BalanceQuery, DataSourceError
 from chains.utxo.backends import open_backend
-from chains.utxo.electrum import ElectrumAdapter
+from chains.utxo.electrum import ElectrumAdapter, ElectrumConnection
 from tests.chains.utxo.conftest import NETWORK, amounts, endpoint, queries
 from tests.nodes import free_port
 from tests.nodes.electrumx import ElectrumX
@@ -81,3 +84,36 @@ async def test_behind_wrong_chain_unreachable(chain: BuiltChain, electrumx: Elec
             await source.snapshot(chain.snapshot_height)
     with pytest.raises(ValueError, match="tcp://host:port"):
         adapter("http://127.0.0.1:1/")
+
+
+async def test_a_server_that_stops_reading_times_out_instead_of_hanging() -> None:
+    """The server answers server.version, then never reads again: a batch bigger than the socket buffers
+    cannot be written, and the write's timeout is retried and then reported like any stalled connection."""
+    connections = 0
+    release = asyncio.Event()
+
+    async def stalled(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        request = json.loads(await reader.readline())
+        writer.write(json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": ["stub", "1.4"]}).encode() + b"\n")
+        await writer.drain()
+        await release.wait()  # reads nothing more: the client's writes pile up in the kernel buffers
+        writer.close()
+
+    server = await asyncio.start_server(stalled, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    url = f"tcp://127.0.0.1:{port}"
+    connection = ElectrumConnection(dataclasses.replace(endpoint(url, "electrum", retries=2), timeout_seconds=0.5))
+    huge = [("blockchain.transaction.broadcast", ["00" * 16 * 1024 * 1024])]  # 32 MB of JSON
+    started = time.monotonic()
+    try:
+        with pytest.raises(DataSourceError, match=f"{url}: no answer after 2 attempts \\(TimeoutError"):
+            await asyncio.wait_for(connection.batch(huge), timeout=30)  # a hang fails here, not forever
+    finally:
+        await connection.close()
+        release.set()
+        server.close()
+        await server.wait_closed()
+    assert connections == 2  # the stalled socket was dropped and the retry reconnected
+    assert time.monotonic() - started < 10
