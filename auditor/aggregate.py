@@ -21,6 +21,7 @@ from auditor.ownership import RowResult
 from chains.base import RowStatus
 
 ZERO = Decimal(0)
+MESSAGES_LISTED = 50
 
 
 @dataclass
@@ -80,10 +81,17 @@ class Aggregator:
         self.rows: Counter = Counter()
         self.declared_by_token: dict[str, Decimal] = defaultdict(Decimal)
         self.heights_seen: dict[str, set[int]] = defaultdict(set)
+        self.messages: Counter = Counter()  # the statements the rows sign, so a reader sees what was proven
+        self.messages_other = 0  # rows whose message is beyond the first MESSAGES_LISTED distinct ones
 
     def add(self, result: RowResult) -> None:
         self.rows[result.status.value] += 1
         self.rows["total"] += 1
+        message = result.row.message
+        if message in self.messages or len(self.messages) < MESSAGES_LISTED:
+            self.messages[message] += 1
+        else:
+            self.messages_other += 1
         if result.token is None or result.status == RowStatus.DUPLICATE:
             return
         token, totals = result.token, self.assets[result.token.asset]
@@ -116,6 +124,12 @@ class Aggregator:
                     "difference": dec_str(CONTEXT.subtract(result.onchain, result.declared)),
                 }
             )
+
+    def message_counts(self) -> dict[str, int]:
+        counts = dict(self.messages)
+        if self.messages_other:
+            counts["(other)"] = self.messages_other
+        return counts
 
     def verdicts(
         self, liabilities: Mapping[str, Decimal], ratio_for, extra_assets: Iterable[str] = ()

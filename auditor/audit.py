@@ -17,8 +17,7 @@ from auditor.balances import BalanceSources, SnapshotHeights
 from auditor.config import AuditConfig
 from auditor.findings import FindingLog
 from auditor.formats import AddressFile, open_address_file
-from auditor.formats.layouts import GenericColumns
-from auditor.ownership import RowResult, prove_ownership
+from auditor.ownership import STRICT, OwnershipPolicy, RowResult, prove_ownership
 from auditor.report import AddressesCsv, BalancesCsv, ReserveReport, RunDirectory, method_family, write_json
 from auditor.workers import SignatureWorkers, default_workers
 from chains.base import RowStatus
@@ -108,7 +107,9 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
                     return results
 
                 reading: asyncio.Task[list[RowResult]] | None = None
-                async for results in _proven_chunks(address_file, registry, workers, config.chunk_size, config.workers):
+                policy = OwnershipPolicy(config.statements, config.trust_owner_mode)
+                proven = _proven_chunks(address_file, registry, workers, config.chunk_size, config.workers, policy)
+                async for results in proven:
                     for result in results:
                         dedupe.check(result)  # in input order, so the first of a repeated row is the one kept
                     if reading is not None:
@@ -129,7 +130,8 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
 
 
 async def _proven_chunks(
-    address_file: AddressFile, registry: AssetRegistry, workers: SignatureWorkers, chunk_size: int, ahead: int
+    address_file: AddressFile, registry: AssetRegistry, workers: SignatureWorkers, chunk_size: int, ahead: int,
+    policy: OwnershipPolicy,
 ) -> AsyncIterator[list[RowResult]]:
     """Chunks of RowResults in input order, with up to `ahead + 1` chunks being checked at once."""
     chunks = _chunks(address_file.rows(), chunk_size)
@@ -142,17 +144,17 @@ async def _proven_chunks(
         following = next(chunks, None)
         if following is not None:
             in_flight.append((following, workers.check(following)))
-        yield [prove_ownership(row, registry, proof) for row, proof in zip(chunk, checked, strict=True)]
+        yield [prove_ownership(row, registry, proof, policy) for row, proof in zip(chunk, checked, strict=True)]
 
 
-def verify_file(path: Path, output_dir: Path, generic: GenericColumns | None = None,
+def verify_file(path: Path, output_dir: Path, policy: OwnershipPolicy = STRICT,
                 workers: int | None = None) -> AuditOutcome:
     """Ownership signatures only: no chain access. Same addresses.csv and report.json shapes as a run."""
-    return asyncio.run(_verify_file(path, output_dir, generic, workers or default_workers()))
+    return asyncio.run(_verify_file(path, output_dir, policy, workers or default_workers()))
 
 
-async def _verify_file(path: Path, output_dir: Path, generic: GenericColumns | None, workers: int) -> AuditOutcome:
-    address_file = open_address_file(path, generic)
+async def _verify_file(path: Path, output_dir: Path, policy: OwnershipPolicy, workers: int) -> AuditOutcome:
+    address_file = open_address_file(path)
     defaults = address_file.layout.registry_defaults()
     registry = AssetRegistry.load(defaults=defaults)
     started = _now()
@@ -165,7 +167,7 @@ async def _verify_file(path: Path, output_dir: Path, generic: GenericColumns | N
         ):
             aggregator = Aggregator(registry, FindingLog(findings_handle))
             sink = _RowSink(AddressesCsv(handle), aggregator)
-            async for results in _proven_chunks(address_file, registry, pool, 5000, workers):
+            async for results in _proven_chunks(address_file, registry, pool, 5000, workers, policy):
                 for result in results:
                     dedupe.check(result)
                     sink.take(result)
@@ -197,6 +199,8 @@ def _report(
         missing=sink.findings.kept["missing"],
         missing_total=sink.findings.counts["missing"],
         liabilities_source=config.liabilities_source if config else None,
+        messages=aggregator.message_counts(),
+        statements=sorted(config.statements) if config and config.statements else None,
         started_at=started,
         finished_at=_now(),
     )

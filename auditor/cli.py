@@ -12,6 +12,7 @@ from auditor.assets import RegistryError
 from auditor.audit import EXIT_INPUT, EXIT_INTERNAL, EXIT_LOCKED, EXIT_SOURCE, run_audit, verify_file
 from auditor.config import ConfigError, load_config
 from auditor.formats import InputError
+from auditor.ownership import OwnershipPolicy
 from auditor.report import EXIT_MEANING
 from auditor.runs import RunLocked, append_history, exclusive_run, send_alert
 from chains.base import DataSourceError
@@ -54,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("file", type=Path, help="published address file (any OKX layout, HTX)")
     verify.add_argument("--out", type=Path, default=Path("reports"), help="output directory (default: reports)")
+    verify.add_argument("--message", action="append", metavar="TEXT",
+                        help="the exchange's signed statement; rows signing anything else fail (repeatable)")
+    verify.add_argument("--trust-owner-mode", action="store_true",
+                        help="count contract wallets proven only by their owners' keys as verified")
 
     demo = commands.add_parser(
         "demo", help="start a local anvil, build a signed demo file and run a full audit on it",
@@ -82,7 +87,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_demo(args.out)
     if args.command == "verify":
         try:
-            outcome = verify_file(args.file, args.out)
+            statements = frozenset(args.message) if args.message else None
+            outcome = verify_file(args.file, args.out, OwnershipPolicy(statements, args.trust_owner_mode))
         except (InputError, RegistryError) as exc:
             return _fail(EXIT_INPUT, str(exc))
         meaning = "no row failed" if outcome.exit_code == 0 else None

@@ -47,6 +47,8 @@ class AuditConfig:
     registry_overrides: Mapping[str, Any] = field(default_factory=dict)
     chunk_size: int = 5000
     workers: int = 1
+    statements: frozenset[str] | None = None  # [input] messages: the signed statements accepted
+    trust_owner_mode: bool = False
     alert_command: str = ""
 
     def ratio_for(self, asset: str) -> Decimal:
@@ -95,6 +97,13 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
     elif fmt != "auto":
         raise ConfigError(f"{where}: [input] format must be \"auto\" or \"generic\", got {fmt!r}")
 
+    statements = None
+    if "messages" in input_section:
+        messages = input_section["messages"]
+        if not isinstance(messages, list) or not messages or not all(isinstance(m, str) for m in messages):
+            raise ConfigError(f"{where}: [input] messages must be a non-empty list of strings")
+        statements = frozenset(messages)
+
     output = _table(data, "output", where)
     output_dir = _path(base, output.get("dir", "reports"), f"{where}: [output] dir")
 
@@ -106,6 +115,9 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
     workers = audit.get("workers", default_workers())
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"{where}: [audit] workers must be a positive integer")
+    trust_owner_mode = audit.get("trust_owner_mode", False)
+    if not isinstance(trust_owner_mode, bool):
+        raise ConfigError(f"{where}: [audit] trust_owner_mode must be true or false")
     ratio_table = _table(data, "required_ratio", where)
     ratios = {k.upper(): _decimal(v, f"{where}: [required_ratio] {k}") for k, v in ratio_table.items()}
 
@@ -129,6 +141,8 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
         registry_overrides=_table(data, "registry", where),
         chunk_size=chunk_size,
         workers=workers,
+        statements=statements,
+        trust_owner_mode=trust_owner_mode,
         alert_command=str(alerts.get("command", "")),
     )
 

@@ -31,6 +31,7 @@ class RowResult:
     onchain_base: int | None = None  # the same balance in base units, as the source answered it
     onchain_method: str = ""  # how the source got it, e.g. "multicall3", "trc20-balanceOf@N-rollback(k events)"
     balance_error: str = ""  # the data source could not answer (the run exits 3)
+    binds_address: bool = True  # see OwnershipProof.binds_address
 
     def note(self, text: str) -> None:
         self.reason = f"{self.reason}; {text}" if self.reason else text
@@ -61,9 +62,36 @@ def _verify(family, row: AddressRow, network: Network) -> OwnershipProof:
         return OwnershipProof.failed(f"internal error in {network.family} verifier: {type(exc).__name__}: {exc}")
 
 
-def prove_ownership(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None = None) -> RowResult:
+@dataclass(frozen=True)
+class OwnershipPolicy:
+    """What the user accepts as proof (config [input] messages, [audit] trust_owner_mode)."""
+
+    statements: frozenset[str] | None = None  # the exchange's signed statements; None accepts any message
+    trust_owner_mode: bool = False  # count contract wallets proven only by their owners' keys as verified
+
+
+STRICT = OwnershipPolicy()
+
+
+def prove_ownership(
+    row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None = None, policy: OwnershipPolicy = STRICT
+) -> RowResult:
     """Ownership status of one row, plus the token and query its balance needs. `proof`, when given, is the
     row's signature check already done elsewhere (`check_signatures` in a worker process)."""
+    result = _prove(row, registry, proof)
+    if policy.statements is not None and not row.input_error and row.message not in policy.statements:
+        # A signature over some other text (a dapp login, an old post) proves the key, not the reserve claim.
+        result.status = RowStatus.FAILED
+        reason = f"field 'message': {row.message[:80]!r} is not one of the statements in [input] messages"
+        result.reason = f"{reason}; {result.reason}" if result.reason else reason
+    elif result.status == RowStatus.VERIFIED and not result.binds_address and not policy.trust_owner_mode:
+        result.status = RowStatus.UNCHECKED
+        result.note("the address itself is not bound to these keys offline, so its balance is not counted as "
+                    "verified ([audit] trust_owner_mode = true counts it)")
+    return result
+
+
+def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None) -> RowResult:
     if row.input_error:
         return RowResult(row, RowStatus.FAILED, f"input: {row.input_error}")
     token = registry.resolve(row.coin, row.network)
@@ -76,7 +104,8 @@ def prove_ownership(row: AddressRow, registry: AssetRegistry, proof: OwnershipPr
         return RowResult(row, RowStatus.UNCHECKED, f"{network.family} chains are not supported yet", network=network)
     if proof is None:
         proof = _verify(family, row, network)
-    result = RowResult(row, proof.status, proof.reason, proof.scheme, network=network, token=token)
+    result = RowResult(row, proof.status, proof.reason, proof.scheme, network=network, token=token,
+                       binds_address=proof.binds_address)
     if token is None:
         result.status = RowStatus.UNCHECKED if result.status != RowStatus.FAILED else result.status
         result.note(f"coin {row.coin!r} on network {network.code} is not in the registry (add [registry.tokens])")
@@ -90,6 +119,7 @@ def prove_ownership(row: AddressRow, registry: AssetRegistry, proof: OwnershipPr
     except ValueError as exc:
         if result.status == RowStatus.VERIFIED:  # owner mode: proven owners, but no readable account
             result.status = RowStatus.UNCHECKED
+        result.binds_address = True  # nothing to trust: there is no account to read
         result.note(f"balance not read: field 'address': {exc}")
         return result
     result.query = family.balance_query(row, token, address)

@@ -131,6 +131,8 @@ class ReserveReport:
     assets: list[AssetVerdict]
     snapshots: list[Snapshot] = field(default_factory=list)
     methods: Mapping[tuple[str, int], Mapping[str, int]] = field(default_factory=dict)  # (network, height) -> counts
+    messages: Mapping[str, int] = field(default_factory=dict)  # signed statement -> rows
+    statements: list[str] | None = None  # [input] messages, when the config pins them
     source_failures: Mapping[tuple[str, int], str] = field(default_factory=dict)
     summary_checks: list[dict[str, Any]] = field(default_factory=list)
     discrepancies: list[dict[str, Any]] = field(default_factory=list)  # the first KEEP_IN_REPORT, in row order
@@ -162,6 +164,7 @@ class ReserveReport:
             "rows": {key: int(self.rows.get(key, 0)) for key in ROW_COUNT_KEYS},
             "assets": {verdict.asset: _asset_json(verdict) for verdict in self.assets},
             "liabilities_source": self.liabilities_source,
+            "messages": {"signed": dict(sorted(self.messages.items())), "required": self.statements},
             "summary_checks": self.summary_checks,
             "discrepancies": self.discrepancies,
             "discrepancies_total": self.discrepancies_total,
@@ -205,6 +208,9 @@ class ReserveReport:
             "(every row, with its reason, is in addresses.csv).",
             "",
         ]
+        signed = ", ".join(f"`{m}` ({n})" for m, n in sorted(self.messages.items(), key=lambda kv: -kv[1])[:10])
+        pinned = "required by the config" if self.statements else "not pinned: set [input] messages"
+        lines += [f"Signed statements: {signed or '-'} ({pinned}).", ""]
         if self.snapshots:
             lines += [
                 "## Snapshot blocks", "",

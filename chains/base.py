@@ -56,10 +56,13 @@ class OwnershipProof:
     status: RowStatus
     scheme: str = ""  # which scheme decided, e.g. "evm-personal-sign-keccak"
     reason: str = ""  # why it failed or was left unchecked; empty when verified
+    # False when the signatures prove keys that the row's address cannot be tied to offline (a contract
+    # wallet proven by its owners): the pipeline then reports the row unchecked unless the user opts in.
+    binds_address: bool = True
 
     @classmethod
-    def verified(cls, scheme: str, note: str = "") -> OwnershipProof:
-        return cls(RowStatus.VERIFIED, scheme, note)
+    def verified(cls, scheme: str, note: str = "", binds_address: bool = True) -> OwnershipProof:
+        return cls(RowStatus.VERIFIED, scheme, note, binds_address)
 
     @classmethod
     def failed(cls, reason: str, scheme: str = "") -> OwnershipProof:

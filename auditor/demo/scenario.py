@@ -35,8 +35,10 @@ class NetworkState:
     token: str = ""
     height: int = 0
     rows: list[list[str]] = field(default_factory=list)
-    native_total: int = 0
+    native_total: int = 0  # every row, the contract wallet included
     token_total: int = 0
+    owner_native: int = 0  # the contract wallet's part (proven by its owners only: not "verified" by default)
+    owner_token: int = 0
 
 
 def build_network(state: NetworkState, holders: list[tuple[str, int, int]], owner_wallet: bool) -> None:
@@ -71,6 +73,7 @@ def build_network(state: NetworkState, holders: list[tuple[str, int, int]], owne
                                evm_address(owner1), evm_address(owner2)])
         state.native_total += 40 * ETH
         state.token_total += 2_500_000 * USDT
+        state.owner_native, state.owner_token = 40 * ETH, 2_500_000 * USDT
     # After the snapshot: withdrawals leave the first two addresses, so "latest" != snapshot.
     outside = evm_address(demo_key("customer withdrawals"))
     for _key, address, wei, usdt in accounts[:2]:

@@ -124,5 +124,5 @@ def verify_evm_row(row: AddressRow, schemes: Sequence[tuple[str, Digest]]) -> Ow
         used.append(scheme)
     scheme = used[0] if len(set(used)) == 1 else "+".join(used)
     if row.eoa1:
-        return OwnershipProof.verified(scheme, "owner mode: eoa1/eoa2 proven; the contract address is not bound")
+        return OwnershipProof.verified(scheme, "owner mode: eoa1/eoa2 proven", binds_address=False)
     return OwnershipProof.verified(scheme)

@@ -82,20 +82,25 @@ def test_full_audit_totals_are_exact(tmp_path, demo, monkeypatch):
     report, rows = _latest(tmp_path)
     eth_total = Decimal(demo["eth"].native_total + demo["arb"].native_total) / ETH
     usdt_total = Decimal(demo["eth"].token_total + demo["arb"].token_total) / USDT
-    assert Decimal(report["assets"]["ETH"]["onchain_verified"]) == eth_total
+    # the contract wallet is proven by its owners' keys only: on chain, but not counted as verified
+    eth_verified = eth_total - Decimal(demo["eth"].owner_native) / ETH
+    usdt_verified = usdt_total - Decimal(demo["eth"].owner_token) / USDT
+    assert Decimal(report["assets"]["ETH"]["onchain_verified"]) == eth_verified
     assert Decimal(report["assets"]["ETH"]["onchain"]) == eth_total
-    assert Decimal(report["assets"]["USDT"]["onchain_verified"]) == usdt_total
-    expected_ratio = (usdt_total / 40_000_000).quantize(Decimal("0.000001"), ROUND_DOWN)
+    assert Decimal(report["assets"]["USDT"]["onchain_verified"]) == usdt_verified
+    expected_ratio = (usdt_verified / 40_000_000).quantize(Decimal("0.000001"), ROUND_DOWN)
     assert Decimal(report["assets"]["USDT"]["ratio"]) == expected_ratio
     assert report["assets"]["USDT"]["networks"].keys() == {"ETH", "ARBITRUM"}  # one asset across networks
-    assert report["rows"] == {"total": 26, "verified": 26, "failed": 0, "unchecked": 0, "duplicate": 0}
+    assert report["rows"] == {"total": 26, "verified": 24, "failed": 0, "unchecked": 2, "duplicate": 0}
     assert report["snapshot"]["ETH"]["height"] == demo["eth"].height
     block = demo["eth_node"].rpc("eth_getBlockByNumber", [hex(demo["eth"].height), False])
     assert report["snapshot"]["ETH"]["block_hash"] == block["hash"]
     assert report["snapshot"]["ARBITRUM"]["endpoint"].startswith("http://127.0.0.1:")
     assert all(isinstance(v, str) for v in report["assets"]["ETH"].values() if not isinstance(v, (dict, list, bool)))
     assert list(rows[0].keys()) == ADDRESSES_HEADER
-    assert len(rows) == 26 and all(r["status"] == "verified" and r["declared"] == r["onchain"] for r in rows)
+    assert len(rows) == 26 and all(r["declared"] == r["onchain"] for r in rows)
+    unchecked = [r for r in rows if r["status"] != "verified"]
+    assert len(unchecked) == 2 and all("owner mode" in r["reason"] and r["status"] == "unchecked" for r in unchecked)
     assert all(c["ok"] for c in report["summary_checks"]), report["summary_checks"]
     history = (tmp_path / "out" / "history.jsonl").read_text().splitlines()
     assert json.loads(history[-1])["exit_code"] == 0
@@ -121,6 +126,22 @@ def test_worker_processes_change_nothing(tmp_path, demo, monkeypatch):
     assert one == two
 
 
+def test_owner_mode_can_be_trusted_and_messages_pinned(tmp_path, demo, monkeypatch):
+    config = _config(tmp_path, demo, monkeypatch)
+    text = config.read_text()
+    config.write_text(text.replace("[input]", "[audit]\ntrust_owner_mode = true\n[input]", 1))
+    assert main(["run", str(config)]) == 0
+    report, _ = _latest(tmp_path)
+    eth_total = Decimal(demo["eth"].native_total + demo["arb"].native_total) / ETH
+    assert Decimal(report["assets"]["ETH"]["onchain_verified"]) == eth_total
+    assert report["rows"]["verified"] == 26
+    config.write_text(text.replace("[input]", "[input]\nmessages = ['I am a Binance address']", 1))
+    assert main(["run", str(config)]) == 1
+    report, rows = _latest(tmp_path)
+    assert report["rows"]["failed"] == 26 and "[input] messages" in rows[0]["reason"]
+    assert report["assets"]["ETH"]["onchain_verified"] == "0"
+
+
 def test_shortfall_exits_1(tmp_path, demo, monkeypatch):
     assert main(["run", str(_config(tmp_path, demo, monkeypatch, usdt_owed="99000000"))]) == 1
     report, _ = _latest(tmp_path)
@@ -140,7 +161,8 @@ def test_forged_signature_fails_the_row_and_its_balance_is_not_verified(tmp_path
     failed = [r for r in rows if r["status"] == "failed"]
     assert len(failed) == 1 and "signature" in failed[0]["reason"]
     eth = report["assets"]["ETH"]
-    assert Decimal(eth["onchain"]) - Decimal(eth["onchain_verified"]) == Decimal(failed[0]["onchain"])
+    not_verified = Decimal(failed[0]["onchain"]) + Decimal(demo["eth"].owner_native) / ETH
+    assert Decimal(eth["onchain"]) - Decimal(eth["onchain_verified"]) == not_verified
     assert report["rows"]["failed"] == 1
 
 
@@ -258,6 +280,6 @@ def test_secret_in_url_stays_out_of_errors(tmp_path, demo, monkeypatch, capsys):
 def test_verify_only(tmp_path, demo):
     assert main(["verify", str(demo["data"] / "okx_por_demo.csv"), "--out", str(tmp_path / "v")]) == 0
     report = json.loads((tmp_path / "v" / "latest" / "report.json").read_text())
-    assert report["rows"]["verified"] == 26 and report["tool"]["mode"] == "verify"
+    assert report["rows"]["verified"] == 24 and report["rows"]["unchecked"] == 2 and report["tool"]["mode"] == "verify"
     assert report["snapshot"] == {}
     shutil.rmtree(tmp_path / "v")
