@@ -11,13 +11,13 @@ import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from auditor.assets import AssetRegistry
 from auditor.config import NetworkSettings
 from auditor.formats import SummaryRow
 from auditor.money import whole_units
-from auditor.ownership import RowResult
+from auditor.ownership import UNBOUND_NOTE, RowResult
 from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Network, RowStatus, Snapshot
 from chains.registry import get_family
 from chains.transport import scrub
@@ -111,7 +111,7 @@ class BalanceSources:
         for query in queries:
             answer = answers.get(query, Balance(None, "", "the adapter returned no answer for this query"))
             if answer.error:  # errors are reported; no secret of the endpoint may ride along
-                answer = Balance(answer.amount, answer.method, scrub(answer.error, adapter.endpoint.url))
+                answer = replace(answer, error=scrub(answer.error, adapter.endpoint.url))
             self.cache[(network.code, height, query)] = answer
 
     async def fill(self, results: list[RowResult], heights: SnapshotHeights) -> None:
@@ -158,6 +158,19 @@ class BalanceSources:
             else:
                 result.onchain_base = balance.amount
                 result.onchain = whole_units(balance.amount, result.token.decimals)
+            if balance.owners_bound is not None:
+                _apply_owner_check(result, balance)
+
+
+def _apply_owner_check(result: RowResult, balance: Balance) -> None:
+    """An owner-mode row whose proven signers the chain shows in control of the contract is verified."""
+    if balance.owners_bound and result.status == RowStatus.UNCHECKED and UNBOUND_NOTE in result.reason:
+        result.status = RowStatus.VERIFIED
+        result.reason = result.reason.replace(UNBOUND_NOTE, balance.owners_note)
+    elif balance.owners_bound and result.status == RowStatus.VERIFIED:
+        result.note(balance.owners_note)
+    elif not balance.owners_bound:
+        result.note(f"on chain: {balance.owners_note}")
 
 
 def _unchecked_unless_failed(status: RowStatus) -> RowStatus:

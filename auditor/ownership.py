@@ -85,10 +85,15 @@ def prove_ownership(
         reason = f"field 'message': {row.message[:80]!r} is not one of the statements in [input] messages"
         result.reason = f"{reason}; {result.reason}" if result.reason else reason
     elif result.status == RowStatus.VERIFIED and not result.binds_address and not policy.trust_owner_mode:
-        result.status = RowStatus.UNCHECKED
-        result.note("the address itself is not bound to these keys offline, so its balance is not counted as "
-                    "verified ([audit] trust_owner_mode = true counts it)")
+        result.status = RowStatus.UNCHECKED  # until the chain shows the keys control it (auditor.balances)
+        result.note(UNBOUND_NOTE)
     return result
+
+
+UNBOUND_NOTE = (
+    "the address is not bound to these keys (no on-chain owner check), so its balance is not counted as verified "
+    "([audit] trust_owner_mode = true counts it)"
+)
 
 
 def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None) -> RowResult:

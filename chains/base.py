@@ -121,6 +121,7 @@ class BalanceQuery:
     address: str  # canonical form from ChainFamily.normalize_address
     contract: str | None = None
     script: str = ""  # UTXO: redeem script hex, so multisig outputs can be scanned by descriptor
+    owners: tuple[str, ...] = ()  # owner mode: the proven signers; the adapter checks they control `address`
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,8 @@ class Balance:
     amount: int | None
     method: str = ""  # how the figure was obtained, e.g. "multicall3", "trc20-rollback"
     error: str = ""
+    owners_bound: bool | None = None  # for a query with owners: do they control the address at the snapshot?
+    owners_note: str = ""  # what the chain said about them
 
     @property
     def ok(self) -> bool:

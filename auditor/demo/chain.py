@@ -14,6 +14,7 @@ from chains.evm.adapter import MULTICALL3
 HERE = Path(__file__).resolve().parent
 MULTICALL3_DEPLOYER = "0x05f32b3cc3888453ff71b01135b34ff8e41263f2"
 TOKEN_BYTECODE = (HERE / "contracts" / "DemoToken.bin").read_text().strip()
+SAFE_BYTECODE = (HERE / "contracts" / "DemoSafe.bin").read_text().strip()
 MINT = bytes.fromhex("40c10f19")  # mint(address,uint256)
 TRANSFER = bytes.fromhex("a9059cbb")  # transfer(address,uint256)
 
@@ -49,6 +50,12 @@ class DemoChain:
 
     def deploy_token(self, name: str, symbol: str, decimals: int) -> str:
         data = TOKEN_BYTECODE + abi_encode(["string", "string", "uint8"], [name, symbol, decimals]).hex()
+        receipt = self._send({"from": self.funder, "data": "0x" + data, "gas": hex(3_000_000)})
+        return receipt["contractAddress"]
+
+    def deploy_safe(self, owners: list[str], threshold: int) -> str:
+        """A contract wallet answering Safe's getOwners()/getThreshold()."""
+        data = SAFE_BYTECODE + abi_encode(["address[]", "uint256"], [owners, threshold]).hex()
         receipt = self._send({"from": self.funder, "data": "0x" + data, "gas": hex(3_000_000)})
         return receipt["contractAddress"]
 

@@ -37,8 +37,9 @@ class NetworkState:
     rows: list[list[str]] = field(default_factory=list)
     native_total: int = 0  # every row, the contract wallet included
     token_total: int = 0
-    owner_native: int = 0  # the contract wallet's part (proven by its owners only: not "verified" by default)
+    owner_native: int = 0  # the contract wallet's part (proven by its owners, bound to it on chain)
     owner_token: int = 0
+    wallet: str = ""
 
 
 def build_network(state: NetworkState, holders: list[tuple[str, int, int]], owner_wallet: bool) -> None:
@@ -53,9 +54,10 @@ def build_network(state: NetworkState, holders: list[tuple[str, int, int]], owne
         chain.send_eth(address, wei)
         chain.mint(state.token, address, usdt)
         accounts.append((key, address, wei, usdt))
-    if owner_wallet:  # a contract-style wallet row: proven by its two owners' signatures (eoa1/eoa2)
+    if owner_wallet:  # a contract wallet (2-of-3 Safe-style): proven by two owners' signatures (eoa1/eoa2)
         owner1, owner2 = demo_key(f"{state.code}/owner1"), demo_key(f"{state.code}/owner2")
-        wallet = evm_address(demo_key(f"{state.code}/multisig-wallet"))
+        owner3 = evm_address(demo_key(f"{state.code}/owner3"))
+        wallet = chain.deploy_safe([evm_address(owner1), evm_address(owner2), owner3], 2)
         chain.send_eth(wallet, 40 * ETH)
         chain.mint(state.token, wallet, 2_500_000 * USDT)
     state.height = chain.mine(2)
@@ -73,7 +75,7 @@ def build_network(state: NetworkState, holders: list[tuple[str, int, int]], owne
                                evm_address(owner1), evm_address(owner2)])
         state.native_total += 40 * ETH
         state.token_total += 2_500_000 * USDT
-        state.owner_native, state.owner_token = 40 * ETH, 2_500_000 * USDT
+        state.owner_native, state.owner_token, state.wallet = 40 * ETH, 2_500_000 * USDT, wallet
     # After the snapshot: withdrawals leave the first two addresses, so "latest" != snapshot.
     outside = evm_address(demo_key("customer withdrawals"))
     for _key, address, wei, usdt in accounts[:2]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
+from eth_abi.exceptions import DecodingError
 
 from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
 from chains.transport import HttpTransport, JsonRpcClient, JsonRpcError, RequestError
@@ -21,6 +23,8 @@ MULTICALL3 = "0xca11bde05977b3631167028862be2a173976ca11"
 AGGREGATE3 = bytes.fromhex("82ad56cb")  # aggregate3((address,bool,bytes)[])
 GET_ETH_BALANCE = bytes.fromhex("4d2301cc")  # getEthBalance(address)
 BALANCE_OF = bytes.fromhex("70a08231")  # balanceOf(address)
+GET_OWNERS = "0xa0e67e2b"  # getOwners() of a Safe-style contract wallet
+GET_THRESHOLD = "0xe75235b8"  # getThreshold()
 _PAD = bytes(12)
 
 
@@ -33,6 +37,24 @@ def _call_data(query: BalanceQuery) -> tuple[str, bytes]:
     if query.contract is None:
         return MULTICALL3, GET_ETH_BALANCE + _address_word(query.address)
     return query.contract, BALANCE_OF + _address_word(query.address)
+
+
+def _owners_bound(proven: tuple[str, ...], owners_reply, threshold_reply, height: int) -> tuple[bool, str]:
+    if isinstance(owners_reply, Exception) or isinstance(threshold_reply, Exception):
+        return False, f"getOwners/getThreshold failed at block {height}: not a Safe-style wallet"
+    try:
+        (owners,) = abi_decode(["address[]"], bytes.fromhex(owners_reply[2:]))
+        threshold = _uint256(bytes.fromhex(threshold_reply[2:]), "getThreshold")
+    except (ValueError, TypeError, DecodingError):
+        return False, f"no Safe-style getOwners/getThreshold at block {height}"
+    owners = {owner.lower() for owner in owners}
+    outsiders = [p for p in proven if p not in owners]
+    if outsiders:
+        return False, f"{', '.join(outsiders)} not among the wallet's {len(owners)} owners at block {height}"
+    if len(set(proven)) < threshold:
+        return False, f"{len(set(proven))} proven owner(s), the wallet needs {threshold} at block {height}"
+    count = len(set(proven))
+    return True, f"owners bound on chain: {count} of {len(owners)} owners, threshold {threshold}, block {height}"
 
 
 def _uint256(data: bytes, what: str) -> int:
@@ -102,7 +124,30 @@ class EvmBalanceAdapter(BalanceAdapter):
         results: dict[BalanceQuery, Balance] = {}
         for answers in await asyncio.gather(*(read(chunk, height) for chunk in chunks)):
             results.update(answers)
+        with_owners = [q for q in queries if q.owners and results[q].ok]
+        if with_owners:
+            results.update(await self._check_owners(with_owners, results, height))
         return results
+
+    async def _check_owners(
+        self, queries: list[BalanceQuery], balances: dict[BalanceQuery, Balance], height: int
+    ) -> dict[BalanceQuery, Balance]:
+        """Owner-mode rows: are the proven signers owners of the contract at the snapshot, and enough of them
+        to act (>= its threshold)? Read as the Safe contract interface reads them."""
+        block = self._block_at[height]
+        calls: list[tuple[str, list]] = []
+        for query in queries:
+            calls.append(("eth_call", [{"to": query.address, "data": GET_OWNERS}, block]))
+            calls.append(("eth_call", [{"to": query.address, "data": GET_THRESHOLD}, block]))
+        try:
+            replies = await self._rpc.batch(calls)
+        except RequestError as exc:
+            replies = [exc] * len(calls)
+        checked: dict[BalanceQuery, Balance] = {}
+        for i, query in enumerate(queries):
+            bound, note = _owners_bound(query.owners, replies[2 * i], replies[2 * i + 1], height)
+            checked[query] = replace(balances[query], owners_bound=bound, owners_note=note)
+        return checked
 
     async def _read_multicall(self, chunk: list[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
         calls = [(target, True, data) for target, data in map(_call_data, chunk)]

@@ -13,7 +13,8 @@ import pytest
 
 from auditor.cli import main
 from auditor.demo.anvil import Anvil, free_port
-from auditor.demo.scenario import ETH, USDT, build_demo
+from auditor.demo.scenario import ETH, MESSAGE, USDT, build_demo
+from auditor.demo.signing import demo_key, evm_address, sign_okx_evm
 from auditor.report import ADDRESSES_HEADER
 
 CONFIG = """
@@ -82,25 +83,24 @@ def test_full_audit_totals_are_exact(tmp_path, demo, monkeypatch):
     report, rows = _latest(tmp_path)
     eth_total = Decimal(demo["eth"].native_total + demo["arb"].native_total) / ETH
     usdt_total = Decimal(demo["eth"].token_total + demo["arb"].token_total) / USDT
-    # the contract wallet is proven by its owners' keys only: on chain, but not counted as verified
-    eth_verified = eth_total - Decimal(demo["eth"].owner_native) / ETH
-    usdt_verified = usdt_total - Decimal(demo["eth"].owner_token) / USDT
+    # the contract wallet's rows are proven by two owners, whom the chain shows as owners (2-of-3) at the snapshot
+    eth_verified, usdt_verified = eth_total, usdt_total
     assert Decimal(report["assets"]["ETH"]["onchain_verified"]) == eth_verified
     assert Decimal(report["assets"]["ETH"]["onchain"]) == eth_total
     assert Decimal(report["assets"]["USDT"]["onchain_verified"]) == usdt_verified
     expected_ratio = (usdt_verified / 40_000_000).quantize(Decimal("0.000001"), ROUND_DOWN)
     assert Decimal(report["assets"]["USDT"]["ratio"]) == expected_ratio
     assert report["assets"]["USDT"]["networks"].keys() == {"ETH", "ARBITRUM"}  # one asset across networks
-    assert report["rows"] == {"total": 26, "verified": 24, "failed": 0, "unchecked": 2, "duplicate": 0}
+    assert report["rows"] == {"total": 26, "verified": 26, "failed": 0, "unchecked": 0, "duplicate": 0}
     assert report["snapshot"]["ETH"]["height"] == demo["eth"].height
     block = demo["eth_node"].rpc("eth_getBlockByNumber", [hex(demo["eth"].height), False])
     assert report["snapshot"]["ETH"]["block_hash"] == block["hash"]
     assert report["snapshot"]["ARBITRUM"]["endpoint"].startswith("http://127.0.0.1:")
     assert all(isinstance(v, str) for v in report["assets"]["ETH"].values() if not isinstance(v, (dict, list, bool)))
     assert list(rows[0].keys()) == ADDRESSES_HEADER
-    assert len(rows) == 26 and all(r["declared"] == r["onchain"] for r in rows)
-    unchecked = [r for r in rows if r["status"] != "verified"]
-    assert len(unchecked) == 2 and all("owner mode" in r["reason"] and r["status"] == "unchecked" for r in unchecked)
+    assert len(rows) == 26 and all(r["declared"] == r["onchain"] and r["status"] == "verified" for r in rows)
+    wallet_rows = [r for r in rows if r["address"] == demo["eth"].wallet]
+    assert len(wallet_rows) == 2 and all("owners bound on chain: 2 of 3" in r["reason"] for r in wallet_rows)
     assert all(c["ok"] for c in report["summary_checks"]), report["summary_checks"]
     history = (tmp_path / "out" / "history.jsonl").read_text().splitlines()
     assert json.loads(history[-1])["exit_code"] == 0
@@ -126,20 +126,38 @@ def test_worker_processes_change_nothing(tmp_path, demo, monkeypatch):
     assert one == two
 
 
-def test_owner_mode_can_be_trusted_and_messages_pinned(tmp_path, demo, monkeypatch):
-    config = _config(tmp_path, demo, monkeypatch)
-    text = config.read_text()
-    config.write_text(text.replace("[input]", "[audit]\ntrust_owner_mode = true\n[input]", 1))
+def test_owners_who_do_not_own_the_wallet_leave_it_unchecked(tmp_path, demo, monkeypatch):
+    stranger = demo_key("not an owner")
+
+    def swap_owner(lines):
+        for i, line in enumerate(lines):
+            fields = line.split(",")
+            if len(fields) > 10 and fields[3] == demo["eth"].wallet:
+                fields[7], fields[10] = sign_okx_evm(stranger, MESSAGE), evm_address(stranger)
+                lines[i] = ",".join(fields)
+        return lines
+
+    config = _config(tmp_path, demo, monkeypatch, file=_copy_with(tmp_path, demo, swap_owner))
     assert main(["run", str(config)]) == 0
-    report, _ = _latest(tmp_path)
+    report, rows = _latest(tmp_path)
+    wallet_rows = [r for r in rows if r["address"] == demo["eth"].wallet]
+    assert all(r["status"] == "unchecked" and "not among the wallet's 3 owners" in r["reason"] for r in wallet_rows)
     eth_total = Decimal(demo["eth"].native_total + demo["arb"].native_total) / ETH
+    assert Decimal(report["assets"]["ETH"]["onchain_verified"]) == eth_total - Decimal(demo["eth"].owner_native) / ETH
+    config.write_text(config.read_text().replace("[input]", "[audit]\ntrust_owner_mode = true\n[input]", 1))
+    assert main(["run", str(config)]) == 0  # the user may choose OKX's own semantics
+    report, _ = _latest(tmp_path)
     assert Decimal(report["assets"]["ETH"]["onchain_verified"]) == eth_total
-    assert report["rows"]["verified"] == 26
-    config.write_text(text.replace("[input]", "[input]\nmessages = ['I am a Binance address']", 1))
+
+
+def test_messages_pinned(tmp_path, demo, monkeypatch):
+    config = _config(tmp_path, demo, monkeypatch)
+    config.write_text(config.read_text().replace("[input]", "[input]\nmessages = ['I am a Binance address']", 1))
     assert main(["run", str(config)]) == 1
     report, rows = _latest(tmp_path)
     assert report["rows"]["failed"] == 26 and "[input] messages" in rows[0]["reason"]
     assert report["assets"]["ETH"]["onchain_verified"] == "0"
+    assert report["messages"] == {"signed": {MESSAGE: 26}, "required": ["I am a Binance address"]}
 
 
 def test_shortfall_exits_1(tmp_path, demo, monkeypatch):
@@ -161,8 +179,7 @@ def test_forged_signature_fails_the_row_and_its_balance_is_not_verified(tmp_path
     failed = [r for r in rows if r["status"] == "failed"]
     assert len(failed) == 1 and "signature" in failed[0]["reason"]
     eth = report["assets"]["ETH"]
-    not_verified = Decimal(failed[0]["onchain"]) + Decimal(demo["eth"].owner_native) / ETH
-    assert Decimal(eth["onchain"]) - Decimal(eth["onchain_verified"]) == not_verified
+    assert Decimal(eth["onchain"]) - Decimal(eth["onchain_verified"]) == Decimal(failed[0]["onchain"])
     assert report["rows"]["failed"] == 1
 
 

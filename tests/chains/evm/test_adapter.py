@@ -115,3 +115,26 @@ async def test_unreachable_endpoint_is_a_data_source_error():
     async with EvmBalanceAdapter(NETWORK, _endpoint(url, retries=2, timeout_seconds=2)) as adapter:
         with pytest.raises(DataSourceError, match="no answer after 2 attempts"):
             await adapter.snapshot(1)
+
+
+async def test_owner_mode_is_bound_on_chain(anvil_eth):
+    chain = DemoChain(anvil_eth)
+    chain.deploy_multicall3()
+    a, b, c, stranger = (evm_address(demo_key(f"owners/{n}")).lower() for n in "abcs")
+    safe = chain.deploy_safe([a, b, c], 2).lower()
+    chain.send_eth(safe, 5 * 10**18)
+    height = chain.mine()
+    cases = {
+        (a, b): (True, "2 of 3 owners, threshold 2"),
+        (a,): (False, "1 proven owner(s), the wallet needs 2"),
+        (a, stranger): (False, f"{stranger} not among the wallet's 3 owners"),
+    }
+    async with EvmBalanceAdapter(NETWORK, _endpoint(anvil_eth.url)) as adapter:
+        queries = [BalanceQuery(safe, owners=owners) for owners in cases]
+        queries.append(BalanceQuery(a, owners=(b,)))  # an EOA: no getOwners at all
+        answers = await adapter.fetch_balances(queries, height)
+    for owners, (bound, text) in cases.items():
+        answer = answers[BalanceQuery(safe, owners=owners)]
+        assert answer.amount == 5 * 10**18 and answer.owners_bound is bound and text in answer.owners_note
+    eoa = answers[BalanceQuery(a, owners=(b,))]
+    assert eoa.owners_bound is False and "Safe-style" in eoa.owners_note
