@@ -16,7 +16,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from auditor.assets import AssetRegistry
 from auditor.findings import FindingLog
 from auditor.formats import SummaryRow
-from auditor.money import CONTEXT, add, dec_str, ratio
+from auditor.money import CONTEXT, add, covers, dec_str, ratio
 from auditor.ownership import RowResult
 from chains.base import RowStatus
 
@@ -46,28 +46,40 @@ class AssetVerdict:
 
 
 class Deduplicator:
-    """Marks repeated rows (same network, address and token) as duplicates of the first, so they count once."""
+    """Rows repeating an earlier (network, address, coin) are counted once. The first row of a key carries its
+    balance and declared amount into the totals, whatever its status. After it:
+
+    * a failed row stays failed (a forged proof is never hidden behind a good one) and counts nothing more;
+    * the first verified row, when the first row was not verified, proves that address: its balance goes into
+      `onchain_verified` only (it is already in `onchain` and `declared`);
+    * any other repeat is a duplicate.
+    """
 
     def __init__(self) -> None:
         # 16-byte digests instead of the key strings: a 628k-row file costs ~60 MB here instead of ~200 MB,
-        # and a collision (2^-128) cannot plausibly merge two different rows.
-        self._first: dict[bytes, int] = {}
+        # and a collision (2^-128) cannot plausibly merge two different rows. Value: (first line, verified yet).
+        self._seen: dict[bytes, tuple[int, bool]] = {}
 
     def check(self, result: RowResult) -> None:
-        """A failed row is never relabelled "duplicate" (that would hide a forged proof behind a good one), and
-        never becomes the row the others repeat: it stays failed, without a second balance read."""
         if result.network is None or result.token is None:
             return
         address = result.query.address if result.query else result.row.address.strip().lower()
         key = hashlib.blake2b(f"{result.network.code}\0{address}\0{result.token.code}".encode(), digest_size=16)
-        if result.status == RowStatus.FAILED:
-            first = self._first.get(key.digest())
-            if first is not None:
-                result.note(f"repeats line {first} (same network, address and coin), whose balance is counted")
-                result.query = None
+        digest = key.digest()
+        verified = result.status == RowStatus.VERIFIED
+        seen = self._seen.get(digest)
+        if seen is None:
+            self._seen[digest] = (result.row.line, verified)
             return
-        first = self._first.setdefault(key.digest(), result.row.line)
-        if first != result.row.line:
+        first, verified_before = seen
+        result.counted = False
+        if result.status == RowStatus.FAILED:
+            result.note(f"repeats line {first} (same network, address and coin), whose balance is counted there")
+            result.query = None
+        elif verified and not verified_before:
+            self._seen[digest] = (first, True)
+            result.note(f"proves the address of line {first}, whose balance and declared amount are counted there")
+        else:
             result.status = RowStatus.DUPLICATE
             result.reason = f"duplicate of line {first} (same network, address and coin); counted once"
             result.query = None
@@ -97,7 +109,7 @@ class Aggregator:
         token, totals = result.token, self.assets[result.token.asset]
         totals.addresses[result.status.value] += 1
         per_network = totals.networks[token.network]
-        if result.declared is not None:
+        if result.declared is not None and result.counted:
             totals.declared = add(totals.declared, result.declared)
             per_network["declared"] = add(per_network["declared"], result.declared)
             self.declared_by_token[token.code] = add(self.declared_by_token[token.code], result.declared)
@@ -108,12 +120,13 @@ class Aggregator:
             self.findings.add("missing", _row_ref(result) | {"error": result.balance_error})
         if result.onchain is None:
             return
-        totals.onchain = add(totals.onchain, result.onchain)
-        per_network["onchain"] = add(per_network["onchain"], result.onchain)
+        if result.counted:
+            totals.onchain = add(totals.onchain, result.onchain)
+            per_network["onchain"] = add(per_network["onchain"], result.onchain)
         if result.status == RowStatus.VERIFIED:
             totals.onchain_verified = add(totals.onchain_verified, result.onchain)
             per_network["onchain_verified"] = add(per_network["onchain_verified"], result.onchain)
-        if result.declared is not None and result.declared != result.onchain:
+        if result.counted and result.declared is not None and result.declared != result.onchain:
             self.findings.add(
                 "discrepancy",
                 _row_ref(result)
@@ -142,7 +155,7 @@ class Aggregator:
             required = ratio_for(asset)
             why_not = []
             value = ratio(totals.onchain_verified, owed) if owed is not None else None
-            if owed is not None and totals.onchain_verified < CONTEXT.multiply(required, owed):
+            if owed is not None and not covers(totals.onchain_verified, required, owed):
                 why_not.append(f"reserves {dec_str(totals.onchain_verified)} below {dec_str(required)} x liabilities")
             if totals.addresses[RowStatus.FAILED.value]:
                 why_not.append(f"{totals.addresses[RowStatus.FAILED.value]} row(s) failed")

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from auditor.assets import AssetRegistry
-from auditor.config import NetworkSettings
+from auditor.config import ConfigError, NetworkSettings
 from auditor.formats import SummaryRow
 from auditor.money import whole_units
 from auditor.ownership import UNBOUND_NOTE, RowResult
@@ -67,29 +67,33 @@ class BalanceSources:
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     async def __aenter__(self) -> BalanceSources:
+        """Opens an adapter per configured endpoint up front (no request is sent yet), so that a config the
+        chain families cannot use (unknown network, unknown backend, bad options) stops the run before any row."""
         await self._stack.__aenter__()
+        try:
+            for code, settings in self.settings.items():
+                if settings.endpoint is None:
+                    continue
+                network = self.registry.network(code)
+                family = get_family(network.family) if network is not None else None
+                if network is None or family is None:
+                    raise ConfigError(f"[networks.{code}]: no such network in the registry (or its family is "
+                                      "not supported): check the code or add [registry.networks]")
+                try:
+                    adapter = family.open_adapter(network, settings.endpoint)
+                except ValueError as exc:
+                    raise ConfigError(f"[networks.{code}]: {exc}") from None
+                self.adapters[network.code] = await self._stack.enter_async_context(adapter)
+        except BaseException:
+            await self._stack.__aexit__(None, None, None)
+            raise
         return self
 
     async def __aexit__(self, *exc_info) -> None:
         await self._stack.__aexit__(*exc_info)
 
-    def _settings_for(self, network: Network) -> NetworkSettings | None:
-        for code, settings in self.settings.items():
-            resolved = self.registry.network(code)
-            if (resolved.code if resolved else code) == network.code:
-                return settings
-        return None
-
     async def _adapter(self, network: Network) -> BalanceAdapter | None:
-        if network.code not in self.adapters:
-            settings = self._settings_for(network)
-            if settings is None or settings.endpoint is None:
-                return None
-            family = get_family(network.family)
-            assert family is not None
-            adapter = family.open_adapter(network, settings.endpoint)
-            self.adapters[network.code] = await self._stack.enter_async_context(adapter)
-        return self.adapters[network.code]
+        return self.adapters.get(network.code)
 
     async def _read_group(self, network: Network, height: int, queries: list[BalanceQuery]) -> None:
         key = (network.code, height)

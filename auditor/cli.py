@@ -16,6 +16,7 @@ from auditor.ownership import OwnershipPolicy
 from auditor.report import EXIT_MEANING
 from auditor.runs import RunLocked, append_history, exclusive_run, send_alert
 from chains.base import DataSourceError
+from chains.transport import scrub_known
 
 EPILOG = """exit codes:
   0  every asset meets its required ratio and no row failed
@@ -76,8 +77,20 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so plainly, with a distinct code, rather than a bare traceback
         import traceback
 
-        traceback.print_exc()
-        return _fail(EXIT_INTERNAL, f"internal error, please report it: {type(exc).__name__}: {exc}")
+        print(scrub_known(traceback.format_exc()), file=sys.stderr)
+        message = scrub_known(f"internal error, please report it: {type(exc).__name__}: {exc}")
+        if args.command == "run":
+            _alert_internal(args.config, message)
+        return _fail(EXIT_INTERNAL, message)
+
+
+def _alert_internal(config_path: Path, message: str) -> None:
+    """Cron users learn of a crash through the same alert command as of a failed audit."""
+    try:
+        config = load_config(config_path)
+    except ConfigError:
+        return
+    send_alert(config.alert_command, EXIT_INTERNAL, None, message)
 
 
 def _dispatch(args: argparse.Namespace) -> int:

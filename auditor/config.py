@@ -19,7 +19,7 @@ from auditor.formats.layouts import GenericColumns
 from auditor.money import MAX_DIGITS
 from auditor.workers import default_workers
 from chains.base import Endpoint
-from chains.transport import display_url
+from chains.transport import display_url, remember_secret_url
 
 
 class ConfigError(Exception):
@@ -170,6 +170,7 @@ def _network(code: str, entry: Any, where: str, environ: Mapping[str, str]) -> N
         if value is None:
             raise ConfigError(f"{where}: environment variable {variable} (headers_env.{header}) is not set")
         headers[str(header)] = value
+        remember_secret_url(value)  # an API key: masked wherever an error might echo it
     numbers: dict[str, Any] = {}
     for key, kind in (
         ("max_concurrency", int), ("batch_size", int), ("retries", int),
@@ -183,6 +184,10 @@ def _network(code: str, entry: Any, where: str, environ: Mapping[str, str]) -> N
     options = entry.get("options", {})
     if not isinstance(options, dict):
         raise ConfigError(f"{where}: options must be a table")
+    remember_secret_url(str(url))
+    for value in options.values():  # backend URLs in options (e.g. TRON's solidity_url) may carry keys too
+        if isinstance(value, str) and "://" in value:
+            remember_secret_url(value)
     endpoint = Endpoint(
         url=str(url),
         backend=str(entry.get("backend", "")),
@@ -268,6 +273,6 @@ def _decimal(value: Any, where: str) -> Decimal:
             raise ConfigError(f"{where}: not a number: {value!r}") from None
     if not result.is_finite() or result < 0:
         raise ConfigError(f"{where}: must be a non-negative number, got {value!r}")
-    if result and result.adjusted() >= MAX_DIGITS:
-        raise ConfigError(f"{where}: implausibly large: {value!r}")
+    if result and (result.adjusted() >= MAX_DIGITS or -result.as_tuple().exponent > MAX_DIGITS):
+        raise ConfigError(f"{where}: more than {MAX_DIGITS} digits before or after the point: {value!r}")
     return result

@@ -27,6 +27,13 @@ def add(a: Decimal, b: Decimal) -> Decimal:
     return CONTEXT.add(a, b)
 
 
+def covers(reserves: Decimal, required_ratio: Decimal, liabilities: Decimal) -> bool:
+    """reserves >= required_ratio x liabilities, exactly (the product of two MAX_DIGITS-bounded numbers has at
+    most 4 x MAX_DIGITS digits, so this context never rounds it)."""
+    wide = decimal.Context(prec=4 * MAX_DIGITS + 10, traps=[decimal.InvalidOperation, decimal.Inexact])
+    return reserves >= wide.multiply(required_ratio, liabilities)
+
+
 def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     """numerator / denominator rounded down to 6 places (a ratio is never overstated), None for /0."""
     if denominator == 0:

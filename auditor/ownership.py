@@ -32,6 +32,7 @@ class RowResult:
     onchain_method: str = ""  # how the source got it, e.g. "multicall3", "trc20-balanceOf@N-rollback(k events)"
     balance_error: str = ""  # the data source could not answer (the run exits 3)
     binds_address: bool = True  # see OwnershipProof.binds_address
+    counted: bool = True  # False for a repeat of an earlier row: its balance and declared amount count there
 
     def note(self, text: str) -> None:
         self.reason = f"{self.reason}; {text}" if self.reason else text

@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import aiohttp
 from tenacity import (
@@ -29,17 +29,35 @@ from chains.base import DataSourceError, Endpoint
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
+_KNOWN_SECRET_URLS: set[str] = set()  # every endpoint URL the config named, for scrub_known
+
+
 def secret_parts(url: str) -> list[str]:
-    """The pieces of `url` that may carry secrets: credentials, path and query (API keys live there)."""
+    """The pieces of `url` that may carry secrets: credentials, each path segment and each query value (API keys
+    live there), in the forms they may appear in an error (as written, percent-decoded, percent-encoded)."""
     parts = urlsplit(url)
-    pieces = [parts.password or "", parts.username or "", parts.path.strip("/"), parts.query]
-    return sorted({p for p in pieces if len(p) >= 3}, key=len, reverse=True)
+    credentials = [p for p in (parts.password, parts.username) if p and len(unquote(p)) >= 4]
+    # Short path segments and values ("v3", "rpc", "1") are not secrets and would mask ordinary words.
+    pieces = [p for p in parts.path.split("/") + [q.partition("=")[2] for q in parts.query.split("&")] if len(p) >= 6]
+    forms = {f for piece in credentials + pieces for f in (piece, unquote(piece), quote(unquote(piece), safe=""))}
+    return sorted((f for f in forms if f), key=len, reverse=True)
 
 
 def scrub(text: str, url: str) -> str:
-    """`text` with every secret-bearing piece of `url` masked, so an error message can be reported."""
+    """`text` with every secret-bearing piece of `url` (and of every endpoint the config named) masked."""
     for piece in secret_parts(url):
         text = text.replace(piece, "***")
+    return scrub_known(text)
+
+
+def remember_secret_url(url: str) -> None:
+    _KNOWN_SECRET_URLS.add(url)
+
+
+def scrub_known(text: str) -> str:
+    for url in _KNOWN_SECRET_URLS:
+        for piece in secret_parts(url):
+            text = text.replace(piece, "***")
     return text
 
 

@@ -52,7 +52,7 @@ EXCHANGE_REGISTRY: dict[str, dict[str, Any]] = {
             "TRON": {"ownership_scheme": "htx-tron"},
             **{
                 code: {"ownership_scheme": "htx-evm"}
-                for code in ("ETH", "BSC", "ARBITRUM", "POLYGON", "AVAXC", "BASE")
+                for code in ("ETH", "BSC", "ARBITRUM", "OPTIMISM", "POLYGON", "AVAXC", "BASE", "LINEA", "ETC")
             },
         }
     },

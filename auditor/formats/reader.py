@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -95,7 +96,10 @@ class AddressFile:
             problem = _amount_problem(amount, layout.amounts_in_base_units)
             if problem:
                 problems.append(f"field 'amount': {problem}")
-        spanning = [f for f, i in layout.columns.items() if i < len(record) and "\n" in record[i] and f != "message"]
+        spanning = [
+            f for f, i in layout.columns.items()
+            if f != "message" and i < len(record) and ("\n" in record[i] or "\r" in record[i])
+        ]
         if spanning:  # only a signed message may hold a line break; elsewhere a quote went astray
             problems.append(f"field '{spanning[0]}': contains a line break (misplaced quote?)")
         for required in ("coin", "address"):
@@ -131,7 +135,14 @@ def _raw(record: list[str], layout: Layout, field: str) -> str:
     return "" if value.strip() in EMPTY_MARKERS else value
 
 
+PLAIN_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
 def _amount_problem(text: str, base_units: bool) -> str:
+    if text.startswith("-") and PLAIN_NUMBER.fullmatch(text[1:]):
+        return f"negative amount: {text!r}"
+    if not PLAIN_NUMBER.fullmatch(text):  # Decimal alone would also take "1_000", "NaN", "Infinity"
+        return f"not a number: {text!r}"
     try:
         value = Decimal(text)
     except InvalidOperation:

@@ -109,7 +109,8 @@ class EvmBalanceAdapter(BalanceAdapter):
             code = await self._rpc.call("eth_getCode", [MULTICALL3, reference])
         except RequestError as exc:
             raise DataSourceError(
-                f"{where} cannot read state at block {height} ({exc}): an archive node is needed for past blocks"
+                f"{where} cannot read state at block {height} by its hash ({exc}): the node must keep state for "
+                "past blocks (an archive node) and accept EIP-1898 block references"
             ) from exc
         self._block_at[height] = reference
         self._multicall_at[height] = bool(code and code not in ("0x", "0x0"))

@@ -211,6 +211,36 @@ def test_a_forged_repeat_of_a_good_row_stays_failed(tmp_path, demo, monkeypatch)
     assert Decimal(report["assets"]["ETH"]["onchain"]) == eth_total  # its balance is not read twice
 
 
+def test_a_forged_row_before_a_good_one_is_not_counted_twice(tmp_path, demo, monkeypatch):
+    def forge_first(lines):
+        i = _detail_start(lines)
+        fields = lines[i].split(",")
+        fields[6] = "0x" + "11" * 64 + "1b"
+        return [*lines[:i], ",".join(fields), ",".join(fields), *lines[i:]]  # two forgeries, then the real row
+
+    config = _config(tmp_path, demo, monkeypatch, file=_copy_with(tmp_path, demo, forge_first))
+    assert main(["run", str(config)]) == 1
+    report, rows = _latest(tmp_path)
+    eth_total = Decimal(demo["eth"].native_total + demo["arb"].native_total) / ETH
+    assert Decimal(report["assets"]["ETH"]["onchain"]) == eth_total
+    assert Decimal(report["assets"]["ETH"]["declared"]) == eth_total
+    assert Decimal(report["assets"]["ETH"]["onchain_verified"]) == eth_total  # the real row still proves it
+    assert [r["status"] for r in rows[:3]] == ["failed", "failed", "verified"]
+    assert "proves the address of line" in rows[2]["reason"]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("[networks.ETH]", "[networks.ETH]\nbackend = 'bogus'"), "[networks.ETH]: EVM networks read balances over"),
+    (("[liabilities]", "[networks.NOSUCHCHAIN]\nurl = 'http://127.0.0.1:1'\n[liabilities]"),
+     "[networks.NOSUCHCHAIN]: no such network"),
+])
+def test_unusable_network_settings_exit_2(tmp_path, demo, monkeypatch, capsys, edit, message):
+    config = _config(tmp_path, demo, monkeypatch)
+    config.write_text(config.read_text().replace(*edit, 1))
+    assert main(["run", str(config)]) == 2
+    assert message in capsys.readouterr().err
+
+
 def test_bad_registry_override_exits_2(tmp_path, demo, monkeypatch, capsys):
     config = _config(tmp_path, demo, monkeypatch)
     config.write_text(config.read_text() + "[registry.tokens.BROKEN]\nasset = 'X'\n")

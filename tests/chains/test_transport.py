@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from chains.base import DataSourceError, Endpoint
-from chains.transport import HttpTransport, JsonRpcClient, JsonRpcError, RequestError, display_url
+from chains.transport import HttpTransport, JsonRpcClient, JsonRpcError, RequestError, display_url, scrub
 
 
 @pytest.fixture
@@ -106,6 +106,14 @@ async def test_bad_url_error_carries_no_secret():
         await client.call("echo", [1])
     assert "SECRETKEY" not in str(error.value)
     await client.transport.aclose()
+
+
+def test_scrub_masks_each_secret_piece():
+    url = "https://user:pa%40ss@mainnet.example.com/v3/0123456789abcdef?apikey=KEY123456&chain=1"
+    text = "invalid project id 0123456789abcdef; key KEY123456; pass pa@ss; JSON-RPC method not found at /v3"
+    cleaned = scrub(text, url)
+    assert "0123456789abcdef" not in cleaned and "KEY123456" not in cleaned and "pa@ss" not in cleaned
+    assert "method not found" in cleaned and "/v3" in cleaned  # short, ordinary pieces stay readable
 
 
 def test_display_url_hides_secrets():

@@ -105,17 +105,19 @@ def test_bad_rows_are_reported_with_line_and_field(tmp_path):
         "ETH,ETH,100,0x1111\n"
         f"ETH,ETH,100,,1,m,{SIG},,\n"
         f"ETH,ETH,100,0x{'33' * 20},-1,m,{SIG},,\n"
+        f"ETH,ETH,100,0x{'55' * 20},1_000,m,{SIG},,\n"
         f"ETH,ETH,100,0x{'44' * 20},1,m,{SIG},,\n"
     ))
-    rows = list(open_address_file(path).rows())
-    assert [r.line for r in rows] == [2, 3, 4, 5, 6, 7]  # nothing dropped
+    rows = list(open_address_file(path).rows())  # (line 8 is the good one)
+    assert [r.line for r in rows] == [2, 3, 4, 5, 6, 7, 8]  # nothing dropped
     assert f"{path}:2" in rows[0].input_error
     assert "field 'amount': not a number: 'abc'" in rows[0].input_error
     assert "field 'snapshot_height'" in rows[1].input_error
     assert "truncated row" in rows[2].input_error
     assert "field 'address': empty" in rows[3].input_error
     assert "negative amount" in rows[4].input_error
-    assert rows[5].input_error == ""
+    assert "not a number: '1_000'" in rows[5].input_error
+    assert rows[6].input_error == ""
 
 
 def test_quoted_multiline_field_keeps_line_numbers(tmp_path):
