@@ -8,6 +8,7 @@ networks, e.g. USDT has 6 on Ethereum and 18 on BNB Chain).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,16 @@ from chains.base import RowStatus
 
 ZERO = Decimal(0)
 MESSAGES_LISTED = 50
+REASON_KINDS_LISTED = 100
+
+
+def reason_kind(reason: str) -> str:
+    """A row's reason without its particulars (file, line, numbers, keys, addresses, quoted values), so that
+    rows failing for the same reason group together in the report."""
+    first = reason.split("; ")[0]
+    first = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", first)
+    first = re.sub(r"\S*[:/]\d+:", "", first)  # file:line: prefixes
+    return re.sub(r"\b(0x)?[0-9a-fA-F]{6,}\b|\b\d+\b", "…", first).strip()
 
 
 @dataclass
@@ -94,6 +105,7 @@ class Aggregator:
         self.declared_by_token: dict[str, Decimal] = defaultdict(Decimal)
         self.heights_seen: dict[str, set[int]] = defaultdict(set)
         self.messages: Counter = Counter()  # the statements the rows sign, so a reader sees what was proven
+        self.reasons: dict[str, Counter] = {"failed": Counter(), "unchecked": Counter()}  # why rows fell short
         self.messages_other = 0  # rows whose message is beyond the first MESSAGES_LISTED distinct ones
 
     def add(self, result: RowResult) -> None:
@@ -104,6 +116,13 @@ class Aggregator:
             self.messages[message] += 1
         else:
             self.messages_other += 1
+        if result.status.value in self.reasons:
+            reasons = self.reasons[result.status.value]
+            kind = reason_kind(result.reason)
+            if kind in reasons or len(reasons) < REASON_KINDS_LISTED:
+                reasons[kind] += 1
+            else:
+                reasons["(other reasons)"] += 1
         if result.token is None or result.status == RowStatus.DUPLICATE:
             return
         token, totals = result.token, self.assets[result.token.asset]

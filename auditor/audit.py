@@ -200,6 +200,7 @@ def _report(
         missing_total=sink.findings.counts["missing"],
         liabilities_source=config.liabilities_source if config else None,
         messages=aggregator.message_counts(),
+        reasons={status: dict(kinds) for status, kinds in aggregator.reasons.items() if kinds},
         statements=sorted(config.statements) if config and config.statements else None,
         started_at=started,
         finished_at=_now(),

@@ -132,6 +132,7 @@ class ReserveReport:
     snapshots: list[Snapshot] = field(default_factory=list)
     methods: Mapping[tuple[str, int], Mapping[str, int]] = field(default_factory=dict)  # (network, height) -> counts
     messages: Mapping[str, int] = field(default_factory=dict)  # signed statement -> rows
+    reasons: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # status -> reason kind -> rows
     statements: list[str] | None = None  # [input] messages, when the config pins them
     source_failures: Mapping[tuple[str, int], str] = field(default_factory=dict)
     summary_checks: list[dict[str, Any]] = field(default_factory=list)
@@ -165,6 +166,7 @@ class ReserveReport:
             "assets": {verdict.asset: _asset_json(verdict) for verdict in self.assets},
             "liabilities_source": self.liabilities_source,
             "messages": {"signed": dict(sorted(self.messages.items())), "required": self.statements},
+            "reasons": {status: dict(sorted(kinds.items())) for status, kinds in sorted(self.reasons.items())},
             "summary_checks": self.summary_checks,
             "discrepancies": self.discrepancies,
             "discrepancies_total": self.discrepancies_total,
@@ -208,7 +210,15 @@ class ReserveReport:
             "(every row, with its reason, is in addresses.csv).",
             "",
         ]
-        signed = ", ".join(f"`{m}` ({n})" for m, n in sorted(self.messages.items(), key=lambda kv: -kv[1])[:10])
+        for status in ("failed", "unchecked"):
+            kinds = self.reasons.get(status, {})
+            if kinds:
+                lines += [f"Why rows are {status}:", ""]
+                for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))[:15]:
+                    lines.append(f"- {count} × {kind}")
+                lines.append("")
+        top = sorted(self.messages.items(), key=lambda kv: -kv[1])[:10]
+        signed = ", ".join(f"`{m}` ({n})" if m else f"(no message) ({n})" for m, n in top)
         pinned = "required by the config" if self.statements else "not pinned: set [input] messages"
         lines += [f"Signed statements: {signed or '-'} ({pinned}).", ""]
         if self.snapshots:
