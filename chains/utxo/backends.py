@@ -14,7 +14,8 @@ A balance is read for the output script the address names; a multisig row's rede
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from abc import abstractmethod
+from collections.abc import Iterable, Sequence
 
 from chains.base import Balance, BalanceAdapter, BalanceQuery, Endpoint, Network, Snapshot
 from chains.utxo.addresses import decode_address
@@ -81,8 +82,20 @@ class UtxoBackend(BalanceAdapter):
             return self._snapshot.block_hash
         return (await self.snapshot(height)).block_hash
 
-    def _scripts(
-        self, queries: Iterable[BalanceQuery]
-    ) -> tuple[dict[BalanceQuery, bytes], dict[BalanceQuery, Balance]]:
+    async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
         scripts, errors = output_scripts(queries, self.params)
-        return scripts, {q: Balance(None, self.method, reason) for q, reason in errors.items()}
+        results = {q: Balance(None, self.method, reason) for q, reason in errors.items()}
+        if scripts:
+            results |= await self._read_scripts(scripts, height, await self._expected_hash(height))
+        return results
+
+    @abstractmethod
+    async def _read_scripts(
+        self, scripts: dict[BalanceQuery, bytes], height: int, block_hash: str
+    ) -> dict[BalanceQuery, Balance]:
+        """The balance at `height` of each query's output script; block `height` must still be `block_hash`."""
+
+    def _reorganised(self, scripts: Iterable[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
+        """Answers for a read during which block H changed (a chain reorganisation): nothing read is valid."""
+        reason = f"{self.endpoint.display}: block {height} changed during the read (chain reorganisation)"
+        return {q: Balance(None, self.method, reason) for q in scripts}

@@ -19,7 +19,6 @@ import asyncio
 import base64
 import dataclasses
 import time
-from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -128,15 +127,14 @@ class BitcoindAdapter(UtxoBackend):
         self._snapshot = Snapshot(self.network.code, height, block_hash, where)
         return self._snapshot
 
-    async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
-        scripts, results = self._scripts(queries)
-        if not scripts:
-            return results
-        expected_hash = await self._expected_hash(height)
+    async def _read_scripts(
+        self, scripts: dict[BalanceQuery, bytes], height: int, block_hash: str
+    ) -> dict[BalanceQuery, Balance]:
         unique = sorted({s.hex() for s in scripts.values()})
         found: dict[str, int | str] = {}
         for start in range(0, len(unique), self.scan_chunk):
-            found.update(await self._scan_splitting(unique[start : start + self.scan_chunk], height, expected_hash))
+            found.update(await self._scan_splitting(unique[start : start + self.scan_chunk], height, block_hash))
+        results: dict[BalanceQuery, Balance] = {}
         for query, script in scripts.items():
             value = found.get(script.hex(), "not scanned")
             results[query] = (

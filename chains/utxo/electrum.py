@@ -243,22 +243,19 @@ class ElectrumAdapter(UtxoBackend):
         self._snapshot = Snapshot(self.network.code, height, await self._block_hash(height), where)
         return self._snapshot
 
-    async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
-        scripts, results = self._scripts(queries)
-        if not scripts:
-            return results
-        expected_hash = await self._expected_hash(height)
+    async def _read_scripts(
+        self, scripts: dict[BalanceQuery, bytes], height: int, block_hash: str
+    ) -> dict[BalanceQuery, Balance]:
         unique = {scripthash(s): s for s in scripts.values()}
         histories = await self._histories(list(unique), height)
         await self._load_transactions(
             {e["tx_hash"] for h in histories.values() if isinstance(h, list) for e in h if 1 <= e["height"] <= height}
         )
         # The history was read at the server's tip: if block H changed meanwhile (a reorg), nothing is valid.
-        if await self._block_hash(height) != expected_hash:
-            reason = f"{self.endpoint.display}: block {height} changed during the read (chain reorganisation)"
-            return results | {q: Balance(None, METHOD, reason) for q in scripts}
+        if await self._block_hash(height) != block_hash:
+            return self._reorganised(scripts, height)
         by_hash = {key: self._balance(script, histories[key], height) for key, script in unique.items()}
-        return results | {q: by_hash[scripthash(s)] for q, s in scripts.items()}
+        return {q: by_hash[scripthash(s)] for q, s in scripts.items()}
 
     def _balance(self, script: bytes, history: list[dict[str, Any]] | str, height: int) -> Balance:
         if isinstance(history, str):

@@ -14,7 +14,6 @@ plain text that the JSON transport does not read.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -98,19 +97,16 @@ class EsploraAdapter(UtxoBackend):
         self._snapshot = Snapshot(self.network.code, height, block_hash, where)
         return self._snapshot
 
-    async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
-        scripts, results = self._scripts(queries)
-        if not scripts:
-            return results
-        expected_hash = await self._expected_hash(height)
+    async def _read_scripts(
+        self, scripts: dict[BalanceQuery, bytes], height: int, block_hash: str
+    ) -> dict[BalanceQuery, Balance]:
         # The transport bounds concurrency and rate; one task per address keeps every connection busy.
         by_address = {q.address: s for q, s in scripts.items()}
         balances = await asyncio.gather(*(self._balance(a, s, height) for a, s in by_address.items()))
         found = dict(zip(by_address, balances, strict=True))
-        if await self._block_hash(height) != expected_hash:
-            reason = f"{self.endpoint.display}: block {height} changed during the read (chain reorganisation)"
-            return results | {q: Balance(None, METHOD, reason) for q in scripts}
-        return results | {q: found[q.address] for q in scripts}
+        if await self._block_hash(height) != block_hash:
+            return self._reorganised(scripts, height)
+        return {q: found[q.address] for q in scripts}
 
     async def _balance(self, address: str, script: bytes, height: int) -> Balance:
         try:
