@@ -83,7 +83,10 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
     """Full audit: ownership, balances at the snapshot, totals, ratios. Raises InputError/ConfigError (exit 2).
 
     Chunks flow through three overlapping stages: signature checks in worker processes (a few chunks ahead),
-    balance reads of the previous chunk (async I/O), and writing/aggregating the one before, in input order.
+    balance reads of the previous chunk (async I/O), and de-duplicating/writing/aggregating the one before, in
+    input order. De-duplication comes last because a row's final status is only known after the chain has
+    answered (an owner-mode row is verified by an on-chain owner check); a repeated row's balance may be read
+    twice, but it is counted once.
     """
     address_file = open_address_file(config.input_file, config.generic)
     defaults = address_file.layout.registry_defaults()
@@ -110,14 +113,14 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
                 policy = OwnershipPolicy(config.statements, config.trust_owner_mode)
                 proven = _proven_chunks(address_file, registry, workers, config.chunk_size, config.workers, policy)
                 async for results in proven:
-                    for result in results:
-                        dedupe.check(result)  # in input order, so the first of a repeated row is the one kept
                     if reading is not None:
                         for result in await reading:
+                            dedupe.check(result)
                             sink.take(result)
                     reading = asyncio.create_task(read_balances(results))
                 if reading is not None:
                     for result in await reading:
+                        dedupe.check(result)
                         sink.take(result)
         report = _report(config.input_file, address_file, aggregator, sink, started, config)
         report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))

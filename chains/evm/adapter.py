@@ -48,6 +48,8 @@ def _owners_bound(proven: tuple[str, ...], owners_reply, threshold_reply, height
     except (ValueError, TypeError, DecodingError):
         return False, f"no Safe-style getOwners/getThreshold at block {height}"
     owners = {owner.lower() for owner in owners}
+    if not 0 < threshold <= len(owners):  # not a working wallet: nobody, or everybody, could act for it
+        return False, f"the wallet reports threshold {threshold} for {len(owners)} owners at block {height}"
     outsiders = [p for p in proven if p not in owners]
     if outsiders:
         return False, f"{', '.join(outsiders)} not among the wallet's {len(owners)} owners at block {height}"
@@ -134,20 +136,26 @@ class EvmBalanceAdapter(BalanceAdapter):
         self, queries: list[BalanceQuery], balances: dict[BalanceQuery, Balance], height: int
     ) -> dict[BalanceQuery, Balance]:
         """Owner-mode rows: are the proven signers owners of the contract at the snapshot, and enough of them
-        to act (>= its threshold)? Read as the Safe contract interface reads them."""
+        to act (>= its threshold)? Read as the Safe contract interface reads them, in batches of `batch_size`
+        calls. A read that fails is a balance the source could not give (never "not a Safe")."""
         block = self._block_at[height]
-        calls: list[tuple[str, list]] = []
-        for query in queries:
-            calls.append(("eth_call", [{"to": query.address, "data": GET_OWNERS}, block]))
-            calls.append(("eth_call", [{"to": query.address, "data": GET_THRESHOLD}, block]))
-        try:
-            replies = await self._rpc.batch(calls)
-        except RequestError as exc:
-            replies = [exc] * len(calls)
+        per_batch = max(1, self.endpoint.batch_size // 2)
         checked: dict[BalanceQuery, Balance] = {}
-        for i, query in enumerate(queries):
-            bound, note = _owners_bound(query.owners, replies[2 * i], replies[2 * i + 1], height)
-            checked[query] = replace(balances[query], owners_bound=bound, owners_note=note)
+        for start in range(0, len(queries), per_batch):
+            part = queries[start : start + per_batch]
+            calls: list[tuple[str, list]] = []
+            for query in part:
+                calls.append(("eth_call", [{"to": query.address, "data": GET_OWNERS}, block]))
+                calls.append(("eth_call", [{"to": query.address, "data": GET_THRESHOLD}, block]))
+            try:
+                replies = await self._rpc.batch(calls)
+            except RequestError as exc:
+                for query in part:
+                    checked[query] = Balance(None, balances[query].method, f"owner check failed: {exc}")
+                continue
+            for i, query in enumerate(part):
+                bound, note = _owners_bound(query.owners, replies[2 * i], replies[2 * i + 1], height)
+                checked[query] = replace(balances[query], owners_bound=bound, owners_note=note)
         return checked
 
     async def _read_multicall(self, chunk: list[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:

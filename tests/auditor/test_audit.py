@@ -150,6 +150,29 @@ def test_owners_who_do_not_own_the_wallet_leave_it_unchecked(tmp_path, demo, mon
     assert Decimal(report["assets"]["ETH"]["onchain_verified"]) == eth_total
 
 
+def test_a_full_owner_proof_after_a_partial_one_still_counts(tmp_path, demo, monkeypatch):
+    def partial_first(lines):
+        out = []
+        for line in lines:
+            fields = line.split(",")
+            if len(fields) > 10 and fields[3] == demo["eth"].wallet:
+                partial = list(fields)
+                partial[7], partial[10] = "", ""  # one owner of a 2-of-3 wallet: not enough on its own
+                out.append(",".join(partial))
+            out.append(line)
+        return out
+
+    config = _config(tmp_path, demo, monkeypatch, file=_copy_with(tmp_path, demo, partial_first))
+    assert main(["run", str(config)]) == 0
+    report, rows = _latest(tmp_path)
+    wallet_rows = [r for r in rows if r["address"] == demo["eth"].wallet]
+    assert [r["status"] for r in wallet_rows] == ["unchecked", "verified"] * 2
+    assert "needs 2" in wallet_rows[0]["reason"] and "proves the address of line" in wallet_rows[1]["reason"]
+    eth_total = Decimal(demo["eth"].native_total + demo["arb"].native_total) / ETH
+    assert Decimal(report["assets"]["ETH"]["onchain"]) == eth_total
+    assert Decimal(report["assets"]["ETH"]["onchain_verified"]) == eth_total
+
+
 def test_messages_pinned(tmp_path, demo, monkeypatch):
     config = _config(tmp_path, demo, monkeypatch)
     config.write_text(config.read_text().replace("[input]", "[input]\nmessages = ['I am a Binance address']", 1))

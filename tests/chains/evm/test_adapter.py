@@ -138,3 +138,14 @@ async def test_owner_mode_is_bound_on_chain(anvil_eth):
         assert answer.amount == 5 * 10**18 and answer.owners_bound is bound and text in answer.owners_note
     eoa = answers[BalanceQuery(a, owners=(b,))]
     assert eoa.owners_bound is False and "Safe-style" in eoa.owners_note
+
+
+def test_owner_check_rejects_unusable_thresholds():
+    from eth_abi import encode
+
+    from chains.evm.adapter import _owners_bound
+
+    owners = "0x" + encode(["address[]"], [["0x" + "11" * 20]]).hex()
+    for threshold in (0, 2):
+        bound, note = _owners_bound(("0x" + "11" * 20,), owners, "0x" + threshold.to_bytes(32, "big").hex(), 7)
+        assert bound is False and f"threshold {threshold} for 1 owners" in note
