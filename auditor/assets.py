@@ -7,7 +7,7 @@ override entries under `[registry.networks.X]` and `[registry.tokens.X]`.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,15 +135,6 @@ class AssetRegistry:
             return Token(code=f"{asset}-{network.code}", asset=asset, network=network.code, contract=None,
                          decimals=network.native_decimals)
         return None
-
-    def tokens_of_asset(self, asset: str) -> Iterable[Token]:
-        return (t for t in self.tokens.values() if t.asset == _key(asset))
-
-    def is_asset(self, name: str) -> bool:
-        key = _key(name)
-        return any(t.asset == key for t in self.tokens.values()) or any(
-            n.native_asset == key for n in self.networks.values()
-        )
 
 
 def _int(value: Any, where: str, field: str) -> int:

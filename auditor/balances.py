@@ -92,15 +92,13 @@ class BalanceSources:
     async def __aexit__(self, *exc_info) -> None:
         await self._stack.__aexit__(*exc_info)
 
-    async def _adapter(self, network: Network) -> BalanceAdapter | None:
-        return self.adapters.get(network.code)
+
 
     async def _read_group(self, network: Network, height: int, queries: list[BalanceQuery]) -> None:
         key = (network.code, height)
         if key in self.failures:
             return
-        adapter = await self._adapter(network)
-        assert adapter is not None
+        adapter = self.adapters[network.code]
         try:
             if key not in self.snapshots:
                 self.snapshots[key] = await adapter.snapshot(height)
@@ -136,7 +134,7 @@ class BalanceSources:
                 result.note(f"balance not read: no snapshot height for {result.network.code} "
                             f"(set [networks.{result.network.code}] snapshot_height)")
                 continue
-            if await self._adapter(result.network) is None:
+            if result.network.code not in self.adapters:
                 result.note(f"balance not read: no endpoint for network {result.network.code} in the config")
                 result.status = _unchecked_unless_failed(result.status)
                 result.query = None

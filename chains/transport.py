@@ -133,7 +133,6 @@ class HttpTransport:
         self._limiter = RateLimiter(endpoint.requests_per_second)
         self._wait = _WaitHonouringRetryAfter(backoff_initial, backoff_max)
         self._session: aiohttp.ClientSession | None = None
-        self._ids = itertools.count(1)
         self.requests_sent = 0
 
     def _session_or_open(self) -> aiohttp.ClientSession:
