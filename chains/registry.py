@@ -11,6 +11,26 @@ FAMILIES: dict[str, str] = {
     "evm": "chains.evm:EvmFamily",
     "utxo": "chains.utxo:UtxoFamily",
     "tron": "chains.tron:TronFamily",
+    # OKX's secp256k1 "Signed Message" chains
+    "xrpl": "chains.xrpl:XrplFamily",
+    "filecoin": "chains.filecoin:FilecoinFamily",
+    "aelf": "chains.aelf:AelfFamily",
+    "conflux": "chains.conflux:ConfluxFamily",
+    "cosmos": "chains.cosmos:CosmosFamily",
+    "avalanche": "chains.avalanche:AvalancheFamily",
+    # Ed25519 chains
+    "solana": "chains.solana:SolanaFamily",
+    "aptos": "chains.aptos:AptosFamily",
+    "sui": "chains.sui:SuiFamily",
+    "ton": "chains.ton:TonFamily",
+    "substrate": "chains.substrate:SubstrateFamily",
+    "stellar": "chains.stellar:StellarFamily",
+    "cardano": "chains.cardano:CardanoFamily",
+    "near": "chains.near:NearFamily",
+    # others
+    "eos": "chains.eos:EosFamily",
+    "starknet": "chains.starknet:StarknetFamily",
+    "beacon": "chains.beacon:BeaconFamily",
 }
 
 

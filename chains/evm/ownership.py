@@ -13,18 +13,8 @@ from collections.abc import Callable, Sequence
 
 from chains.base import AddressRow, OwnershipProof
 from chains.evm.addresses import parse_address
+from chains.okx_message import okx_keccak_digest
 from chains.secp256k1 import HALF_N, eth_address_bytes, keccak256, recover
-
-OKX_HEADER = b"OKX Signed Message:\n"
-
-
-def _varstr(data: bytes) -> bytes:
-    length = len(data)
-    if length < 0xFD:
-        return bytes([length]) + data
-    if length <= 0xFFFF:
-        return b"\xfd" + length.to_bytes(2, "little") + data
-    return b"\xfe" + length.to_bytes(4, "little") + data
 
 
 def personal_sign_of_hash(message: bytes) -> bytes:
@@ -36,7 +26,7 @@ def eip191(message: bytes) -> bytes:
 
 
 def okx_ecdsa(message: bytes) -> bytes:
-    return keccak256(_varstr(OKX_HEADER) + _varstr(message))
+    return okx_keccak_digest(message)
 
 
 def raw_keccak(message: bytes) -> bytes:

@@ -19,24 +19,13 @@ from dataclasses import dataclass
 
 from coincurve import PublicKey
 
+from chains.okx_message import varstr
 from chains.secp256k1 import recover
 from chains.utxo.scripts import sha256d
 
 SIGNATURE_SIZE = 65
 
 
-def varstr(data: bytes) -> bytes:
-    """Bitcoin CompactSize length prefix followed by the bytes."""
-    size = len(data)
-    if size < 0xFD:
-        prefix = bytes([size])
-    elif size <= 0xFFFF:
-        prefix = b"\xfd" + size.to_bytes(2, "little")
-    elif size <= 0xFFFFFFFF:
-        prefix = b"\xfe" + size.to_bytes(4, "little")
-    else:
-        prefix = b"\xff" + size.to_bytes(8, "little")
-    return prefix + data
 
 
 def message_digest(message: str, magic: str) -> bytes:
