@@ -69,6 +69,9 @@ def verify_stark_proof(proof_json: Mapping[str, Any], sum_values_json: Mapping[s
     domain = TraceDomain(proof.steps, proof.uts)
     if domain.size >= 2**24:
         return ProofCheck(False, (*found, Failure(names.FORMAT, f"{proof.steps} steps: domain too large")), sums)
+    if domain.users * 4 ** (proof.uts - 2) >= PRIME:  # else a "non-negative" total could wrap around p
+        found.append(Failure(names.FORMAT, f"uts = {proof.uts}: user totals up to 4^{proof.uts - 2} for "
+                                           f"{domain.users} users can wrap around the field"))
     if expected_main_coins is not None and proof.main_coin_count != expected_main_coins:
         found.append(Failure(names.FORMAT, f"the proof constrains {proof.main_coin_count} main coins, "
                                            f"{expected_main_coins} expected"))
