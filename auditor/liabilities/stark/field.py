@@ -34,12 +34,13 @@ def interpolate_at(xs: Sequence[int], ys: Sequence[int], at: int) -> int:
     for x, y in zip(xs, ys, strict=True):  # `at` on a node: that node's value (the product below would be 0/0)
         if (x - at) % PRIME == 0:
             return y % PRIME
-    total = 0
+    numerator_sum, common_denominator = 0, 1  # Σ n_i / d_i kept as one fraction: a single inversion
     for i, (xi, yi) in enumerate(zip(xs, ys, strict=True)):
         numerator, denominator = yi, 1
         for j, xj in enumerate(xs):
             if j != i:
                 numerator = numerator * (at - xj) % PRIME
                 denominator = denominator * (xi - xj) % PRIME
-        total += numerator * inverse(denominator)
-    return total % PRIME
+        numerator_sum = (numerator_sum * denominator + numerator * common_denominator) % PRIME
+        common_denominator = common_denominator * denominator % PRIME
+    return numerator_sum * inverse(common_denominator) % PRIME

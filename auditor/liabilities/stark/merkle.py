@@ -73,8 +73,9 @@ def open_branches(root: bytes, indices: Sequence[int], branches: Sequence[Sequen
         level_start >>= 1
     leaves: list[bytes | None] = []
     problems: list[tuple[int, int, str]] = []
+    proven: dict[int, bytes] = {}  # nodes already shown to lie on a path to the root
     for position, (index, branch) in enumerate(zip(indices, branches, strict=True)):
-        reason = _walk(root, index, branch, leaf_count, depth, known)
+        reason = _walk(root, index, branch, leaf_count, depth, known, proven)
         leaves.append(None if reason else branch[0])
         if reason:
             problems.append((position, index, reason))
@@ -82,16 +83,25 @@ def open_branches(root: bytes, indices: Sequence[int], branches: Sequence[Sequen
 
 
 def _walk(root: bytes, index: int, branch: Sequence[bytes], leaf_count: int, depth: int,
-          known: dict[int, bytes]) -> str:
-    """Empty string when the branch leads from its leaf to `root`, else why not."""
+          known: dict[int, bytes], proven: dict[int, bytes]) -> str:
+    """Empty string when the branch leads from its leaf to `root`, else why not. Stops early on reaching a node
+    value that an earlier branch already connected to the root (the rest of the path is then that one)."""
     if len(branch) != depth + 1:
         return f"branch has {len(branch)} nodes, a tree of {leaf_count} leaves needs {depth + 1}"
     node = leaf_count + leaf_slot(index, leaf_count)
     value = branch[0]
+    path = [(node, value)]
     for level, given in enumerate(branch[1:]):
+        if proven.get(node) == value:
+            break
         sibling = given or known.get(node ^ 1)
         if sibling is None:
             return f"sibling {level} is blank and cannot be derived from the other branches"
         value = keccak256(sibling + value) if node & 1 else keccak256(value + sibling)
         node >>= 1
-    return "" if value == root else "branch does not hash to the root"
+        path.append((node, value))
+    else:
+        if value != root:
+            return "branch does not hash to the root"
+    proven.update(path)
+    return ""
