@@ -52,9 +52,9 @@ balances are synthetic random integers and nothing in the data states a scale or
 known: do not convert these integers to whole coins without the exchange's statement of the scale. Note also
 that `total_value` adds integers of different coins as they are.
 
-Note on OKX's own verifier: the versions of its fri.py we read compute each layer's rows but never collect
-them, so its folding comparison loop runs zero times. This verifier performs that comparison; OKX's example
-proofs pass it.
+Note on OKX's own verifier: its fri.py as we read it (okx/proof-of-reserves, commit 7da6263) computes each
+layer's row values but never collects them, so its folding comparison loop runs zero times. This verifier
+performs that comparison; OKX's example proofs pass it.
 """
 
 from auditor.liabilities.stark.failures import Failure

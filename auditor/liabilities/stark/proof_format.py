@@ -194,6 +194,9 @@ def parse_sum_proof(data: Any, coin_count: int, spot_count: int) -> SumProof:
     spots, main_counts = zip(*(_spot(entries, i, coin_count) for i in range(spot_count)), strict=True)
     if len(set(main_counts)) != 1:
         raise ProofFormatError("field 'mtree_entries_data': spot checks disagree on the number of main coins")
+    if main_counts[0] > coin_count:
+        raise ProofFormatError(f"field 'mtree_entries_data': rows carry quotients for {main_counts[0]} main coins, "
+                               f"sum values list only {coin_count} coins")
     fri = _list(data["low_degree_proof"], "low_degree_proof")
     if not fri:
         raise ProofFormatError("field 'low_degree_proof': empty")

@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from auditor.liabilities.stark import failures as names
@@ -40,13 +41,13 @@ def _load(path: Path) -> tuple[Any, str]:
         return None, f"{names.FORMAT}: not readable JSON ({error})"
 
 
-def verify_proof_folder(folder: Path) -> ProofCheck | list[str]:
+def verify_proof_folder(folder: Path, label: str) -> ProofCheck | list[str]:
     """One proof folder (sum_proof.json + sum_values.json): its ProofCheck, or why the files cannot be read."""
     proof, proof_problem = _load(folder / PROOF_FILE)
     values, values_problem = _load(folder / VALUES_FILE)
-    problems = [f"{name}: {problem}" for name, problem in ((PROOF_FILE, proof_problem),
-                                                           (VALUES_FILE, values_problem)) if problem]
-    return problems or verify_stark_proof(proof, values)
+    problems = [f"{label}/{name}: {problem}" for name, problem in ((PROOF_FILE, proof_problem),
+                                                                   (VALUES_FILE, values_problem)) if problem]
+    return problems or verify_stark_proof(proof, values, label=label)
 
 
 def verify_sum_proofs(folder: Path) -> StarkSumsResult:
@@ -60,21 +61,23 @@ def verify_sum_proofs(folder: Path) -> StarkSumsResult:
         failures.append(f"{batches_dir}: {names.MISSING_FILE}: no batch proof folders")
     checks: dict[str, ProofCheck] = {}
     for label in labels:
-        outcome = verify_proof_folder(folder / label)
+        outcome = verify_proof_folder(folder / label, label)
         if isinstance(outcome, list):
-            failures += [f"{label}/{problem}" for problem in outcome]
+            failures += outcome
             continue
         checks[label] = outcome
-        failures += [f"{label}/{failure}" for failure in outcome.failures]
+        failures += [str(failure) for failure in outcome.failures]
     trunk = checks.get(TRUNK)
     trunk_sums = trunk.sums if trunk else None
     failures += _compare_with_trunk(checks, [f"batches/{name}" for name in batch_names])
     if trunk_sums is None:
-        return StarkSumsResult(False, tuple(failures), {}, 0, (), (), tuple(labels), checks)
+        return StarkSumsResult(False, tuple(failures), MappingProxyType({}), 0, (), (), tuple(labels),
+                               MappingProxyType(checks))
     main_count = min(check.main_coin_count for check in checks.values())
     coins = trunk_sums.coins
-    return StarkSumsResult(not failures, tuple(failures), trunk_sums.as_mapping(), trunk_sums.total,
-                           coins[:main_count], coins[main_count:], tuple(labels), checks)
+    return StarkSumsResult(not failures, tuple(failures), MappingProxyType(trunk_sums.as_mapping()),
+                           trunk_sums.total, coins[:main_count], coins[main_count:], tuple(labels),
+                           MappingProxyType(checks))
 
 
 def _compare_with_trunk(checks: Mapping[str, ProofCheck], batch_labels: list[str]) -> list[str]:

@@ -4,7 +4,7 @@ proves)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from auditor.liabilities.stark import failures as names
@@ -55,8 +55,17 @@ def check_published_sums(sums: PublishedSums) -> list[Failure]:
 
 
 def verify_stark_proof(proof_json: Mapping[str, Any], sum_values_json: Mapping[str, Any], *,
-                       expected_main_coins: int | None = None) -> ProofCheck:
-    """Every verification step for one proof; failures name the check and the index (spot, layer, sample)."""
+                       expected_main_coins: int | None = None, label: str = "") -> ProofCheck:
+    """Every verification step for one proof; failures name the file (under `label`, e.g. "batches/a0", when
+    given), the check and the index (spot, layer, sample)."""
+    check = _verify(proof_json, sum_values_json, expected_main_coins)
+    if not label:
+        return check
+    return replace(check, failures=tuple(replace(f, file=f"{label}/{f.file}") for f in check.failures))
+
+
+def _verify(proof_json: Mapping[str, Any], sum_values_json: Mapping[str, Any],
+            expected_main_coins: int | None) -> ProofCheck:
     try:
         sums = parse_sum_values(sum_values_json)
     except ProofFormatError as error:

@@ -182,3 +182,10 @@ def test_expected_main_coin_count_is_enforced(a0):
     result = verify_stark_proof(a0[0], a0[1], expected_main_coins=22)
     assert not result.ok and checks_of(result) == {names.FORMAT}
     assert "21 main coins, 22 expected" in result.failures[0].detail
+
+
+def test_label_prefixes_the_file_in_failures(a0):
+    sums = dict(a0[1], total_value=a0[1]["total_value"] + 1)
+    result = verify_stark_proof(a0[0], sums, label="batches/a0")
+    assert {f.file for f in result.failures} == {"batches/a0/sum_values.json", "batches/a0/sum_proof.json"}
+    assert str(result.failures[0]).startswith("batches/a0/sum_values.json: sum values: ")
