@@ -117,8 +117,10 @@ def test_generated_keys_verify_for_every_address_form(network: str) -> None:
     for seed in range(1, 4):
         key = PrivateKey(bytes([seed]) * 32)
         for address in address_forms(network, key):
-            proof = verify(signed_row(network, key, address, f"proof {seed} ✓"))
+            row = signed_row(network, key, address, f"proof {seed} ✓")
+            proof = verify(row)
             assert proof.status == RowStatus.VERIFIED, (address, proof)
+            assert check_signatures([row], REGISTRY) == [proof]
             family = get_family(REGISTRY.network(network).family)
             canonical = family.normalize_address(address, REGISTRY.network(network))
             assert canonical == address_forms(network, key)[0]

@@ -16,6 +16,7 @@ def test_short_and_verbose_forms() -> None:
     verbose = "CFX:TYPE.USER:AAMEKSD3GWVMTDUC861YM2UZKFAAWU9566K0JNTE55"
     assert addresses.decode(verbose) == ACCOUNT
     assert addresses.canonical(verbose) == PUBLISHED
+    assert addresses.decode("cfx:type.user:aameksd3gwvmtduc861ym2uzkfaawu9566k0jnte55") == ACCOUNT
     assert addresses.encode(ACCOUNT) == PUBLISHED
 
 
