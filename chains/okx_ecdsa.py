@@ -15,7 +15,8 @@ from collections.abc import Callable
 from coincurve import PublicKey
 
 from chains.base import AddressRow, OwnershipProof
-from chains.okx_message import recover_okx_ecdsa_key, verify_okx_ecdsa_pubkey
+from chains.okx_message import recover_okx_ecdsa_key
+from chains.secp256k1 import parse_public_key
 
 SCHEME = "okx-ecdsa"
 PUBKEY_SCHEME = "okx-ecdsa-pubkey"
@@ -62,11 +63,19 @@ def verify_pubkey_and_address(
         return OwnershipProof.failed("field 'script': empty (the public-key column must hold the signer's key)",
                                      PUBKEY_SCHEME)
     try:
-        key = verify_okx_ecdsa_pubkey(row.message.encode("utf-8"), row.signature1, row.script)
+        expected = parse_public_key(row.script)
     except ValueError as exc:
-        what, _, reason = str(exc).partition(": ")
-        field = "script" if what == "public key" else "signature1"
-        return OwnershipProof.failed(f"field '{field}': {reason}", PUBKEY_SCHEME)
+        return OwnershipProof.failed(f"field 'script': {exc}", PUBKEY_SCHEME)
+    try:
+        key = recover_okx_ecdsa_key(row.message.encode("utf-8"), row.signature1)
+    except ValueError as exc:
+        return OwnershipProof.failed(f"field 'signature1': {exc}", PUBKEY_SCHEME)
+    if key.format() != expected.format():
+        return OwnershipProof.failed(
+            f"field 'signature1': recovers key {key.format().hex()}, not the public-key column's "
+            f"{expected.format().hex()}",
+            PUBKEY_SCHEME,
+        )
     derived = derive(key)
     if derived != claimed:
         return OwnershipProof.failed(
