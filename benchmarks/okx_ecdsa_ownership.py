@@ -3,6 +3,8 @@
 Run: python benchmarks/okx_ecdsa_ownership.py [ROWS]
 Rows are signed here with generated keys; only `family.verify_ownership` is timed (what the pipeline's worker
 processes run per row). "recovery only" is the bare libsecp256k1 recovery over OKX's digest, for scale.
+Each figure is the best of REPEATS passes over the same rows: the machine is shared, and the best pass is the
+one least disturbed by other processes.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from chains.secp256k1 import eth_address_bytes
 from chains.xrpl import addresses as xrpl
 
 MESSAGE = "I am an OKX address"
+REPEATS = 3
 REGISTRY = AssetRegistry.load()
 
 
@@ -68,26 +71,31 @@ def rows_for(network: str, address_of: Callable[[PrivateKey], str], count: int) 
     return rows
 
 
+def best_of(work: Callable[[], object]) -> float:
+    times = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
     print("| network | scheme | address form | rows | seconds | rows/s |")
     print("|---|---|---|---:|---:|---:|")
     baseline = rows_for("FIL", CASES[2][3], count)
-    started = time.perf_counter()
-    for row in baseline:
-        recover_okx_ecdsa_key(MESSAGE.encode(), row.signature1)
-    elapsed = time.perf_counter() - started
+    elapsed = best_of(lambda: [recover_okx_ecdsa_key(MESSAGE.encode(), row.signature1) for row in baseline])
     print(f"| - | recovery only | - | {count} | {elapsed:.2f} | {count / elapsed:,.0f} |")
     for network_code, scheme, form, address_of in CASES:
         network = REGISTRY.network(network_code)
         family = get_family(network.family)
         rows = rows_for(network_code, address_of, count)
-        started = time.perf_counter()
         proofs = [family.verify_ownership(row, network) for row in rows]
-        elapsed = time.perf_counter() - started
         bad = [p for p in proofs if p.status is not RowStatus.VERIFIED]
         if bad:
             raise SystemExit(f"{network_code} {form}: {len(bad)} rows did not verify: {bad[0]}")
+        elapsed = best_of(lambda: [family.verify_ownership(row, network) for row in rows])  # noqa: B023
         print(f"| {network_code} | {scheme} | {form} | {count} | {elapsed:.2f} | {count / elapsed:,.0f} |")
 
 
