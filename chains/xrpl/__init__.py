@@ -3,7 +3,8 @@
 Ownership: OKX's "ECDSA family" signature (keccak over the OKX varstr framing, 65-byte R || S || V); the
 recovered key's classic address must be the row's (chains.xrpl.addresses; X-addresses are read as their
 account). The proof shows the key is the account's master key; an account that has since disabled its master
-key in favour of a regular key or signer list is not detectable offline. No balance backend exists yet.
+key in favour of a regular key or signer list is not detectable offline. Ed25519 XRPL accounts cannot sign
+this scheme. No balance backend exists yet.
 """
 
 from __future__ import annotations

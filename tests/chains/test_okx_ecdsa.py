@@ -187,3 +187,15 @@ def test_no_balance_backend_yet(network: str) -> None:
 def test_registry_resolves_the_coins(coin: str, network: str, asset: str, decimals: int) -> None:
     token = REGISTRY.resolve(coin, network)
     assert token is not None and token.asset == asset and token.decimals == decimals and token.contract is None
+
+
+def test_the_networkless_key_vector_is_unchecked_in_the_pipeline() -> None:
+    """The corpus's pure signature-to-key vector names no coin, network or address: the pipeline cannot pick a
+    family for it, so it stays unchecked with a reason (its signature is checked in test_okx_message.py)."""
+    vectors = [v for v in vectors_of("") if not v["coin"]]
+    if not vectors:
+        pytest.skip("../shared vectors not available")
+    row = vector_row(vectors[0])
+    assert check_signatures([row], REGISTRY) == [None]
+    result = prove_ownership(row, REGISTRY)
+    assert result.status == RowStatus.UNCHECKED and "not in the registry" in result.reason
