@@ -199,3 +199,14 @@ def test_the_networkless_key_vector_is_unchecked_in_the_pipeline() -> None:
     assert check_signatures([row], REGISTRY) == [None]
     result = prove_ownership(row, REGISTRY)
     assert result.status == RowStatus.UNCHECKED and "not in the registry" in result.reason
+
+
+def test_an_ecdsa_family_signature_does_not_prove_an_fevm_row() -> None:
+    """FEVM signs personal_sign like ETH: the same key's OKX "ECDSA family" signature is not accepted there."""
+    from chains.evm.addresses import fevm_address
+
+    key = PrivateKey(b"\x0a" * 32)
+    address = fevm_address(eth_address_bytes(key.public_key))
+    row = AddressRow(1, "FIL-EVM", "FEVM", address, message="m", signature1=sign_okx_ecdsa(key, "m"))
+    proof = verify(row)
+    assert proof.status == RowStatus.FAILED and "field 'signature1'" in proof.reason
