@@ -17,6 +17,7 @@ SCRIPTS = [
     ("UTXO balance backends (regtest litecoind, ElectrumX, local Esplora server)", ["benchmarks/utxo_backends.py"]),
     ("TRON ownership and balances (local java-tron/TronGrid server)", ["benchmarks/tron.py"]),
     ("OKX zk-STARK v1 liabilities sum proofs", ["benchmarks/stark.py"]),
+    ("OKX ECDSA-family ownership (XRP, FIL, ELF, CFX, LUNC, AVAX-X, FEVM)", ["benchmarks/okx_ecdsa_ownership.py"]),
 ]
 
 
