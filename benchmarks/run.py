@@ -16,6 +16,7 @@ SCRIPTS = [
     ("UTXO ownership", ["benchmarks/utxo_ownership.py"]),
     ("UTXO balance backends (regtest litecoind, ElectrumX, local Esplora server)", ["benchmarks/utxo_backends.py"]),
     ("TRON ownership and balances (local java-tron/TronGrid server)", ["benchmarks/tron.py"]),
+    ("Ed25519 ownership (SOL, APTOS, SUI, TON, DOT, PI, ADA, NEAR)", ["benchmarks/ed25519_ownership.py"]),
 ]
 
 
