@@ -70,8 +70,10 @@ def test_signer_key_names_the_field_at_fault() -> None:
 
 
 def test_signature_valid_refuses_small_order_keys() -> None:
-    identity = bytes([1]) + bytes(31)  # the neutral point: any "signature" would verify under a lax verifier
-    assert not ed25519.signature_valid("m", bytes(64), identity)
+    identity = bytes([1]) + bytes(31)  # the neutral point's encoding
+    # R = identity, s = 0 satisfies [s]B = R + [h]A for A = identity and any message: a verifier that accepts
+    # small-order keys would take this as a signature of everything.
+    assert not ed25519.signature_valid("m", identity + bytes(32), identity)
 
 
 def test_published_vectors_through_each_family() -> None:
@@ -137,3 +139,14 @@ def test_every_family_has_its_registry_network() -> None:
     for asset, places in decimals.items():
         assert any(t.asset == asset and t.decimals == places and t.contract is None for t in REGISTRY.tokens.values())
     assert REGISTRY.network("APT") is REGISTRY.network("APTOS")
+
+
+def test_registry_contracts_are_valid_addresses_of_their_network() -> None:
+    contracts = [t for t in REGISTRY.tokens.values() if t.contract and REGISTRY.networks[t.network].family
+                 in {REGISTRY.network(code).family for code in NETWORKS}]
+    assert {t.code for t in contracts} >= {"USDT-TON", "USDT-SOL", "USDC-SOL"}
+    for token in contracts:
+        network = REGISTRY.networks[token.network]
+        family = get_family(network.family)
+        assert family is not None
+        assert family.normalize_address(token.contract, network), token
