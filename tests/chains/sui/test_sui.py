@@ -32,3 +32,10 @@ def test_generated_keys_verify(seed: int) -> None:
 def test_malformed_address_fails_with_the_field() -> None:
     proof = FAMILY.verify_ownership(signed_row(key(1), "SUI", "df7c04c9"), SUI)
     assert proof.status == RowStatus.FAILED and proof.reason.startswith("field 'address'")
+
+
+@pytest.mark.parametrize(("address", "reason"), [("", "empty"), ("df7c", "0x"), ("0x", "1 to 64"), ("0xg", "not hex")])
+def test_address_forms(address: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        FAMILY.normalize_address(address, SUI)
+    assert FAMILY.normalize_address("0x2", SUI) == "0x" + "0" * 63 + "2"
