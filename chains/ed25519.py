@@ -2,8 +2,9 @@
 
 The 64-byte signature (signature1, hex, `0x` optional) covers the unhashed bytes okx_preimage(message); the
 32-byte public key is published in the `script` column (hex, `0x` optional). Nothing is recovered: each family
-then ties the verified key to the row's address its own way. Verification is libsodium's (PyNaCl), which also
-refuses non-canonical signatures and small-order keys.
+then ties the verified key to the row's address its own way. Where the address spells the key itself (SOL, SS58,
+Stellar, NEAR implicit), a row with an empty `script` column is checked against that key. Verification is
+libsodium's (PyNaCl), which also refuses non-canonical signatures and small-order keys.
 """
 
 from __future__ import annotations

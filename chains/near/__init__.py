@@ -26,15 +26,15 @@ class NearFamily(ChainFamily):
             account = accounts.check_account_id(row.address)
         except ValueError as exc:
             return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+        implicit = accounts.implicit_key(account)
         try:
-            published = accounts.parse_public_key(row.script)
+            published = accounts.parse_public_key(row.script) if row.script.strip() or not implicit else implicit
         except ValueError as exc:
             return OwnershipProof.failed(f"field 'script': {exc}", SCHEME)
         try:
             key = ed25519.signer_key(row, published)
         except ValueError as exc:
             return OwnershipProof.failed(str(exc), SCHEME)
-        implicit = accounts.implicit_key(account)
         if implicit is None:
             return OwnershipProof.verified(
                 f"{SCHEME}-named",

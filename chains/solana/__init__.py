@@ -24,7 +24,7 @@ class SolanaFamily(ChainFamily):
         except ValueError as exc:
             return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
         try:
-            key = ed25519.signer_key(row)
+            key = ed25519.signer_key(row, None if row.script.strip() else claimed)  # the address is the key
         except ValueError as exc:
             return OwnershipProof.failed(str(exc), SCHEME)
         if key != claimed:

@@ -150,3 +150,16 @@ def test_registry_contracts_are_valid_addresses_of_their_network() -> None:
         family = get_family(network.family)
         assert family is not None
         assert family.normalize_address(token.contract, network), token
+
+
+def test_an_empty_key_column_falls_back_to_the_key_the_address_spells() -> None:
+    by_network = {v["network"]: _row(v) for v in _vectors() if not v["eoa1"]}
+    for network in ("SOL", "DOT", "PI", "NEAR"):  # addresses that are the key itself
+        row = replace(by_network[network], script="")
+        assert _verify(row).status == RowStatus.VERIFIED, network
+        assert _verify(replace(row, message=row.message + "!")).status == RowStatus.FAILED
+    for network in ("APTOS", "SUI", "TON", "ADA"):  # hashes of the key: the key must be published
+        proof = _verify(replace(by_network[network], script=""))
+        assert proof.status == RowStatus.FAILED and "field 'script': no Ed25519 public key" in proof.reason
+    named = replace(by_network["NEAR"], address="okx.near", script="")
+    assert "field 'script'" in _verify(named).reason
