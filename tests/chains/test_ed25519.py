@@ -9,7 +9,7 @@ import pytest
 from auditor.assets import AssetRegistry
 from auditor.ownership import check_signatures, prove_ownership
 from chains import ed25519
-from chains.base import AddressRow, RowStatus
+from chains.base import AddressRow, Endpoint, RowStatus
 from chains.registry import get_family
 from tests.chains.ed25519_signing import key, public, sign
 from tests.conftest import VECTORS, load_vectors, needs_shared
@@ -163,3 +163,13 @@ def test_an_empty_key_column_falls_back_to_the_key_the_address_spells() -> None:
         assert proof.status == RowStatus.FAILED and "field 'script': no Ed25519 public key" in proof.reason
     named = replace(by_network["NEAR"], address="okx.near", script="")
     assert "field 'script'" in _verify(named).reason
+
+
+@pytest.mark.parametrize("code", NETWORKS)
+def test_no_balance_backend_is_a_clear_error(code: str) -> None:
+    network = REGISTRY.network(code)
+    assert network is not None
+    family = get_family(network.family)
+    assert family is not None
+    with pytest.raises(ValueError, match="no balance backend"):
+        family.open_adapter(network, Endpoint(url="http://127.0.0.1:1", backend="", display="http://127.0.0.1:1"))
