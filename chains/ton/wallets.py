@@ -9,9 +9,10 @@ per wallet version, so only its hash and depth are needed. Initial data per wall
 * highload v3: public key (256) || subwallet id (32) || old_queries, queries: two empty dictionaries (2 bits 0)
   || last_clean_time 0 (64) || timeout (22)
 
-Code hashes are the published ones: v3r2 and v4r2 from ton-blockchain/wallet-contract (listed in the TON docs'
-wallet contracts page), highload v3 from ton-blockchain/highload-wallet-contract-v3's README. Depths: v3r2's
-code is one cell (0), v4r2's tree is 7 deep, highload v3's 6. The published OKX vectors (v3r2 bounceable,
+Code hashes are the published ones: the TON documentation's "Wallet sources" table (docs.ton.org, Standard
+contracts > Wallets > Wallet sources) lists all three, from wallet-v3-code.fif, wallet-v4-code.fc and
+ton-blockchain/highload-wallet-contract-v3. Depths: v3r2's code BOC is one cell (0), v4r2's tree is 7 deep,
+highload v3's 6. The published OKX vectors (v3r2 bounceable,
 highload v3 non-bounceable: a SHA-256 match, so hash and depth are both right) pin v3r2's and highload v3's
 values; tests/chains/ton checks v3r2 and v4r2 against addresses computed independently with tonsdk 1.0.15
 (which builds the StateInit from the code BOC itself).
