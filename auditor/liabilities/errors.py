@@ -10,3 +10,8 @@ class ProofInputError(Exception):
 
 class ProofRejected(Exception):
     """The file is well formed but the proof does not hold (wrong hash, wrong sum, negative balance...)."""
+
+
+class LiabilitiesConfigError(Exception):
+    """The [liabilities] section or a declared-figures file cannot be used (auditor.config turns it into a
+    ConfigError, exit 2)."""
