@@ -20,7 +20,13 @@ from typing import IO, Any
 
 from auditor import __version__
 from auditor.aggregate import AssetVerdict
-from auditor.liabilities.sources import LiabilitiesOutcome, asset_fields, describe_basis, liabilities_json
+from auditor.liabilities.sources import (
+    LiabilitiesOutcome,
+    asset_fields,
+    describe_basis,
+    liabilities_json,
+    table_note,
+)
 from auditor.money import dec_str
 from auditor.ownership import RowResult
 from chains.base import RowStatus, Snapshot
@@ -202,9 +208,10 @@ class ReserveReport:
                 onchain_v, onchain = dec_str(totals.onchain_verified), dec_str(totals.onchain)
             ratio = f"{verdict.ratio * 100:.2f} %" if verdict.ratio is not None else "-"
             result = "PASS" if verdict.ok else "FAIL: " + "; ".join(verdict.why_not)
+            owed = (dec_str(verdict.liabilities) or "-") + table_note(self.liabilities, verdict.asset)
             lines.append(
                 f"| {verdict.asset} | {onchain_v} | {onchain} | {dec_str(totals.declared)} | "
-                f"{dec_str(verdict.liabilities) or '-'} | {ratio} | {dec_str(verdict.required_ratio)} | {result} |"
+                f"{owed} | {ratio} | {dec_str(verdict.required_ratio)} | {result} |"
             )
         if self.liabilities is not None:
             lines += ["", *describe_basis(self.liabilities)]

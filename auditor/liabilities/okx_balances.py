@@ -21,7 +21,7 @@ def parse_amount(text: Any, where: str, field: str) -> Decimal:
     if not isinstance(text, str) or not _NUMBER.fullmatch(text):
         raise ProofInputError(f"{where}: field '{field}': not a plain decimal string: {text!r}")
     value = Decimal(text)
-    if value < 0:
+    if text.startswith("-"):  # "-0" included: not a balance OKX would write
         raise ProofRejected(f"{where}: field '{field}': negative balance {text}")
     return value
 

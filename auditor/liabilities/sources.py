@@ -122,7 +122,7 @@ def _merkle(path: Path, outcome: LiabilitiesOutcome) -> None:
         return
     outcome.checks.append(ProofCheck("merkle_tree", str(path), "verified", how))
     for asset, amount in sorted(totals.items()):
-        _use_verified(outcome, asset, amount, source, how)
+        _use_verified(outcome, asset, amount, source, "the root of the Merkle-sum tree, every node recomputed")
 
 
 def _stark(folder: Path, settings: LiabilitiesSettings, outcome: LiabilitiesOutcome,
@@ -140,7 +140,7 @@ def _stark(folder: Path, settings: LiabilitiesSettings, outcome: LiabilitiesOutc
             _use_claimed(outcome, asset, amount, source, "sum of zk-STARK proofs that failed verification")
         return
     for asset, amount in sorted(stark.proven.items()):
-        _use_verified(outcome, asset, amount, source, f"zk-STARK sum proof: {stark.detail}")
+        _use_verified(outcome, asset, amount, source, "this coin's sum in the verified zk-STARK proofs")
     for asset, amount in sorted(stark.claimed.items()):
         _use_claimed(outcome, asset, amount, source, "zk-STARK: only the total value is proven, not this coin's sum")
 
@@ -166,6 +166,14 @@ def liabilities_json(outcome: LiabilitiesOutcome) -> dict[str, Any]:
         },
         "proofs": [{"kind": c.kind, "path": c.path, "status": c.status, "detail": c.detail} for c in outcome.checks],
     }
+
+
+def table_note(outcome: LiabilitiesOutcome | None, asset: str) -> str:
+    """A word for report.md's table: whether the asset's liabilities figure was proven."""
+    item = outcome.assets.get(asset) if outcome else None
+    if item is None or item.amount is None:
+        return ""
+    return " (proven)" if item.verified else " (declared)" if item.source.startswith("declared") else " (unproven)"
 
 
 def asset_fields(outcome: LiabilitiesOutcome | None, asset: str) -> Mapping[str, Any]:
