@@ -16,6 +16,7 @@ SCRIPTS = [
     ("UTXO ownership", ["benchmarks/utxo_ownership.py"]),
     ("UTXO balance backends (regtest litecoind, ElectrumX, local Esplora server)", ["benchmarks/utxo_backends.py"]),
     ("TRON ownership and balances (local java-tron/TronGrid server)", ["benchmarks/tron.py"]),
+    ("Liabilities: OKX Merkle-sum tree verification (generated, 1M leaves)", ["benchmarks/liabilities.py"]),
 ]
 
 
