@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from auditor.liabilities.errors import ProofRejected
+from auditor.liabilities.errors import ProofInputError, ProofRejected
 from auditor.liabilities.settings import LiabilitiesSettings
 from auditor.liabilities.stark_source import check_stark
 from auditor.money import CONTEXT, dec_str, whole_units
@@ -97,8 +97,11 @@ def _merkle(path: Path, outcome: LiabilitiesOutcome) -> None:
     from auditor.liabilities.bitmex import HEADER, verify_bitmex_tree
     from auditor.liabilities.okx_tree import read_root, verify_okx_tree
 
-    with path.open("rb") as handle:
-        bitmex = handle.read(len(HEADER)) == HEADER
+    try:
+        with path.open("rb") as handle:
+            bitmex = handle.read(len(HEADER)) == HEADER
+    except OSError as exc:
+        raise ProofInputError(f"{path}: cannot read the Merkle tree: {exc.strerror or exc}") from exc
     source = f"merkle_tree {path}"
     try:
         if bitmex:
