@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -18,6 +18,7 @@ from auditor.config import AuditConfig, ConfigError
 from auditor.findings import FindingLog
 from auditor.formats import AddressFile, open_address_file
 from auditor.liabilities.errors import ProofInputError
+from auditor.liabilities.settings import LiabilitiesSettings
 from auditor.liabilities.sources import LiabilitiesOutcome, apply_to_verdicts, declared_only, resolve_liabilities
 from auditor.ownership import STRICT, OwnershipPolicy, RowResult, prove_ownership
 from auditor.report import AddressesCsv, BalancesCsv, ReserveReport, RunDirectory, method_family, write_json
@@ -187,10 +188,15 @@ async def _verify_file(path: Path, output_dir: Path, policy: OwnershipPolicy, wo
     return AuditOutcome(report.exit_code, directory, report)
 
 
+def _liabilities_settings(config: AuditConfig) -> LiabilitiesSettings:
+    """The [liabilities] proofs, with config.liabilities as the declared figures (the field other code sets)."""
+    return replace(config.liabilities_settings, declared=config.liabilities, declared_source=config.liabilities_source)
+
+
 def _verified_liabilities(config: AuditConfig) -> LiabilitiesOutcome:
     """The configured liabilities proofs, verified before any row is read (a tree can be large: fail early)."""
     try:
-        return resolve_liabilities(config.liabilities_settings)
+        return resolve_liabilities(_liabilities_settings(config))
     except ProofInputError as exc:
         raise ConfigError(f"{config.path}: [liabilities]: {exc}") from None
 
@@ -200,7 +206,7 @@ def _report(
     config: AuditConfig | None, liabilities: LiabilitiesOutcome | None = None,
 ) -> ReserveReport:
     if liabilities is None and config is not None:
-        liabilities = declared_only(config.liabilities_settings)
+        liabilities = declared_only(_liabilities_settings(config))
     amounts = liabilities.amounts() if liabilities else {}
     ratio_for = config.ratio_for if config else (lambda asset: 1)
     summary_checks = aggregator.summary_checks(address_file.summary)
