@@ -33,7 +33,7 @@ def verify_inclusion(proof: Path, tree: Path | None = None) -> InclusionResult:
     if "batch_inclusion_proof" in data:
         return verify_stark_inclusion(data, proof)
     if "self" in data and "path" in data:
-        return verify_okx_v1(data, proof)
+        return verify_okx_v1(data, proof, tree)
     if "nodes" in data and "totalBalances" in data:
         return verify_okx_v2(data, proof, tree)
     if "account" in data:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from auditor.liabilities.errors import ProofInputError, ProofRejected
 from auditor.liabilities.inclusion_result import InclusionResult
 from auditor.liabilities.okx_balances import HEX64, OKX_COINS, add_all, balances_json, okx_text, parse_balances
+from auditor.liabilities.okx_tree import verify_okx_tree
 
 LEFT, RIGHT, ROOT, PAD = 1, 2, 3, 4
 
@@ -39,13 +41,23 @@ def _hash_field(data: Mapping[str, Any], where: str) -> str:
     return value
 
 
-def verify_okx_v1(data: Mapping[str, Any], path: Path) -> InclusionResult:
+def verify_okx_v1(data: Mapping[str, Any], path: Path, tree: Path | None = None) -> InclusionResult:
+    """With `tree`, the path's root must also be the root of that full tree, itself verified."""
     me = data.get("self")
     steps = data.get("path")
     if not isinstance(me, Mapping) or not isinstance(steps, list) or len(steps) < 2:
         raise ProofInputError(f"{path}: fields 'self' and 'path' (at least one sibling and the root) are required")
     try:
-        return _walk(me, steps, path)
+        result = _walk(me, steps, path)
+        if tree is not None:
+            full = verify_okx_tree(tree)
+            claimed = {c: okx_text(v) for c, v in full.totals.items()}
+            if full.root_hash != result.details["root"] or any(
+                    claimed[c] != result.details[f"root {c}"] for c in OKX_COINS):
+                raise ProofRejected(f"{path}: the path's root {result.details['root']} is not the root of {tree} "
+                                    f"({full.root_hash})")
+            result = replace(result, reason=f"{result.reason}, the verified root of {tree}")
+        return result
     except ProofRejected as exc:
         return InclusionResult(False, "okx-v1", str(exc))
 

@@ -95,3 +95,28 @@ def bitmex_tree_text(leaves: Sequence[tuple[bytes, int]], block_height: int, has
     for row in reversed(levels):
         lines += [f"{digest.hex()},{sats}" for digest, sats in row]
     return "\n".join(lines) + "\n"
+
+
+def okx_v1_leaf(nonce: str, balances: Sequence[Decimal]) -> str:
+    body = json.dumps(dict(zip(COINS, map(okx_text, balances), strict=True)), separators=(",", ":"))
+    return hashlib.sha256((nonce + body).encode()).hexdigest()
+
+
+def okx_v1_proof(leaves: Sequence[tuple[str, Sequence[Decimal]]], index: int, nonce: str) -> dict:
+    """OKX's v1 proof for leaf `index` (whose hash must be okx_v1_leaf(nonce, its balances)): the sibling at each
+    level (type 1 left, 2 right, 4 padding), then the root (type 3)."""
+    levels = okx_levels(leaves)
+
+    def node(level: int, position: int, kind: int) -> dict:
+        node_hash, values, pad = levels[level - 1][position]
+        return {"hash": node_hash, "height": level, "type": 4 if pad else kind,
+                "balances": dict(zip(COINS, map(okx_text, values), strict=True))}
+
+    me = node(1, index, 1 if index % 2 == 0 else 2) | {"nonce": nonce}
+    path, position = [], index
+    for level in range(1, len(levels)):
+        sibling = position ^ 1
+        path.append(node(level, sibling, 2 if position % 2 == 0 else 1))
+        position //= 2
+    path.append(node(len(levels), 0, 3))
+    return {"self": me, "path": path}

@@ -11,6 +11,7 @@ import pytest
 from auditor.cli import main
 from auditor.liabilities.errors import ProofInputError
 from auditor.liabilities.inclusion import verify_inclusion
+from tests.auditor.liabilities.builders import fake_leaf, okx_v1_leaf, okx_v1_proof, write_okx_tree
 from tests.conftest import SHARED, needs_shared
 
 OKX = SHARED / "okx"
@@ -31,6 +32,8 @@ def test_okx_v1_verifies_and_reaches_the_published_root():
     assert result.included, result.reason
     assert result.format == "okx-v1"
     assert result.details["root"] == json.loads(proof.read_text())["path"][-1]["hash"]
+    other_snapshot = verify_inclusion(proof, OKX / "full-liabilities-merkle-tree.txt")  # a different snapshot's tree
+    assert not other_snapshot.included and "is not the root of" in other_snapshot.reason
 
 
 @pytest.mark.parametrize("edit", [
@@ -136,3 +139,23 @@ def test_unknown_or_unreadable_proof_is_bad_input(tmp_path):
         verify_inclusion(unknown)
     with pytest.raises(ProofInputError, match="cannot read"):
         verify_inclusion(tmp_path / "none.json")
+
+
+@pytest.mark.parametrize("count, index", [(2, 0), (2, 1), (5, 4), (5, 1), (11, 10), (11, 7), (64, 33)])
+def test_okx_v1_generated_proofs_verify_against_their_tree(tmp_path, count, index):
+    """Proofs built from a generated tree: left and right siblings, padding (type 4) siblings, and the path's root
+    checked against the full tree with --tree."""
+    nonces = [f"{i:064x}" for i in range(count)]
+    leaves = [(okx_v1_leaf(n, fake_leaf(i)[1]), fake_leaf(i)[1]) for i, n in enumerate(nonces)]
+    tree = write_okx_tree(tmp_path / "tree.txt", leaves)
+    proof = tmp_path / "proof.json"
+    proof.write_text(json.dumps(okx_v1_proof(leaves, index, nonces[index])))
+    result = verify_inclusion(proof, tree)
+    assert result.included, result.reason
+    last_hash, last_values = leaves[-1]
+    other = write_okx_tree(tmp_path / "other.txt", [*leaves[:-1], (last_hash, (last_values[0] + 1, *last_values[1:]))])
+    assert not verify_inclusion(proof, other).included
+    data = okx_v1_proof(leaves, index, nonces[index])
+    data["self"]["nonce"] = nonces[(index + 1) % count]
+    proof.write_text(json.dumps(data))
+    assert not verify_inclusion(proof).included
