@@ -208,6 +208,7 @@ def _report(
     if liabilities is None and config is not None:
         liabilities = declared_only(_liabilities_settings(config))
     amounts = liabilities.amounts() if liabilities else {}
+    failing = list(liabilities.problems) if liabilities else []  # e.g. a rejected proof with no figure to show
     ratio_for = config.ratio_for if config else (lambda asset: 1)
     summary_checks = aggregator.summary_checks(address_file.summary)
     return ReserveReport(
@@ -216,7 +217,7 @@ def _report(
         layout=address_file.layout.name,
         config_sha256=config.sha256 if config else None,
         rows=dict(aggregator.rows),
-        assets=apply_to_verdicts(aggregator.verdicts(amounts, ratio_for), liabilities),
+        assets=apply_to_verdicts(aggregator.verdicts(amounts, ratio_for, failing), liabilities),
         summary_checks=summary_checks,
         discrepancies=sink.findings.kept["discrepancy"],
         discrepancies_total=sink.findings.counts["discrepancy"],

@@ -12,7 +12,7 @@ from pathlib import Path
 from auditor.cli import main
 from auditor.demo.scenario import HEADER, MESSAGE
 from auditor.demo.signing import demo_key, evm_address, sign_okx_evm
-from tests.auditor.liabilities.builders import fake_leaf, write_okx_tree
+from tests.auditor.liabilities.builders import bitmex_sub_nonce, bitmex_tree_text, fake_leaf, write_okx_tree
 
 CONFIG = """
 [input]
@@ -109,3 +109,17 @@ def test_unreadable_tree_is_a_config_error(tmp_path, capsys):
     config.write_text(CONFIG.format(file=_address_file(tmp_path), out=tmp_path / "out", tree=tree, declared=""))
     assert main(["run", str(config)]) == 2
     assert "tree.txt:1:" in capsys.readouterr().err
+
+
+def test_rejected_bitmex_tree_fails_btc_even_without_a_figure(tmp_path):
+    leaves = [(bitmex_sub_nonce(bytes(32), 7, i), 1000 + i) for i in range(4)]
+    text = bitmex_tree_text(leaves, 7).splitlines()
+    digest, sats = text[3].split(",")
+    text[3] = f"{digest},{int(sats) + 1}"  # a level-1 node no longer the sum of its children
+    tree = tmp_path / "bitmex.txt"
+    tree.write_text("\n".join(text) + "\n")
+    code, report, _markdown = _run(tmp_path, tree)
+    assert code == 1
+    btc = report["assets"]["BTC"]
+    assert not btc["ok"] and btc["liabilities"] is None
+    assert any("bitmex.txt:2:" in p and "lines 3 and 4" in p for p in btc["problems"])
