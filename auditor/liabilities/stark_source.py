@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from auditor.liabilities.errors import ProofInputError
 from auditor.money import whole_units
 
 
@@ -36,7 +37,10 @@ def check_stark(folder: Path, decimals_for: Callable[[str], int | None],
     if verifier is None:
         return StarkOutcome("unavailable", "verifier not available (auditor.liabilities.stark is not installed): "
                             "the STARK sums are not verified and not used")
-    result = verifier(folder)
+    try:
+        result = verifier(folder)
+    except (OSError, ValueError) as exc:  # unreadable or malformed proof files: bad input, not a verdict
+        raise ProofInputError(f"{folder}: the zk-STARK verifier could not read the proofs: {exc}") from exc
     proven: dict[str, Decimal] = {}
     claimed: dict[str, Decimal] = {}
     missing = []
