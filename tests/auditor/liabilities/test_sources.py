@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from auditor.config import ConfigError, load_config
-from auditor.liabilities.errors import LiabilitiesConfigError
+from auditor.liabilities.errors import LiabilitiesConfigError, ProofInputError
 from auditor.liabilities.settings import LiabilitiesSettings, parse_liabilities_section
 from auditor.liabilities.sources import resolve_liabilities
 from tests.auditor.liabilities.builders import bitmex_sub_nonce, bitmex_tree_text, fake_leaf, write_okx_tree
@@ -128,3 +128,11 @@ def test_config_keys_reach_the_settings(tmp_path):
     config.write_text('[input]\nfile = "x.csv"\n[liabilities]\nmerkle_tree = "nope.txt"\n')
     with pytest.raises(ConfigError, match=r"\[liabilities\] merkle_tree"):
         load_config(config)
+
+
+def test_stark_verifier_that_cannot_read_the_folder_is_bad_input(tmp_path):
+    def verify_sum_proofs(folder):  # test double: the real one raises like this on a missing sum_values.json
+        raise FileNotFoundError(f"{folder}/trunk/sum_values.json")
+
+    with pytest.raises(ProofInputError, match="could not read the proofs"):
+        resolve_liabilities(_settings(tmp_path, stark_proofs=".", stark_decimals=8), verify_sum_proofs)
