@@ -19,6 +19,7 @@ SCRIPTS = [
     ("OKX zk-STARK v1 liabilities sum proofs", ["benchmarks/stark.py"]),
     ("OKX ECDSA-family ownership (XRP, FIL, ELF, CFX, LUNC, AVAX-X, FEVM)", ["benchmarks/okx_ecdsa_ownership.py"]),
     ("Ed25519 ownership (SOL, APTOS, SUI, TON, DOT, PI, ADA, NEAR)", ["benchmarks/ed25519_ownership.py"]),
+    ("Liabilities: OKX Merkle-sum tree verification (generated, 1M leaves)", ["benchmarks/liabilities.py"]),
 ]
 
 
