@@ -120,7 +120,8 @@ def crontab_line(spec: CronSpec, job: Job) -> str:
     """One crontab line; `%` is special to cron (a newline), so it is escaped; the trailing comment marks the
     line as this config's, so that --install replaces it instead of adding a second one."""
     q = shlex.quote
-    command = (f"cd {q(str(job.working_dir))} && {{ set -a; . {q(str(job.env_file))}; set +a; "
+    command = (f"cd {q(str(job.working_dir))} && mkdir -p {q(str(job.log_file.parent))} && "
+               f"{{ set -a; . {q(str(job.env_file))}; set +a; "
                f"exec {' '.join(q(a) for a in job.argv())}; }} >> {q(str(job.log_file))} 2>&1")
     return f"{spec.expression} {command.replace('%', chr(92) + '%')} {marker(job)}"
 
@@ -203,7 +204,8 @@ def command(args: argparse.Namespace) -> int:
             name=args.name or "auditor-" + re.sub(r"[^A-Za-z0-9_.-]", "-", config_path.stem),
         )
         _warn_about_env_file(job.env_file)
-        job.log_file.parent.mkdir(parents=True, exist_ok=True)
+        if args.systemd or args.install:  # the log's directory must exist before the first run appends to it
+            job.log_file.parent.mkdir(parents=True, exist_ok=True)
         if args.systemd:
             units = systemd_units(spec, job)
             args.systemd.mkdir(parents=True, exist_ok=True)
