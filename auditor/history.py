@@ -307,9 +307,10 @@ def change_markdown(change: Mapping[str, Any]) -> list[str]:
             f"{_signed_text(entry['onchain_verified_delta'])} | {_signed_text(entry['liabilities_delta'])} |"
             + (f" {entry['note']}" if entry.get("note") else "")
         )
-    if change.get("rows_delta"):
-        rows = change["rows_delta"]
-        lines += ["", "Rows: " + ", ".join(f"{key} {_signed(Decimal(rows[key]))}" for key in ROW_COUNT_KEYS) + "."]
+    rows = change.get("rows_delta")
+    if rows is not None:
+        changed = [f"{key} {_signed(Decimal(rows[key]))}" for key in ROW_COUNT_KEYS if rows[key]]
+        lines += ["", "Rows: " + (", ".join(changed) if changed else "unchanged") + "."]
     lines.append("")
     return lines
 
