@@ -57,6 +57,8 @@ CREATE TABLE assets (
     required_ratio TEXT,
     ok INTEGER
 );
+CREATE INDEX assets_by_run ON assets (run);
+CREATE INDEX snapshots_by_run ON snapshots (run);
 """
 
 
@@ -176,7 +178,7 @@ class RunHistory:
                 params += (limit,)
             db.row_factory = sqlite3.Row
             rows = db.execute(query, params).fetchall()
-            return [_load(db, row) for row in reversed(rows)]
+            return _load(db, list(reversed(rows)))
 
     def previous_complete(self, config_path: str) -> RunRecord | None:
         return next((r for r in reversed(self.runs(config_path, 200)) if r.complete), None)
@@ -188,7 +190,7 @@ class RunHistory:
             db.row_factory = sqlite3.Row
             row = db.execute("SELECT * FROM runs WHERE config_path = ? AND exit_code = 0 "
                              "ORDER BY started_at DESC, id DESC LIMIT 1", (config_path,)).fetchone()
-            return _load(db, row) if row is not None else None
+            return _load(db, [row])[0] if row is not None else None
 
 
 def _insert(db: sqlite3.Connection, run: RunRecord) -> None:
@@ -213,23 +215,31 @@ def _dec(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def _load(db: sqlite3.Connection, row: sqlite3.Row) -> RunRecord:
-    key = row["id"]
-    snapshots = tuple(tuple(s) for s in db.execute(
-        "SELECT network, height, block_hash FROM snapshots WHERE run = ? ORDER BY network, height", (key,)))
-    assets = tuple(
-        AssetRecord(a[0], _dec(a[1]), _dec(a[2]), _dec(a[3]), _dec(a[4]), _dec(a[5]), _dec(a[6]),
-                    None if a[7] is None else bool(a[7]))
-        for a in db.execute("SELECT asset, onchain, onchain_verified, declared, liabilities, ratio, required_ratio, "
-                            "ok FROM assets WHERE run = ? ORDER BY asset", (key,))
-    )
-    return RunRecord(
-        started_at=row["started_at"], config_path=row["config_path"], exit_code=row["exit_code"],
-        run_id=row["run_id"], finished_at=row["finished_at"] or "", duration_seconds=row["duration_seconds"],
-        config_sha256=row["config_sha256"], input_file=row["input_file"], input_sha256=row["input_sha256"],
-        message=row["message"], rows=json.loads(row["rows_json"]) if row["rows_json"] else None,
-        snapshots=snapshots, assets=assets, source=row["source"],  # type: ignore[arg-type]
-    )
+def _load(db: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[RunRecord]:
+    """RunRecords for `rows` of the runs table, with their snapshots and assets (one query each for all rows)."""
+    keys = [row["id"] for row in rows]
+    snapshots: dict[int, list[tuple[str, int, str]]] = {key: [] for key in keys}
+    assets: dict[int, list[AssetRecord]] = {key: [] for key in keys}
+    for start in range(0, len(keys), 500):  # SQLite bounds the number of parameters of a query
+        chunk = keys[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for s in db.execute(f"SELECT run, network, height, block_hash FROM snapshots WHERE run IN ({marks}) "
+                            "ORDER BY network, height", chunk):
+            snapshots[s[0]].append((s[1], s[2], s[3]))
+        for a in db.execute("SELECT run, asset, onchain, onchain_verified, declared, liabilities, ratio, "
+                            f"required_ratio, ok FROM assets WHERE run IN ({marks}) ORDER BY asset", chunk):
+            assets[a[0]].append(AssetRecord(a[1], _dec(a[2]), _dec(a[3]), _dec(a[4]), _dec(a[5]), _dec(a[6]),
+                                            _dec(a[7]), None if a[8] is None else bool(a[8])))
+    return [
+        RunRecord(
+            started_at=row["started_at"], config_path=row["config_path"], exit_code=row["exit_code"],
+            run_id=row["run_id"], finished_at=row["finished_at"] or "", duration_seconds=row["duration_seconds"],
+            config_sha256=row["config_sha256"], input_file=row["input_file"], input_sha256=row["input_sha256"],
+            message=row["message"], rows=json.loads(row["rows_json"]) if row["rows_json"] else None,
+            snapshots=tuple(snapshots[row["id"]]), assets=tuple(assets[row["id"]]), source=row["source"],
+        )
+        for row in rows
+    ]
 
 
 def _legacy_records(path: Path, config_path: str) -> Iterator[RunRecord]:

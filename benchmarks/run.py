@@ -16,6 +16,7 @@ SCRIPTS = [
     ("UTXO ownership", ["benchmarks/utxo_ownership.py"]),
     ("UTXO balance backends (regtest litecoind, ElectrumX, local Esplora server)", ["benchmarks/utxo_backends.py"]),
     ("TRON ownership and balances (local java-tron/TronGrid server)", ["benchmarks/tron.py"]),
+    ("Unattended runs: history, chart, metrics, retention, lock (per run)", ["benchmarks/unattended.py"]),
 ]
 
 
