@@ -67,3 +67,17 @@ def test_lock_refuses_a_second_holder_in_process(tmp_path):
             assert "config a.toml" in str(exc) and "b.toml" not in str(exc)
     with RunLock(tmp_path, "b.toml") as lock:  # free again, and not a stale takeover
         assert lock.taken_over is None
+
+
+def test_sigterm_removes_the_partial_run_and_releases_the_lock(tmp_path, demo_chains):
+    out = tmp_path / "out"
+    with GatedProxy(demo_chains["eth_url"]) as proxy:
+        config = write_config(tmp_path / "audit.toml", demo_chains, out=out, eth=proxy.url)
+        run = start_cli(["run", str(config)], env_for(demo_chains))
+        assert proxy.entered.wait(60)
+        assert list(out.glob(".*.partial"))
+        run.send_signal(signal.SIGTERM)  # what `systemctl stop` sends
+        _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 128 + signal.SIGTERM, stderr
+    assert not list(out.glob(".*.partial")) and not (out / "latest").exists()
+    assert (out / ".lock").read_text() == ""  # released: the next run starts without a takeover
