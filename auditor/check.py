@@ -19,7 +19,7 @@ from auditor.balances import SnapshotHeights
 from auditor.config import AuditConfig, ConfigError, load_config
 from auditor.formats import AddressFile, InputError, open_address_file
 from auditor.secrets import scrub
-from chains.base import DataSourceError
+from chains.base import BalanceAdapter, DataSourceError
 from chains.registry import get_family
 
 log = logging.getLogger("auditor.check")
@@ -118,7 +118,7 @@ async def check_networks(config: AuditConfig, registry: AssetRegistry, heights: 
     return sorted(checks, key=lambda c: (c.network, c.height or 0))
 
 
-async def _check_adapter(code: str, adapter, heights: list[int]) -> list[Check]:
+async def _check_adapter(code: str, adapter: BalanceAdapter, heights: list[int]) -> list[Check]:
     display = adapter.endpoint.display
     results = []
     async with adapter:

@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output directory (default: [output] dir of the config)")
 
     verify = commands.add_parser(
-        "verify", help="check ownership signatures only (no chain access)", epilog=EPILOG,
+        "verify", help="check ownership signatures only (no chain access)", epilog=EPILOG, parents=[logs],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Verify every row's ownership signature offline and write addresses.csv and report.json.",
     )

@@ -51,17 +51,20 @@ class _StderrHandler(logging.Handler):
 
 
 def setup_logging(log_format: str = "text", level: int = logging.INFO) -> None:
-    """Install the handler on the "auditor" logger (replacing an earlier one: main() may run many times)."""
+    """Install the handler on the root logger (replacing an earlier one: main() may run many times), so that
+    libraries' warnings and Python warnings come out in the same format, scrubbed too. auditor's own loggers
+    say what they do at INFO; others only from WARNING."""
     _state["format"] = log_format
-    logger = logging.getLogger("auditor")
-    for handler in list(logger.handlers):
+    root = logging.getLogger()
+    for handler in list(root.handlers):
         if isinstance(handler, _StderrHandler):
-            logger.removeHandler(handler)
+            root.removeHandler(handler)
     handler = _StderrHandler()
     handler.setFormatter(_JsonFormatter() if log_format == "json" else _TextFormatter())
-    logger.addHandler(handler)
-    logger.setLevel(level)
-    logger.propagate = False
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("auditor").setLevel(level)
+    logging.captureWarnings(True)
 
 
 def json_logs() -> bool:
