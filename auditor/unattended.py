@@ -11,7 +11,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -104,7 +104,7 @@ def run_unattended(config: AuditConfig, output_dir: Path) -> int:
     return code
 
 
-def _with_history(history: RunHistory, key: str):
+def _with_history(history: RunHistory, key: str) -> Callable[[ReserveReport, RunDirectory], None]:
     """The hook run just before the report is written: compare with the previous run, draw the chart."""
     def before_writing(report: ReserveReport, run_dir: RunDirectory) -> None:
         try:
