@@ -11,8 +11,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +35,7 @@ from chains.base import DataSourceError
 log = logging.getLogger("auditor.run")
 CHART_NAME = "ratios.svg"
 CHART_RUNS = 90  # runs shown in the chart
+EXIT_TERMINATED = 128 + signal.SIGTERM  # what a shell reports for a process ended by SIGTERM
 
 
 def config_key(config: AuditConfig) -> str:
@@ -47,22 +47,24 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@contextmanager
-def _terminate_as_exit() -> Iterator[None]:
-    """systemd stops a unit with SIGTERM: turn it into SystemExit so the half-written run directory is removed
-    and the lock released like on any other error, instead of the process vanishing mid-write."""
-    def handler(signum, frame):
-        raise SystemExit(128 + signum)
-
+async def _audit_until_terminated(config: AuditConfig, output_dir: Path,
+                                  before_writing: Callable[[ReserveReport, RunDirectory], None]) -> AuditOutcome:
+    """run_audit, cancelled by SIGTERM (what `systemctl stop` and systemd's timeouts send): the cancellation
+    unwinds the pipeline, so the half-written run directory is removed and the lock released like on any other
+    error. (An exception raised from a plain signal handler could land inside any task and abort the unwinding.)"""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (an embedding application): leave signals alone
-        yield
-        return
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        handled = True
+    except (RuntimeError, ValueError, NotImplementedError):  # not the main thread: leave signals alone
+        handled = False
     try:
-        yield
+        return await run_audit(config, output_dir, before_writing=before_writing)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if handled:
+            loop.remove_signal_handler(signal.SIGTERM)
 
 
 def run_unattended(config: AuditConfig, output_dir: Path) -> int:
@@ -71,16 +73,19 @@ def run_unattended(config: AuditConfig, output_dir: Path) -> int:
     outcome: AuditOutcome | None = None
     message = ""
     try:
-        with RunLock(output_dir, key), _terminate_as_exit():
+        with RunLock(output_dir, key):
             history = RunHistory(output_dir)
             try:
                 history.initialise(key)
             except Exception as exc:  # an unreadable history must not stop the audit
                 log.error("history %s unusable: %s", history.path, exc)
             try:
-                outcome = asyncio.run(run_audit(config, output_dir, before_writing=_with_history(history, key)))
+                outcome = asyncio.run(_audit_until_terminated(config, output_dir, _with_history(history, key)))
                 code = outcome.exit_code
                 message = EXIT_MEANING[code]
+            except asyncio.CancelledError:
+                log.error("stopped by SIGTERM before the report was complete: nothing written, lock released")
+                return EXIT_TERMINATED
             except (InputError, ConfigError, RegistryError) as exc:
                 code, message = EXIT_INPUT, str(exc)
             except DataSourceError as exc:

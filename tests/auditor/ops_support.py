@@ -22,7 +22,7 @@ messages = ["I am an OKX address"]
 dir = "{out}"
 {output_extra}
 [audit]
-workers = 1
+workers = {workers}
 [networks.ETH]
 url = "{eth}"
 chain_id = 1
@@ -40,12 +40,12 @@ contract = "{arb_token}"
 
 
 def write_config(path: Path, demo: dict, *, out: Path, eth: str | None = None, eth_owed: str = "1000",
-                 usdt_owed: str = "40000000", output_extra: str = "", extra: str = "") -> Path:
+                 usdt_owed: str = "40000000", output_extra: str = "", extra: str = "", workers: int = 1) -> Path:
     """A config over the demo chains; the Arbitrum URL comes from TEST_ARB_RPC (set it with env_for)."""
     path.write_text(CONFIG.format(
         file=demo["data"] / "okx_por_demo.csv", out=out, eth=eth or demo["eth_url"], eth_owed=eth_owed,
         usdt_owed=usdt_owed, eth_token=demo["eth"].token, arb_token=demo["arb"].token, output_extra=output_extra,
-        extra=extra), encoding="utf-8")
+        extra=extra, workers=workers), encoding="utf-8")
     return path
 
 

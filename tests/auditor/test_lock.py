@@ -7,6 +7,8 @@ import json
 import signal
 import socket
 
+import pytest
+
 from auditor.cli import main
 from auditor.history import RunHistory
 from auditor.lock import Holder, RunLock, RunLocked
@@ -69,15 +71,17 @@ def test_lock_refuses_a_second_holder_in_process(tmp_path):
         assert lock.taken_over is None
 
 
-def test_sigterm_removes_the_partial_run_and_releases_the_lock(tmp_path, demo_chains):
+@pytest.mark.parametrize("workers", [1, 2])  # in this process, and with a pool of signature workers
+def test_sigterm_removes_the_partial_run_and_releases_the_lock(tmp_path, demo_chains, workers):
     out = tmp_path / "out"
     with GatedProxy(demo_chains["eth_url"]) as proxy:
-        config = write_config(tmp_path / "audit.toml", demo_chains, out=out, eth=proxy.url)
+        config = write_config(tmp_path / "audit.toml", demo_chains, out=out, eth=proxy.url, workers=workers)
         run = start_cli(["run", str(config)], env_for(demo_chains))
         assert proxy.entered.wait(60)
         assert list(out.glob(".*.partial"))
         run.send_signal(signal.SIGTERM)  # what `systemctl stop` sends
         _, stderr = run.communicate(timeout=60)
     assert run.returncode == 128 + signal.SIGTERM, stderr
-    assert not list(out.glob(".*.partial")) and not (out / "latest").exists()
+    assert not list(out.glob(".*.partial")) and not (out / "latest").exists(), stderr
     assert (out / ".lock").read_text() == ""  # released: the next run starts without a takeover
+    assert "stopped by SIGTERM" in stderr
