@@ -1,6 +1,7 @@
 """What unattended runs add to each audit: recording the run in a year-long history, comparing with the previous
-run, drawing the 90-run chart, writing the metrics file, pruning old run directories, taking the lock. No
-network: the figures are the bookkeeping around `run_audit`, on a history of RUNS runs of ASSETS assets.
+run, drawing the 90-run chart, writing the metrics file, pruning old run directories, taking the lock (no
+network: the bookkeeping around `run_audit`, on a history of RUNS runs of ASSETS assets); then the demo's
+26-row audit on two local anvil nodes, `run_audit` alone against `auditor run` with all of it.
 
 Run: python benchmarks/unattended.py [RUNS] [ASSETS]
 """
@@ -79,6 +80,46 @@ def main() -> None:
     for label, ms in rows:
         print(f"| {label} | {ms:.2f} |")
     print(f"| history.sqlite size | {size / 1024:.0f} KiB |")
+    print()
+    demo_overhead()
+
+
+def demo_overhead(repeat: int = 5) -> None:
+    import asyncio
+    import contextlib
+    import io
+    import os
+
+    from auditor.audit import run_audit
+    from auditor.cli import main as cli_main
+    from auditor.config import load_config
+    from auditor.demo.anvil import Anvil
+    from auditor.demo.scenario import build_demo
+    from tests.auditor.ops_support import write_config
+
+    with tempfile.TemporaryDirectory() as tmp, Anvil(chain_id=1) as eth_node, Anvil(chain_id=42161) as arb_node:
+        data = Path(tmp)
+        eth, arb = build_demo(data, eth_node, arb_node)
+        demo = {"data": data, "eth": eth, "arb": arb, "eth_url": eth_node.url, "arb_url": arb_node.url}
+        os.environ["TEST_ARB_RPC"] = arb_node.url
+        config_path = write_config(data / "audit.toml", demo, out=data / "out",
+                                   output_extra=f'metrics_file = "{data / "m.prom"}"\nkeep_runs = 3')
+        config = load_config(config_path)
+        timings = {}
+        for label, action in (
+            ("run_audit alone", lambda: asyncio.run(run_audit(config, data / "bare"))),
+            ("auditor run (lock, history, chart, retention, metrics)", lambda: cli_main(["run", str(config_path)])),
+        ):
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                action()  # warm up
+                started = time.perf_counter()
+                for _ in range(repeat):
+                    action()
+                timings[label] = (time.perf_counter() - started) / repeat * 1000
+    print(f"| demo audit (26 rows, 2 anvil nodes), mean of {repeat} | ms |")
+    print("|---|---:|")
+    for label, ms in timings.items():
+        print(f"| {label} | {ms:.0f} |")
 
 
 if __name__ == "__main__":
