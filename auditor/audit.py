@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict, deque
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
@@ -82,14 +82,16 @@ def _exit_code(sink: _RowSink, report: ReserveReport, address_file: AddressFile)
     return EXIT_OK
 
 
-async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id: str | None = None) -> AuditOutcome:
+async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id: str | None = None,
+                    before_writing: Callable[[ReserveReport, RunDirectory], None] | None = None) -> AuditOutcome:
     """Full audit: ownership, balances at the snapshot, totals, ratios. Raises InputError/ConfigError (exit 2).
 
     Chunks flow through three overlapping stages: signature checks in worker processes (a few chunks ahead),
     balance reads of the previous chunk (async I/O), and de-duplicating/writing/aggregating the one before, in
     input order. De-duplication comes last because a row's final status is only known after the chain has
     answered (an owner-mode row is verified by an on-chain owner check); a repeated row's balance may be read
-    twice, but it is counted once.
+    twice, but it is counted once. `before_writing(report, run_dir)` may add to the report and the run directory
+    (the change since the previous run, the ratio chart) before the report files are written and renamed into place.
     """
     address_file = open_address_file(config.input_file, config.generic)
     defaults = address_file.layout.registry_defaults()
@@ -133,6 +135,8 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
         report.source_failures = dict(sources.failures)
         report.methods = {key: dict(counts) for key, counts in sink.methods.items()}
         report.exit_code = _exit_code(sink, report, address_file)
+        if before_writing is not None:
+            before_writing(report, run_dir)
         _write(run_dir, report)
         directory = run_dir.commit()
     return AuditOutcome(report.exit_code, directory, report)

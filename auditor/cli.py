@@ -1,22 +1,26 @@
-"""Command line: `auditor run CONFIG`, `auditor verify FILE`, `auditor verify-inclusion PROOF`, `auditor demo`."""
+"""Command line: `auditor run CONFIG`, `auditor verify FILE`, `auditor verify-inclusion PROOF`, `auditor demo`,
+and for unattended runs `auditor check`, `auditor history`, `auditor schedule`."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import logging
 import sys
 from pathlib import Path
 
-from auditor import __version__
+from auditor import __version__, check, schedule, trend
+from auditor.alerts import AlertEvent, send_alerts
 from auditor.assets import RegistryError
-from auditor.audit import EXIT_INPUT, EXIT_INTERNAL, EXIT_LOCKED, EXIT_SOURCE, run_audit, verify_file
+from auditor.audit import EXIT_INPUT, EXIT_INTERNAL, verify_file
 from auditor.config import ConfigError, load_config
 from auditor.formats import InputError
+from auditor.logs import FORMATS, setup_logging
 from auditor.ownership import OwnershipPolicy
 from auditor.report import EXIT_MEANING
-from auditor.runs import RunLocked, append_history, exclusive_run, send_alert
-from chains.base import DataSourceError
+from auditor.unattended import run_unattended
 from chains.transport import scrub_known
+
+log = logging.getLogger("auditor")
 
 EPILOG = """exit codes:
   0  every asset meets its required ratio and no row failed
@@ -37,10 +41,14 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
+    parser.add_argument("--log-format", choices=FORMATS, default="text",
+                        help="text (default) or json: one JSON object per line, for log collectors")
+    logs = argparse.ArgumentParser(add_help=False)  # --log-format also accepted after the command
+    logs.add_argument("--log-format", choices=FORMATS, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="full audit from a config file", epilog=EPILOG,
+        "run", help="full audit from a config file", epilog=EPILOG, parents=[logs],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Read the address file named in CONFIG, verify every ownership signature, read every "
         "balance at the snapshot block from the configured endpoints, and write report.json, report.md and "
@@ -50,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output directory (default: [output] dir of the config)")
 
     verify = commands.add_parser(
-        "verify", help="check ownership signatures only (no chain access)", epilog=EPILOG,
+        "verify", help="check ownership signatures only (no chain access)", epilog=EPILOG, parents=[logs],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Verify every row's ownership signature offline and write addresses.csv and report.json.",
     )
@@ -76,17 +84,28 @@ def _parser() -> argparse.ArgumentParser:
         "sign an OKX-layout file, and runs `auditor run` on configs/demo.toml.",
     )
     demo.add_argument("--out", type=Path, help="output directory (default: [output] dir of the demo config)")
+
+    check.add_arguments(commands.add_parser(
+        "check", parents=[logs], help="validate a config and reach every endpoint (chain, snapshot block)",
+        description=check.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter))
+    trend.add_arguments(commands.add_parser(
+        "history", parents=[logs], help="the config's past runs: ratios and totals over time",
+        description=trend.DESCRIPTION))
+    schedule.add_arguments(commands.add_parser(
+        "schedule", parents=[logs], help="print or install a cron line or systemd timer running the audit",
+        description=schedule.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    setup_logging(args.log_format)
     try:
         return _dispatch(args)
     except Exception as exc:  # a bug: say so plainly, with a distinct code, rather than a bare traceback
         import traceback
 
-        print(scrub_known(traceback.format_exc()), file=sys.stderr)
+        log.error("%s", scrub_known(traceback.format_exc()).rstrip())
         message = scrub_known(f"internal error, please report it: {type(exc).__name__}: {exc}")
         if args.command == "run":
             _alert_internal(args.config, message)
@@ -94,12 +113,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _alert_internal(config_path: Path, message: str) -> None:
-    """Cron users learn of a crash through the same alert command as of a failed audit."""
+    """Cron users learn of a crash through the same alerts as of a failed audit."""
     try:
         config = load_config(config_path)
     except ConfigError:
         return
-    send_alert(config.alert_command, EXIT_INTERNAL, None, message)
+    send_alerts(config.ops.alerts, AlertEvent(str(Path(config_path).resolve()), EXIT_INTERNAL, message))
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -117,6 +136,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _fail(EXIT_INPUT, str(exc))
         meaning = "no row failed" if outcome.exit_code == 0 else None
         return _finish(outcome.exit_code, outcome.directory, meaning)
+    if args.command in ("check", "history", "schedule"):
+        return {"check": check.command, "history": trend.command, "schedule": schedule.command}[args.command](args)
     return run_command(args.config, args.out)
 
 
@@ -139,34 +160,7 @@ def run_command(config_path: Path, out: Path | None) -> int:
         config = load_config(config_path)
     except ConfigError as exc:
         return _fail(EXIT_INPUT, str(exc))
-    output_dir = out or config.output_dir
-    try:
-        with exclusive_run(output_dir):
-            outcome = asyncio.run(run_audit(config, output_dir))
-            append_history(output_dir, outcome.directory, outcome.report)
-    except RunLocked as exc:
-        return _fail(EXIT_LOCKED, str(exc))
-    except (InputError, ConfigError, RegistryError) as exc:
-        send_alert(config.alert_command, EXIT_INPUT, None, str(exc))
-        return _fail(EXIT_INPUT, str(exc))
-    except DataSourceError as exc:
-        send_alert(config.alert_command, EXIT_SOURCE, None, str(exc))
-        return _fail(EXIT_SOURCE, str(exc))
-    if outcome.exit_code != 0:
-        note = send_alert(config.alert_command, outcome.exit_code, outcome.directory, EXIT_MEANING[outcome.exit_code])
-        if note:
-            print(f"auditor: {note}", file=sys.stderr)
-    _print_table(outcome.report)
-    return _finish(outcome.exit_code, outcome.directory)
-
-
-def _print_table(report) -> None:
-    from auditor.money import dec_str
-
-    for verdict in report.assets:
-        ratio = f"{verdict.ratio * 100:.2f} %" if verdict.ratio is not None else "no liabilities"
-        state = "PASS" if verdict.ok else "FAIL"
-        print(f"  {verdict.asset:<8} on chain {dec_str(verdict.totals.onchain_verified):>24}  {ratio:>16}  {state}")
+    return run_unattended(config, out or config.output_dir)
 
 
 def _finish(code: int, directory: Path, meaning: str | None = None) -> int:
@@ -175,7 +169,7 @@ def _finish(code: int, directory: Path, meaning: str | None = None) -> int:
 
 
 def _fail(code: int, message: str) -> int:
-    print(f"auditor: error: {message}", file=sys.stderr)
+    log.error("%s", message)
     return code
 
 

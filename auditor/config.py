@@ -20,6 +20,8 @@ from auditor.liabilities.declared import read_liabilities_file  # noqa: F401  (m
 from auditor.liabilities.errors import LiabilitiesConfigError
 from auditor.liabilities.settings import LiabilitiesSettings, parse_liabilities_section
 from auditor.money import MAX_DIGITS
+from auditor.ops_settings import OpsSettings, SettingsError, parse_ops
+from auditor.secrets import MissingVariable, expand_env
 from auditor.workers import default_workers
 from chains.base import Endpoint
 from chains.transport import display_url, remember_secret_url
@@ -52,8 +54,12 @@ class AuditConfig:
     workers: int = 1
     statements: frozenset[str] | None = None  # [input] messages: the signed statements accepted
     trust_owner_mode: bool = False
-    alert_command: str = ""
     liabilities_settings: LiabilitiesSettings = field(default_factory=LiabilitiesSettings)  # declared + proofs
+    ops: OpsSettings = field(default_factory=OpsSettings)  # retention, metrics, alerts (unattended runs)
+
+    @property
+    def alert_command(self) -> str:
+        return self.ops.alerts.command
 
     def ratio_for(self, asset: str) -> Decimal:
         return self.required_ratios.get(asset.upper(), self.required_ratio)
@@ -130,7 +136,10 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
         for code, entry in _table(data, "networks", where).items()
     }
     liabilities = _liabilities(_table(data, "liabilities", where), base, where)
-    alerts = _table(data, "alerts", where)
+    try:
+        ops = parse_ops(output, _table(data, "alerts", where), base, where, environ)
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from None
     return AuditConfig(
         path=path,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
@@ -148,7 +157,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
         workers=workers,
         statements=statements,
         trust_owner_mode=trust_owner_mode,
-        alert_command=str(alerts.get("command", "")),
+        ops=ops,
     )
 
 
@@ -162,6 +171,16 @@ def _network(code: str, entry: Any, where: str, environ: Mapping[str, str]) -> N
     if height is not None and (not isinstance(height, int) or height < 0):
         raise ConfigError(f"{where}: snapshot_height must be a block number")
     url = entry.get("url")
+    options = entry.get("options", {})
+    if not isinstance(options, dict):
+        raise ConfigError(f"{where}: options must be a table")
+    try:  # `${NAME}` in a URL or a string option comes from the environment (API keys stay out of the file)
+        if isinstance(url, str):
+            url = expand_env(url, f"{where} url", environ)
+        options = {k: expand_env(v, f"{where} options.{k}", environ) if isinstance(v, str) else v
+                   for k, v in options.items()}
+    except MissingVariable as exc:
+        raise ConfigError(str(exc)) from None
     if "url_env" in entry:
         variable = str(entry["url_env"])
         url = environ.get(variable)
@@ -186,9 +205,6 @@ def _network(code: str, entry: Any, where: str, environ: Mapping[str, str]) -> N
             if isinstance(value, bool) or not isinstance(value, kind) or value < 0:
                 raise ConfigError(f"{where}: {key} must be a non-negative number, got {value!r}")
             numbers[key] = value
-    options = entry.get("options", {})
-    if not isinstance(options, dict):
-        raise ConfigError(f"{where}: options must be a table")
     remember_secret_url(str(url))
     for value in options.values():  # backend URLs in options (e.g. TRON's solidity_url) may carry keys too
         if isinstance(value, str) and "://" in value:

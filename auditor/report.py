@@ -153,6 +153,8 @@ class ReserveReport:
     started_at: str = ""
     finished_at: str = ""
     mode: str = "run"  # "run" or "verify" (ownership only)
+    previous: dict[str, Any] | None = None  # change since the previous run of the config (auditor.history.compare)
+    extra_markdown: list[str] = field(default_factory=list)  # sections added by the run (history, chart)
 
     def to_json(self) -> dict[str, Any]:
         by_network: dict[str, list[Snapshot]] = {}
@@ -187,7 +189,8 @@ class ReserveReport:
                 for (network, height), error in sorted(self.source_failures.items())
             ],
             "exit_code": self.exit_code,
-            "run": {"started_at": self.started_at, "finished_at": self.finished_at},
+            "run": {"started_at": self.started_at, "finished_at": self.finished_at}
+            | ({"previous": self.previous} if self.previous is not None else {}),
         }
 
     def to_markdown(self) -> str:
@@ -230,6 +233,7 @@ class ReserveReport:
                 for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))[:15]:
                     lines.append(f"- {count} × {kind}")
                 lines.append("")
+        lines += self.extra_markdown
         top = sorted(self.messages.items(), key=lambda kv: -kv[1])[:10]
         signed = ", ".join(f"`{m}` ({n})" if m else f"(no message) ({n})" for m, n in top)
         pinned = "required by the config" if self.statements else "not pinned: set [input] messages"

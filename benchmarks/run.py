@@ -20,6 +20,7 @@ SCRIPTS = [
     ("OKX ECDSA-family ownership (XRP, FIL, ELF, CFX, LUNC, AVAX-X, FEVM)", ["benchmarks/okx_ecdsa_ownership.py"]),
     ("Ed25519 ownership (SOL, APTOS, SUI, TON, DOT, PI, ADA, NEAR)", ["benchmarks/ed25519_ownership.py"]),
     ("Liabilities: OKX Merkle-sum tree verification (generated, 1M leaves)", ["benchmarks/liabilities.py"]),
+    ("Unattended runs: history, chart, metrics, retention, lock (per run)", ["benchmarks/unattended.py"]),
 ]
 
 

@@ -37,3 +37,15 @@ def anvil_eth():
 def anvil_arbitrum():
     with Anvil(chain_id=42161) as node:
         yield node
+
+
+@pytest.fixture(scope="session")
+def demo_chains(tmp_path_factory):
+    """The demo's two chains (Ethereum and Arbitrum stand-ins) and its signed file, for whole runs of the CLI."""
+    from auditor.demo.scenario import build_demo
+
+    data = tmp_path_factory.mktemp("demo-chains")
+    with Anvil(chain_id=1) as eth_node, Anvil(chain_id=42161) as arb_node:
+        eth, arb = build_demo(data, eth_node, arb_node)
+        yield {"data": data, "eth": eth, "arb": arb, "eth_url": eth_node.url, "arb_url": arb_node.url,
+               "eth_node": eth_node, "arb_node": arb_node}

@@ -15,6 +15,7 @@ from auditor.cli import main
 from auditor.demo.anvil import Anvil, free_port
 from auditor.demo.scenario import ETH, MESSAGE, USDT, build_demo
 from auditor.demo.signing import demo_key, evm_address, sign_okx_evm
+from auditor.history import RunHistory
 from auditor.report import ADDRESSES_HEADER
 
 CONFIG = """
@@ -102,8 +103,8 @@ def test_full_audit_totals_are_exact(tmp_path, demo, monkeypatch):
     wallet_rows = [r for r in rows if r["address"] == demo["eth"].wallet]
     assert len(wallet_rows) == 2 and all("owners bound on chain: 2 of 3" in r["reason"] for r in wallet_rows)
     assert all(c["ok"] for c in report["summary_checks"]), report["summary_checks"]
-    history = (tmp_path / "out" / "history.jsonl").read_text().splitlines()
-    assert json.loads(history[-1])["exit_code"] == 0
+    runs = RunHistory(tmp_path / "out").runs(str(_config(tmp_path, demo, monkeypatch).resolve()))
+    assert runs[-1].exit_code == 0 and runs[-1].rows == report["rows"]
 
 
 def test_two_runs_write_identical_reports(tmp_path, demo, monkeypatch):

@@ -14,6 +14,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "configs" / "example.toml"
 ENV = {
     "ETH_RPC_URL": "https://eth.example/v3/KEY", "ARBITRUM_RPC_URL": "http://arb",
     "BTC_RPC_URL": "http://u:p@btc:8332/", "TRONGRID_API_KEY": "secret",
+    "AUDIT_WEBHOOK_URL": "https://hooks.example/services/T0/B0/HOOKSECRET",
 }
 
 
@@ -27,6 +28,9 @@ def test_example_config_loads():
     assert config.ratio_for("btc") == Decimal("1.0") and config.ratio_for("ETH") == Decimal("1.0")
     assert config.registry_overrides["tokens"]["MYTOKEN-ERC20"]["decimals"] == 18
     assert len(config.sha256) == 64
+    assert config.ops.keep_runs == 30 and config.ops.metrics_file.name == "auditor.prom"
+    assert config.ops.alerts.webhook_url == ENV["AUDIT_WEBHOOK_URL"] and config.ops.alerts.max_seconds == 60
+    assert "HOOKSECRET" not in repr(config)
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -46,6 +50,10 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("[input]\nfile='a.csv'\n[inptu]\n", "unknown section(s) inptu"),
         ("[input]\nfile='a.csv'\nformat='xml'\n", "format must be"),
         ("[input\n", "not valid TOML"),
+        ("[input]\nfile='a.csv'\n[output]\nkeep_runs=0\n", "[output] keep_runs must be a positive integer"),
+        ("[input]\nfile='a.csv'\n[output]\nmetrics='x'\n", "[output] unknown key(s) metrics"),
+        ("[input]\nfile='a.csv'\n[alerts]\nwebhook_env='NO_HOOK'\n", "NO_HOOK ([alerts] webhook_env) is not set"),
+        ("[input]\nfile='a.csv'\n[alerts]\nmax_seconds=0\n", "[alerts] max_seconds must be"),
     ],
 )
 def test_config_errors_name_file_and_key(tmp_path, text, message):
