@@ -16,6 +16,7 @@ SCRIPTS = [
     ("UTXO ownership", ["benchmarks/utxo_ownership.py"]),
     ("UTXO balance backends (regtest litecoind, ElectrumX, local Esplora server)", ["benchmarks/utxo_backends.py"]),
     ("TRON ownership and balances (local java-tron/TronGrid server)", ["benchmarks/tron.py"]),
+    ("EOS, Starknet and beacon-chain BLS ownership", ["benchmarks/eos_stark_bls_ownership.py"]),
 ]
 
 
