@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -14,9 +14,12 @@ from pathlib import Path
 from auditor.aggregate import Aggregator, Deduplicator
 from auditor.assets import AssetRegistry
 from auditor.balances import BalanceSources, SnapshotHeights
-from auditor.config import AuditConfig
+from auditor.config import AuditConfig, ConfigError
 from auditor.findings import FindingLog
 from auditor.formats import AddressFile, open_address_file
+from auditor.liabilities.errors import ProofInputError
+from auditor.liabilities.settings import LiabilitiesSettings
+from auditor.liabilities.sources import LiabilitiesOutcome, apply_to_verdicts, declared_only, resolve_liabilities
 from auditor.ownership import STRICT, OwnershipPolicy, RowResult, prove_ownership
 from auditor.report import AddressesCsv, BalancesCsv, ReserveReport, RunDirectory, method_family, write_json
 from auditor.workers import SignatureWorkers, default_workers
@@ -92,6 +95,7 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
     defaults = address_file.layout.registry_defaults()
     registry = AssetRegistry.load(config.registry_overrides, defaults=defaults)
     started = _now()
+    liabilities = _verified_liabilities(config)
     heights = SnapshotHeights.build(config.networks, address_file.summary, registry)
     dedupe = Deduplicator()
     with RunDirectory(output_dir or config.output_dir, run_id) as run_dir:
@@ -102,6 +106,8 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
             SignatureWorkers(registry, config.registry_overrides, defaults, config.workers) as workers,
         ):
             aggregator = Aggregator(registry, FindingLog(findings_handle))
+            for finding in liabilities.findings:  # declared liabilities contradicting a verified proof
+                aggregator.findings.add("discrepancy", finding)
             sink = _RowSink(AddressesCsv(handle), aggregator, BalancesCsv(balances_handle))
             async with BalanceSources(registry, config.networks) as sources:
 
@@ -122,7 +128,7 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
                     for result in await reading:
                         dedupe.check(result)
                         sink.take(result)
-        report = _report(config.input_file, address_file, aggregator, sink, started, config)
+        report = _report(config.input_file, address_file, aggregator, sink, started, config, liabilities)
         report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))
         report.source_failures = dict(sources.failures)
         report.methods = {key: dict(counts) for key, counts in sink.methods.items()}
@@ -182,11 +188,27 @@ async def _verify_file(path: Path, output_dir: Path, policy: OwnershipPolicy, wo
     return AuditOutcome(report.exit_code, directory, report)
 
 
+def _liabilities_settings(config: AuditConfig) -> LiabilitiesSettings:
+    """The [liabilities] proofs, with config.liabilities as the declared figures (the field other code sets)."""
+    return replace(config.liabilities_settings, declared=config.liabilities, declared_source=config.liabilities_source)
+
+
+def _verified_liabilities(config: AuditConfig) -> LiabilitiesOutcome:
+    """The configured liabilities proofs, verified before any row is read (a tree can be large: fail early)."""
+    try:
+        return resolve_liabilities(_liabilities_settings(config))
+    except ProofInputError as exc:
+        raise ConfigError(f"{config.path}: [liabilities]: {exc}") from None
+
+
 def _report(
     path: Path, address_file: AddressFile, aggregator: Aggregator, sink: _RowSink, started: str,
-    config: AuditConfig | None,
+    config: AuditConfig | None, liabilities: LiabilitiesOutcome | None = None,
 ) -> ReserveReport:
-    liabilities = config.liabilities if config else {}
+    if liabilities is None and config is not None:
+        liabilities = declared_only(_liabilities_settings(config))
+    amounts = liabilities.amounts() if liabilities else {}
+    failing = list(liabilities.problems) if liabilities else []  # e.g. a rejected proof with no figure to show
     ratio_for = config.ratio_for if config else (lambda asset: 1)
     summary_checks = aggregator.summary_checks(address_file.summary)
     return ReserveReport(
@@ -197,13 +219,14 @@ def _report(
         rows=dict(aggregator.rows),
         rows_by_network={network: dict(counts) for network, counts in aggregator.by_network.items()},
         schemes_by_network={network: dict(counts) for network, counts in aggregator.schemes_by_network.items()},
-        assets=aggregator.verdicts(liabilities, ratio_for),
+        assets=apply_to_verdicts(aggregator.verdicts(amounts, ratio_for, failing), liabilities),
         summary_checks=summary_checks,
         discrepancies=sink.findings.kept["discrepancy"],
         discrepancies_total=sink.findings.counts["discrepancy"],
         missing=sink.findings.kept["missing"],
         missing_total=sink.findings.counts["missing"],
         liabilities_source=config.liabilities_source if config else None,
+        liabilities=liabilities,
         messages=aggregator.message_counts(),
         reasons={status: dict(kinds) for status, kinds in aggregator.reasons.items() if kinds},
         statements=sorted(config.statements) if config and config.statements else None,

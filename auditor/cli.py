@@ -1,4 +1,4 @@
-"""Command line: `auditor run CONFIG`, `auditor verify FILE`, `auditor demo`."""
+"""Command line: `auditor run CONFIG`, `auditor verify FILE`, `auditor verify-inclusion PROOF`, `auditor demo`."""
 
 from __future__ import annotations
 
@@ -61,6 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--trust-owner-mode", action="store_true",
                         help="count contract wallets proven only by their owners' keys as verified")
 
+    inclusion = commands.add_parser(
+        "verify-inclusion", help="is one user's balance in the published liabilities? (yes/no with the reason)",
+        description="Check a user's inclusion proof: OKX v1 (merkle_proof_file.json), OKX v2 (user_info_file.json, "
+        "with --tree), OKX zk-STARK v1 (user_<i>_inclusion_proof.json), BitMEX ({\"account\", \"nonce\"} JSON, "
+        "with --tree). The format is detected from the file. Exit 0 yes, 1 no, 2 bad input.",
+    )
+    inclusion.add_argument("proof", type=Path, help="the user's proof file (JSON)")
+    inclusion.add_argument("--tree", type=Path, help="the full liabilities tree (OKX v2, BitMEX)")
+
     demo = commands.add_parser(
         "demo", help="start a local anvil, build a signed demo file and run a full audit on it",
         description="Starts anvil on 127.0.0.1, deploys ERC-20 tokens and Multicall3, funds addresses whose keys "
@@ -98,6 +107,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from auditor.demo.run import run_demo
 
         return run_demo(args.out)
+    if args.command == "verify-inclusion":
+        return verify_inclusion_command(args.proof, args.tree)
     if args.command == "verify":
         try:
             statements = frozenset(args.message) if args.message else None
@@ -107,6 +118,20 @@ def _dispatch(args: argparse.Namespace) -> int:
         meaning = "no row failed" if outcome.exit_code == 0 else None
         return _finish(outcome.exit_code, outcome.directory, meaning)
     return run_command(args.config, args.out)
+
+
+def verify_inclusion_command(proof: Path, tree: Path | None) -> int:
+    from auditor.liabilities.errors import ProofInputError
+    from auditor.liabilities.inclusion import verify_inclusion
+
+    try:
+        result = verify_inclusion(proof, tree)
+    except ProofInputError as exc:
+        return _fail(EXIT_INPUT, str(exc))
+    print(f"{'yes' if result.included else 'no'} ({result.format}): {result.reason}")
+    for key, value in result.details.items():
+        print(f"  {key}: {value}")
+    return 0 if result.included else 1
 
 
 def run_command(config_path: Path, out: Path | None) -> int:

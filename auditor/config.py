@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from auditor.formats.layouts import GenericColumns
+from auditor.liabilities.declared import read_liabilities_file  # noqa: F401  (moved; importable from here still)
+from auditor.liabilities.errors import LiabilitiesConfigError
+from auditor.liabilities.settings import LiabilitiesSettings, parse_liabilities_section
 from auditor.money import MAX_DIGITS
 from auditor.workers import default_workers
 from chains.base import Endpoint
@@ -50,6 +53,7 @@ class AuditConfig:
     statements: frozenset[str] | None = None  # [input] messages: the signed statements accepted
     trust_owner_mode: bool = False
     alert_command: str = ""
+    liabilities_settings: LiabilitiesSettings = field(default_factory=LiabilitiesSettings)  # declared + proofs
 
     def ratio_for(self, asset: str) -> Decimal:
         return self.required_ratios.get(asset.upper(), self.required_ratio)
@@ -125,7 +129,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
         code.upper(): _network(code, entry, f"{where}: [networks.{code}]", environ)
         for code, entry in _table(data, "networks", where).items()
     }
-    liabilities, liabilities_source = _liabilities(_table(data, "liabilities", where), base, where)
+    liabilities = _liabilities(_table(data, "liabilities", where), base, where)
     alerts = _table(data, "alerts", where)
     return AuditConfig(
         path=path,
@@ -134,8 +138,9 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
         generic=generic,
         output_dir=output_dir,
         networks=networks,
-        liabilities=liabilities,
-        liabilities_source=liabilities_source,
+        liabilities=liabilities.declared,
+        liabilities_source=liabilities.declared_source,
+        liabilities_settings=liabilities,
         required_ratio=required_ratio,
         required_ratios=ratios,
         registry_overrides=_table(data, "registry", where),
@@ -199,51 +204,11 @@ def _network(code: str, entry: Any, where: str, environ: Mapping[str, str]) -> N
     return NetworkSettings(endpoint, height)
 
 
-def _liabilities(section: Mapping[str, Any], base: Path, where: str) -> tuple[dict[str, Decimal], str]:
-    amounts: dict[str, Decimal] = {}
-    source = "config"
-    if "file" in section:
-        file = _path(base, section["file"], f"{where}: [liabilities] file")
-        amounts.update(read_liabilities_file(file))
-        source = str(file)
-    for asset, value in section.items():
-        if asset != "file":
-            amounts[asset.upper()] = _decimal(value, f"{where}: [liabilities] {asset}")
-    return amounts, source
-
-
-def read_liabilities_file(path: Path) -> dict[str, Decimal]:
-    """`asset,amount` CSV (header optional) or a JSON object {asset: amount}. Amounts in whole units."""
-    import csv
-    import json
-
+def _liabilities(section: Mapping[str, Any], base: Path, where: str) -> LiabilitiesSettings:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read liabilities: {exc.strerror or exc}") from exc
-    amounts: dict[str, Decimal] = {}
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text, parse_float=Decimal)
-        except ValueError as exc:
-            raise ConfigError(f"{path}: not valid JSON: {exc}") from exc
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: expected an object {{asset: amount}}")
-        for asset, value in data.items():
-            amounts[asset.upper()] = _decimal(value, f"{path}: {asset}")
-        return amounts
-    for number, record in enumerate(csv.reader(text.splitlines()), start=1):
-        if not record or not "".join(record).strip():
-            continue
-        if len(record) < 2:
-            raise ConfigError(f"{path}:{number}: expected asset,amount")
-        asset, value = record[0].strip(), record[1].strip()
-        if number == 1 and asset.lower() in ("asset", "coin", "currency"):
-            continue
-        if asset.upper() in amounts:  # two figures for one asset: which one the exchange meant is unknowable
-            raise ConfigError(f"{path}:{number}: asset {asset} is listed twice")
-        amounts[asset.upper()] = _decimal(value, f"{path}:{number}: field 'amount'")
-    return amounts
+        return parse_liabilities_section(section, base, where)
+    except LiabilitiesConfigError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _table(data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:

@@ -20,6 +20,13 @@ from typing import IO, Any
 
 from auditor import __version__
 from auditor.aggregate import AssetVerdict
+from auditor.liabilities.sources import (
+    LiabilitiesOutcome,
+    asset_fields,
+    describe_basis,
+    liabilities_json,
+    table_note,
+)
 from auditor.money import dec_str
 from auditor.ownership import RowResult
 from chains.base import RowStatus, Snapshot
@@ -144,6 +151,7 @@ class ReserveReport:
     missing: list[dict[str, Any]] = field(default_factory=list)
     missing_total: int = 0
     liabilities_source: str | None = None
+    liabilities: LiabilitiesOutcome | None = None  # per asset: figure, source, proven or not
     exit_code: int = 0
     started_at: str = ""
     finished_at: str = ""
@@ -171,8 +179,10 @@ class ReserveReport:
                 | {"schemes": dict(sorted(self.schemes_by_network.get(network, {}).items()))}
                 for network, counts in sorted(self.rows_by_network.items())
             },
-            "assets": {verdict.asset: _asset_json(verdict) for verdict in self.assets},
+            "assets": {verdict.asset: _asset_json(verdict) | asset_fields(self.liabilities, verdict.asset)
+                       for verdict in self.assets},
             "liabilities_source": self.liabilities_source,
+            "liabilities": liabilities_json(self.liabilities) if self.liabilities else None,
             "messages": {"signed": dict(sorted(self.messages.items())), "required": self.statements},
             "reasons": {status: dict(sorted(kinds.items())) for status, kinds in sorted(self.reasons.items())},
             "summary_checks": self.summary_checks,
@@ -206,10 +216,13 @@ class ReserveReport:
                 onchain_v, onchain = dec_str(totals.onchain_verified), dec_str(totals.onchain)
             ratio = f"{verdict.ratio * 100:.2f} %" if verdict.ratio is not None else "-"
             result = "PASS" if verdict.ok else "FAIL: " + "; ".join(verdict.why_not)
+            owed = (dec_str(verdict.liabilities) or "-") + table_note(self.liabilities, verdict.asset)
             lines.append(
                 f"| {verdict.asset} | {onchain_v} | {onchain} | {dec_str(totals.declared)} | "
-                f"{dec_str(verdict.liabilities) or '-'} | {ratio} | {dec_str(verdict.required_ratio)} | {result} |"
+                f"{owed} | {ratio} | {dec_str(verdict.required_ratio)} | {result} |"
             )
+        if self.liabilities is not None:
+            lines += ["", *describe_basis(self.liabilities)]
         rows = self.rows
         lines += [
             "",
@@ -328,6 +341,9 @@ def _describe(item: Mapping[str, Any]) -> str:
         return f"{where}: failed: {item.get('reason')}"
     if kind == "duplicate_row":
         return f"{where}: {item.get('reason')}"
+    if kind == "liabilities_mismatch":
+        return (f"{item['asset']} liabilities: declared {item['declared']} ({item['declared_source']}), but "
+                f"{item['verified_source']} proves {item['verified']} (difference {item['difference']})")
     return f"{where}: {item}"
 
 

@@ -16,6 +16,10 @@ SCRIPTS = [
     ("UTXO ownership", ["benchmarks/utxo_ownership.py"]),
     ("UTXO balance backends (regtest litecoind, ElectrumX, local Esplora server)", ["benchmarks/utxo_backends.py"]),
     ("TRON ownership and balances (local java-tron/TronGrid server)", ["benchmarks/tron.py"]),
+    ("OKX zk-STARK v1 liabilities sum proofs", ["benchmarks/stark.py"]),
+    ("OKX ECDSA-family ownership (XRP, FIL, ELF, CFX, LUNC, AVAX-X, FEVM)", ["benchmarks/okx_ecdsa_ownership.py"]),
+    ("Ed25519 ownership (SOL, APTOS, SUI, TON, DOT, PI, ADA, NEAR)", ["benchmarks/ed25519_ownership.py"]),
+    ("Liabilities: OKX Merkle-sum tree verification (generated, 1M leaves)", ["benchmarks/liabilities.py"]),
     ("EOS, Starknet and beacon-chain BLS ownership", ["benchmarks/eos_stark_bls_ownership.py"]),
 ]
 

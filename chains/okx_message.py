@@ -6,7 +6,9 @@ prefix. secp256k1 chains sign keccak of it, EOS signs SHA-256 of it, Ed25519 cha
 
 from __future__ import annotations
 
-from chains.secp256k1 import keccak256
+from coincurve import PublicKey
+
+from chains.secp256k1 import keccak256, parse_public_key, recover
 
 OKX_HEADER = b"OKX Signed Message:\n"
 
@@ -33,3 +35,56 @@ def okx_preimage(message: bytes) -> bytes:
 def okx_keccak_digest(message: bytes) -> bytes:
     """The 32-byte digest OKX's secp256k1 "ECDSA family" (OKC, FIL, CFX, ELF, LUNC, AVAX-X) signs."""
     return keccak256(okx_preimage(message))
+
+
+def parse_okx_rsv(signature: str) -> tuple[bytes, int]:
+    """(r || s, recovery id) of OKX's 65-byte R || S || V hex signature (`0x` optional).
+
+    OKX writes v as a compact-signature header, 27..34 (recovery id = (v - 27) mod 4); its verifier refuses
+    v = 0/1, so we do too. Raises ValueError naming what is wrong.
+    """
+    body = signature.strip()
+    if not body:
+        raise ValueError("empty")
+    if body[:2].lower() == "0x":
+        body = body[2:]
+    try:
+        raw = bytes.fromhex(body)
+    except ValueError:
+        raise ValueError("signature is not hex") from None
+    if len(raw) != 65:
+        raise ValueError(f"signature is {len(raw)} bytes, expected 65 (R || S || V)")
+    v = raw[64]
+    if not 27 <= v <= 34:
+        raise ValueError(f"signature v byte is {v}; OKX signatures carry 27..34")
+    return raw[:64], (v - 27) % 4
+
+
+def recover_okx_ecdsa_key(message: bytes, signature: str) -> PublicKey:
+    """The key that made `signature` over OKX's "ECDSA family" digest of `message` (SCHEMES.md section 4).
+
+    High-s signatures are accepted, as OKX's verifier accepts them: a malleated signature still proves that
+    the key signed this message. Raises ValueError when the signature is malformed or recovers no key.
+    """
+    r_s, recovery_id = parse_okx_rsv(signature)
+    return recover(okx_keccak_digest(message), r_s, recovery_id)
+
+
+def verify_okx_ecdsa_pubkey(message: bytes, signature: str, public_key: str) -> PublicKey:
+    """The pubkey variant (SCHEMES.md section 5): the key recovered from `signature` must be `public_key`
+    (33-byte compressed, 65-byte uncompressed or 64-byte X || Y hex). Returns that key.
+
+    Raises ValueError: "public key: ..." when the given key is unreadable, "signature: ..." when the signature
+    is malformed or recovers another key.
+    """
+    try:
+        expected = parse_public_key(public_key)
+    except ValueError as exc:
+        raise ValueError(f"public key: {exc}") from None
+    try:
+        key = recover_okx_ecdsa_key(message, signature)
+    except ValueError as exc:
+        raise ValueError(f"signature: {exc}") from None
+    if key.format() != expected.format():
+        raise ValueError(f"signature: recovers key {key.format().hex()}, not the given {expected.format().hex()}")
+    return key

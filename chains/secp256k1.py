@@ -5,6 +5,8 @@ eth_account without coincurve manages ~146 recoveries/s; libsecp256k1 does tens 
 
 from __future__ import annotations
 
+import hashlib
+
 from coincurve import PublicKey
 from Crypto.Hash import keccak as _keccak
 
@@ -36,3 +38,31 @@ def recover(digest: bytes, r_s: bytes, recovery_id: int) -> PublicKey:
 def eth_address_bytes(key: PublicKey) -> bytes:
     """The 20-byte Ethereum-style account of a key: last 20 bytes of keccak(X || Y)."""
     return keccak256(key.format(compressed=False)[1:])[12:]
+
+
+def hash160(data: bytes) -> bytes:
+    """RIPEMD-160(SHA-256(data)): the key hash of Bitcoin, Cosmos-SDK, XRP Ledger and Avalanche addresses."""
+    return hashlib.new("ripemd160", hashlib.sha256(data).digest()).digest()
+
+
+def parse_public_key(text: str) -> PublicKey:
+    """A secp256k1 public key written as hex (`0x` optional): 33 bytes compressed, 65 bytes uncompressed, or
+    64 bytes X || Y (the uncompressed form without its 0x04 prefix, as OKX's AVAX-X rows may carry it).
+
+    Raises ValueError naming what is wrong (not hex, wrong length, not a point on the curve).
+    """
+    body = text.strip()
+    if body[:2].lower() == "0x":
+        body = body[2:]
+    try:
+        raw = bytes.fromhex(body)
+    except ValueError:
+        raise ValueError("public key is not hex") from None
+    if len(raw) == 64:
+        raw = b"\x04" + raw
+    if len(raw) not in (33, 65):
+        raise ValueError(f"public key is {len(raw)} bytes, expected 33 (compressed), 65 or 64 (X || Y)")
+    try:
+        return PublicKey(raw)
+    except Exception as exc:  # coincurve raises a bare Exception for a point off the curve
+        raise ValueError(f"public key is not a valid secp256k1 point ({exc})") from None

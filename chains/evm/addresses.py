@@ -1,7 +1,10 @@
-"""EVM account addresses: 0x-hex with EIP-55 checksums, and OKC's bech32 `ex1...` form."""
+"""EVM account addresses: 0x-hex with EIP-55 checksums, OKC's bech32 `ex1...` form and FEVM's Filecoin
+delegated `f410f...` form (SCHEMES.md section 1)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 
 from chains.secp256k1 import keccak256
@@ -26,6 +29,8 @@ def parse_address(text: str) -> bytes:
     text = text.strip()
     if text[:3].lower() == "ex1":
         return _parse_okc_bech32(text)
+    if text[:2].lower() in ("f4", "t4"):
+        return _parse_fevm_delegated(text)
     if not _HEX_ADDRESS.match(text):
         if text.startswith("0x") and all(c in "0123456789abcdefABCDEF" for c in text[2:]):
             raise ValueError(f"not a 20-byte account: {len(text) - 2} hex digits")
@@ -74,3 +79,40 @@ def _parse_okc_bech32(text: str) -> bytes:
     if len(out) != 20:
         raise ValueError("OKC bech32 address is not 20 bytes")
     return bytes(out)
+
+
+# FEVM: a Filecoin delegated address in the Ethereum address manager's namespace (actor ID 10) carries the
+# 20-byte account: "f410f" + lowercase unpadded base32 of (account || BLAKE2b-32(0x04 || 0x0A || account)).
+_FEVM_PREFIX = "f410f"
+_DELEGATED_PROTOCOL = 4
+_EAM_NAMESPACE = 10
+
+
+def _fevm_checksum(account: bytes) -> bytes:
+    return hashlib.blake2b(bytes([_DELEGATED_PROTOCOL, _EAM_NAMESPACE]) + account, digest_size=4).digest()
+
+
+def fevm_address(account: bytes) -> str:
+    """The f410f form of a 20-byte account."""
+    if len(account) != 20:
+        raise ValueError("an EVM account is 20 bytes")
+    return _FEVM_PREFIX + base64.b32encode(account + _fevm_checksum(account)).decode().rstrip("=").lower()
+
+
+def _parse_fevm_delegated(text: str) -> bytes:
+    lowered = text.lower()
+    if lowered.startswith("t4"):
+        raise ValueError("a Filecoin testnet (t4...) address; only mainnet f410f addresses are accepted")
+    if not lowered.startswith(_FEVM_PREFIX):
+        raise ValueError("a Filecoin delegated address outside the EVM namespace (only f410f... carries an account)")
+    body = lowered[len(_FEVM_PREFIX):]
+    try:
+        raw = base64.b32decode(body.upper() + "=" * (-len(body) % 8))
+    except ValueError:
+        raise ValueError("not an FEVM f410f address: not base32") from None
+    if len(raw) != 24:
+        raise ValueError(f"not an FEVM f410f address: holds {len(raw)} bytes, expected 24")
+    account = raw[:20]
+    if fevm_address(account) != lowered:
+        raise ValueError("not an FEVM f410f address: bad checksum")
+    return account

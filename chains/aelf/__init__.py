@@ -1,0 +1,32 @@
+"""aelf family: ELF on the aelf main chain (AELF).
+
+Ownership: OKX's "ECDSA family" signature; the recovered key's address must be the row's, bare or in the
+ELF_<address>_AELF full form (chains.aelf.addresses). No balance backend exists yet.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from chains.aelf import addresses
+from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.okx_ecdsa import verify_derived_address
+
+
+def _chain(network: Network) -> str:
+    return str(network.params.get("chain", addresses.MAIN_CHAIN))
+
+
+class AelfFamily(ChainFamily):
+    name = "aelf"
+
+    def normalize_address(self, address: str, network: Network) -> str:
+        return addresses.canonical(address, _chain(network))
+
+    def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
+        decode = partial(addresses.decode, chain=_chain(network))
+        return verify_derived_address(row, decode, addresses.account_of, addresses.encode)
+
+    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
+        raise ValueError(f"no balance backend exists yet for {network.name} ({network.code}): "
+                         "its balances are not read")

@@ -1,0 +1,67 @@
+"""Aptos family: APT and its tokens.
+
+Ownership: OKX's Ed25519 signature (chains.ed25519). The verified key's authentication key must equal the
+address, or, in owner mode (`eoa1` set), `eoa1`: then the address is not bound offline, since which key
+controls an Aptos account (its current authentication key, rotatable) is on-chain state. No balance backend yet.
+"""
+
+from __future__ import annotations
+
+from chains import ed25519
+from chains.aptos import addresses
+from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof, RowStatus
+
+SCHEME = "okx-ed25519-aptos"
+OWNER_SCHEME = "okx-ed25519-aptos-owner"
+
+
+class AptosFamily(ChainFamily):
+    name = "aptos"
+
+    def normalize_address(self, address: str, network: Network) -> str:
+        return addresses.encode(addresses.decode(address))
+
+    def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
+        owner_mode = bool(row.eoa1.strip())
+        scheme = OWNER_SCHEME if owner_mode else SCHEME
+        try:
+            claimed = addresses.decode(row.address)
+        except ValueError as exc:
+            return OwnershipProof.failed(f"field 'address': {exc}", scheme)
+        if not owner_mode:
+            return _bind(row, claimed, "address", scheme)
+        if row.eoa2.strip():
+            return OwnershipProof.unchecked(
+                "field 'eoa2': a second APTOS owner cannot be proven (the row has one public-key column)"
+            )
+        try:
+            owner = addresses.decode(row.eoa1)
+        except ValueError as exc:
+            return OwnershipProof.failed(f"field 'eoa1': {exc}", scheme)
+        proof = _bind(row, owner, "eoa1", scheme)
+        if proof.status != RowStatus.VERIFIED:
+            return proof
+        return OwnershipProof.verified(
+            scheme,
+            f"owner mode: the signer's authentication key is eoa1 {addresses.encode(owner)}; whether it is the "
+            f"current authentication key of account {addresses.encode(claimed)} needs the chain",
+            binds_address=False,
+        )
+
+    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
+        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")
+
+
+def _bind(row: AddressRow, expected: bytes, field: str, scheme: str) -> OwnershipProof:
+    try:
+        key = ed25519.signer_key(row)
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc), scheme)
+    derived = addresses.authentication_key(key)
+    if derived != expected:
+        return OwnershipProof.failed(
+            f"field '{field}': {addresses.encode(expected)} is not the signer's authentication key "
+            f"{addresses.encode(derived)}",
+            scheme,
+        )
+    return OwnershipProof.verified(scheme)

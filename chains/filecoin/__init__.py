@@ -1,0 +1,26 @@
+"""Filecoin family: FIL on Filecoin mainnet, secp256k1 (f1) accounts.
+
+Ownership: OKX's "ECDSA family" signature; the recovered key's f1 address must be the row's
+(chains.filecoin.addresses). FEVM rows (f410 / 0x addresses, coin FIL-EVM) are EVM-family rows: see
+chains.evm.addresses. No balance backend exists yet.
+"""
+
+from __future__ import annotations
+
+from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.filecoin import addresses
+from chains.okx_ecdsa import verify_derived_address
+
+
+class FilecoinFamily(ChainFamily):
+    name = "filecoin"
+
+    def normalize_address(self, address: str, network: Network) -> str:
+        return addresses.canonical(address)
+
+    def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
+        return verify_derived_address(row, addresses.decode, addresses.payload_of, addresses.encode)
+
+    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
+        raise ValueError(f"no balance backend exists yet for {network.name} ({network.code}): "
+                         "its balances are not read")

@@ -1,0 +1,50 @@
+"""NEAR family: NEAR and its tokens.
+
+Ownership: OKX's Ed25519 signature (chains.ed25519). An implicit account (64 hex digits) is the verified key
+itself and is bound; a named account (`x.near`) is controlled by whatever access keys it has on chain, so the
+row is verified with binds_address=False (unchecked by the pipeline). OKX does not check NEAR addresses at all.
+No balance backend yet.
+"""
+
+from __future__ import annotations
+
+from chains import ed25519
+from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.near import accounts
+
+SCHEME = "okx-ed25519-near"
+
+
+class NearFamily(ChainFamily):
+    name = "near"
+
+    def normalize_address(self, address: str, network: Network) -> str:
+        return accounts.check_account_id(address)
+
+    def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
+        try:
+            account = accounts.check_account_id(row.address)
+        except ValueError as exc:
+            return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+        implicit = accounts.implicit_key(account)
+        try:
+            published = accounts.parse_public_key(row.script) if row.script.strip() or not implicit else implicit
+        except ValueError as exc:
+            return OwnershipProof.failed(f"field 'script': {exc}", SCHEME)
+        try:
+            key = ed25519.signer_key(row, published)
+        except ValueError as exc:
+            return OwnershipProof.failed(str(exc), SCHEME)
+        if implicit is None:
+            return OwnershipProof.verified(
+                f"{SCHEME}-named",
+                f"named account {account}: whether {key.hex()} is one of its access keys needs the chain",
+                binds_address=False,
+            )
+        if implicit != key:
+            return OwnershipProof.failed(f"field 'address': implicit account {account} is not the signer's "
+                                         f"{key.hex()}", SCHEME)
+        return OwnershipProof.verified(f"{SCHEME}-implicit")
+
+    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
+        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")

@@ -1,0 +1,37 @@
+"""Solana family: SOL and SPL tokens. The address is the signer's Ed25519 key itself (base58).
+
+Ownership: OKX's Ed25519 signature (chains.ed25519); the verified key must be the address. No balance backend yet.
+"""
+
+from __future__ import annotations
+
+from chains import ed25519
+from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.solana import addresses
+
+SCHEME = "okx-ed25519-solana"
+
+
+class SolanaFamily(ChainFamily):
+    name = "solana"
+
+    def normalize_address(self, address: str, network: Network) -> str:
+        return addresses.encode(addresses.decode(address))
+
+    def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
+        try:
+            claimed = addresses.decode(row.address)
+        except ValueError as exc:
+            return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+        try:
+            key = ed25519.signer_key(row, None if row.script.strip() else claimed)  # the address is the key
+        except ValueError as exc:
+            return OwnershipProof.failed(str(exc), SCHEME)
+        if key != claimed:
+            return OwnershipProof.failed(
+                f"field 'address': {row.address.strip()} is not the signer's key {addresses.encode(key)}", SCHEME
+            )
+        return OwnershipProof.verified(SCHEME)
+
+    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
+        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")

@@ -1,0 +1,60 @@
+"""Substrate family: Polkadot (DOT), Kusama (KSM) and other SS58 networks; the registry gives each network's
+SS58 prefix (`ss58_prefix`).
+
+Ownership: OKX's Ed25519 signature (chains.ed25519); the address must be the SS58 form of the verified key with
+the network's prefix (an address of another network fails). sr25519 keys, common in Substrate wallets, are not
+OKX's scheme and do not verify. No balance backend yet.
+"""
+
+from __future__ import annotations
+
+from chains import ed25519
+from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.substrate import addresses
+
+SCHEME = "okx-ed25519-ss58"
+
+
+def network_prefix(network: Network) -> int:
+    prefix = network.params.get("ss58_prefix")
+    if isinstance(prefix, bool) or not isinstance(prefix, int) or not 0 <= prefix <= addresses.MAX_PREFIX:
+        raise ValueError(f"network {network.code} needs an integer ss58_prefix (0..{addresses.MAX_PREFIX}) "
+                         f"in the registry, has {prefix!r}")
+    return prefix
+
+
+def _decode(address: str, network: Network) -> bytes:
+    expected = network_prefix(network)
+    prefix, account = addresses.decode(address)
+    if prefix != expected:
+        raise ValueError(f"{address.strip()!r} has SS58 prefix {prefix}, {network.name} uses {expected}")
+    return account
+
+
+class SubstrateFamily(ChainFamily):
+    name = "substrate"
+
+    def normalize_address(self, address: str, network: Network) -> str:
+        return addresses.encode(_decode(address, network), network_prefix(network))
+
+    def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
+        try:
+            network_prefix(network)
+        except ValueError as exc:
+            return OwnershipProof.unchecked(str(exc))
+        try:
+            claimed = _decode(row.address, network)
+        except ValueError as exc:
+            return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+        try:
+            key = ed25519.signer_key(row, None if row.script.strip() else claimed)  # the address is the key
+        except ValueError as exc:
+            return OwnershipProof.failed(str(exc), SCHEME)
+        if key != claimed:
+            derived = addresses.encode(key, network_prefix(network))
+            return OwnershipProof.failed(f"field 'address': {row.address.strip()} is not the signer's {derived}",
+                                         SCHEME)
+        return OwnershipProof.verified(SCHEME)
+
+    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
+        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")

@@ -1,0 +1,40 @@
+"""Sui family: SUI and its coins. The address is BLAKE2b-256(0x00 || Ed25519 key) (chains.sui.addresses).
+
+Ownership: OKX's Ed25519 signature (chains.ed25519); the verified key must derive the address. No balance
+backend yet.
+"""
+
+from __future__ import annotations
+
+from chains import ed25519
+from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.sui import addresses
+
+SCHEME = "okx-ed25519-sui"
+
+
+class SuiFamily(ChainFamily):
+    name = "sui"
+
+    def normalize_address(self, address: str, network: Network) -> str:
+        return addresses.encode(addresses.decode(address))
+
+    def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
+        try:
+            claimed = addresses.decode(row.address)
+        except ValueError as exc:
+            return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+        try:
+            key = ed25519.signer_key(row)
+        except ValueError as exc:
+            return OwnershipProof.failed(str(exc), SCHEME)
+        derived = addresses.from_public_key(key)
+        if derived != claimed:
+            return OwnershipProof.failed(
+                f"field 'address': {addresses.encode(claimed)} is not the signer's address {addresses.encode(derived)}",
+                SCHEME,
+            )
+        return OwnershipProof.verified(SCHEME)
+
+    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
+        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")

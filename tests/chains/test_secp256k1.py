@@ -1,0 +1,31 @@
+"""Shared secp256k1 helpers added for the OKX ECDSA-family chains: HASH160 and public-key parsing."""
+
+from __future__ import annotations
+
+import pytest
+from coincurve import PrivateKey
+
+from chains.secp256k1 import hash160, parse_public_key
+
+
+def test_hash160_known_value() -> None:
+    # Bitcoin's generator-point key (private key 1), compressed: its P2PKH hash is well known.
+    key = PrivateKey((1).to_bytes(32, "big")).public_key.format()
+    assert hash160(key).hex() == "751e76e8199196d454941c45d1b3a323f1433bd6"
+
+
+def test_public_key_forms() -> None:
+    public = PrivateKey(b"\x61" * 32).public_key
+    compressed, uncompressed = public.format(), public.format(compressed=False)
+    for text in (compressed.hex(), "0x" + compressed.hex().upper(), uncompressed.hex(), uncompressed[1:].hex()):
+        assert parse_public_key(text).format() == compressed
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("", "0 bytes"), ("zz", "not hex"), ("02" + "00" * 31, "32 bytes"), ("02" + "ff" * 32, "not a valid"),
+     ("ff" * 64, "not a valid")],
+)
+def test_bad_public_keys(text: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        parse_public_key(text)
