@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+import chains
 from auditor.assets import AssetRegistry
 from auditor.formats.layouts import EXCHANGE_REGISTRY
 from auditor.ownership import check_signatures
@@ -24,6 +26,7 @@ from tests.conftest import load_vectors
 OKX_REGISTRY = AssetRegistry.load()
 HTX_REGISTRY = AssetRegistry.load(defaults=EXCHANGE_REGISTRY["htx"])
 VECTORS = load_vectors()
+CHAINS_DIR = Path(chains.__file__).resolve().parent
 
 # The family each vector network belongs to (SCHEMES.md), for networks this build's registry does not list yet:
 # their registry file comes with their family's folder.
@@ -100,9 +103,10 @@ def _require_family(vector: dict[str, str]) -> None:
                     "check no chain family dispatches")
     name = _family_name(vector)
     assert name is not None, f"network {vector['network']!r} is in no family's registry"
-    if get_family(name) is None:
-        folder = FAMILIES[name].split(":")[0].replace(".", "/")
-        pytest.skip(f"family {name!r} ({folder}/) is not in this build")
+    module = FAMILIES[name].split(":")[0]
+    # get_family alone is not enough: an editable install of another checkout can supply a missing folder
+    if get_family(name) is None or not (CHAINS_DIR / module.split(".")[-1]).is_dir():
+        pytest.skip(f"family {name!r} ({module.replace('.', '/')}/) is not in this build")
     assert _registry(vector).network(vector["network"]) is not None, (
         f"family {name!r} is installed but the registry lacks network {vector['network']!r}")
 
@@ -181,12 +185,23 @@ def test_one_character_change_fails(vector, field):
         assert proof.reason.strip()
 
 
-def _other_family_networks(registry: AssetRegistry, family: str) -> list[str]:
-    """One network of each other installed family, the first code in sorted order."""
+# Families whose rows sign the very same bytes (SCHEMES.md 4 and 6): a signature valid on one is, by design,
+# a valid signature on the others, and only the address form tells them apart. "Another chain" below means
+# one of a different signing scheme.
+SCHEME_OF_FAMILY = {
+    **dict.fromkeys(("solana", "aptos", "sui", "ton", "substrate", "stellar", "cardano", "near"), "okx-ed25519"),
+    **dict.fromkeys(("xrpl", "filecoin", "aelf", "conflux", "cosmos", "avalanche"), "okx-ecdsa"),
+}
+
+
+def _other_scheme_networks(registry: AssetRegistry, family: str) -> list[str]:
+    """One network of each installed family of another signing scheme, the first code in sorted order."""
+    own = SCHEME_OF_FAMILY.get(family, family)
     chosen: dict[str, str] = {}
     for code in sorted(registry.networks):
         other = registry.networks[code].family
-        if other != family and other not in chosen and get_family(other) is not None:
+        scheme = SCHEME_OF_FAMILY.get(other, other)
+        if scheme != own and other not in chosen and get_family(other) is not None:
             chosen[other] = code
     return sorted(chosen.values())
 
@@ -196,8 +211,10 @@ def test_valid_signature_fails_on_another_chain(vector):
     _require_family(vector)
     registry = _registry(vector)
     family = _family_name(vector)
-    targets = _other_family_networks(registry, family)
+    targets = _other_scheme_networks(registry, family)
     assert len(targets) >= 2
     for code in targets:
         proof = _check(dataclasses.replace(_row(vector), coin="", network=code), registry)
-        assert proof.status == RowStatus.FAILED, (code, proof)
+        # FAILED, or UNCHECKED where the other family refuses the row's shape (e.g. APTOS with an eoa2): never
+        # a proof.
+        assert proof.status in (RowStatus.FAILED, RowStatus.UNCHECKED) and proof.reason, (code, proof)
