@@ -107,10 +107,18 @@ class Aggregator:
         self.messages: Counter = Counter()  # the statements the rows sign, so a reader sees what was proven
         self.reasons: dict[str, Counter] = {"failed": Counter(), "unchecked": Counter()}  # why rows fell short
         self.messages_other = 0  # rows whose message is beyond the first MESSAGES_LISTED distinct ones
+        # network -> status and scheme counts, so a reader sees per chain what was proven and how
+        self.by_network: dict[str, Counter] = defaultdict(Counter)
+        self.schemes_by_network: dict[str, Counter] = defaultdict(Counter)
 
     def add(self, result: RowResult) -> None:
         self.rows[result.status.value] += 1
         self.rows["total"] += 1
+        network = network_label(result)
+        self.by_network[network][result.status.value] += 1
+        self.by_network[network]["total"] += 1
+        if result.scheme:
+            self.schemes_by_network[network][result.scheme] += 1
         message = result.row.message
         if message in self.messages or len(self.messages) < MESSAGES_LISTED:
             self.messages[message] += 1
@@ -218,6 +226,13 @@ class Aggregator:
             check["ok"] = matches and "height_mismatch" not in check
             checks.append(check)
         return checks
+
+
+def network_label(result: RowResult) -> str:
+    """The registry's code of the row's network; the file's own spelling when the registry does not know it."""
+    if result.network is not None:
+        return result.network.code
+    return result.row.network.strip() or "(no network)"
 
 
 def _matches_rounded(published: Decimal, exact: Decimal) -> bool:

@@ -221,6 +221,8 @@ def _report(
         layout=address_file.layout.name,
         config_sha256=config.sha256 if config else None,
         rows=dict(aggregator.rows),
+        rows_by_network={network: dict(counts) for network, counts in aggregator.by_network.items()},
+        schemes_by_network={network: dict(counts) for network, counts in aggregator.schemes_by_network.items()},
         assets=apply_to_verdicts(aggregator.verdicts(amounts, ratio_for, failing), liabilities),
         summary_checks=summary_checks,
         discrepancies=sink.findings.kept["discrepancy"],

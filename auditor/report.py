@@ -31,7 +31,7 @@ from auditor.money import dec_str
 from auditor.ownership import RowResult
 from chains.base import RowStatus, Snapshot
 
-ADDRESSES_HEADER = ["line", "coin", "network", "address", "declared", "onchain", "status", "reason"]
+ADDRESSES_HEADER = ["line", "coin", "network", "address", "declared", "onchain", "status", "reason", "scheme"]
 BALANCES_HEADER = ["line", "network", "height", "address", "contract", "amount_base_units", "method", "error"]
 ROW_COUNT_KEYS = ("total", "verified", "failed", "unchecked", "duplicate")
 DISCREPANCIES_IN_MARKDOWN = 50
@@ -101,6 +101,7 @@ class AddressesCsv:
                 dec_str(result.onchain) or "",
                 result.status.value,
                 reason,
+                result.scheme,
             ]
         )
 
@@ -136,6 +137,8 @@ class ReserveReport:
     config_sha256: str | None
     rows: Mapping[str, int]
     assets: list[AssetVerdict]
+    rows_by_network: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # network -> status -> rows
+    schemes_by_network: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # network -> scheme -> rows
     snapshots: list[Snapshot] = field(default_factory=list)
     methods: Mapping[tuple[str, int], Mapping[str, int]] = field(default_factory=dict)  # (network, height) -> counts
     messages: Mapping[str, int] = field(default_factory=dict)  # signed statement -> rows
@@ -173,6 +176,11 @@ class ReserveReport:
             "snapshot": snapshot,
             "tool": {"version": __version__, "config_sha256": self.config_sha256, "mode": self.mode},
             "rows": {key: int(self.rows.get(key, 0)) for key in ROW_COUNT_KEYS},
+            "rows_by_network": {
+                network: {key: int(counts.get(key, 0)) for key in ROW_COUNT_KEYS}
+                | {"schemes": dict(sorted(self.schemes_by_network.get(network, {}).items()))}
+                for network, counts in sorted(self.rows_by_network.items())
+            },
             "assets": {verdict.asset: _asset_json(verdict) | asset_fields(self.liabilities, verdict.asset)
                        for verdict in self.assets},
             "liabilities_source": self.liabilities_source,
@@ -226,6 +234,15 @@ class ReserveReport:
             "(every row, with its reason, is in addresses.csv).",
             "",
         ]
+        if self.rows_by_network:
+            lines += ["| network | rows | verified | failed | unchecked | duplicate | schemes |",
+                      "|---|---:|---:|---:|---:|---:|---|"]
+            for network, counts in sorted(self.rows_by_network.items()):
+                schemes = ", ".join(f"{name} ({n})" for name, n in sorted(self.schemes_by_network.get(network, {})
+                                                                           .items()))
+                lines.append(f"| {network} | " + " | ".join(str(counts.get(k, 0)) for k in ROW_COUNT_KEYS)
+                             + f" | {schemes or '-'} |")
+            lines.append("")
         for status in ("failed", "unchecked"):
             kinds = self.reasons.get(status, {})
             if kinds:

@@ -21,6 +21,7 @@ SCRIPTS = [
     ("Ed25519 ownership (SOL, APTOS, SUI, TON, DOT, PI, ADA, NEAR)", ["benchmarks/ed25519_ownership.py"]),
     ("Liabilities: OKX Merkle-sum tree verification (generated, 1M leaves)", ["benchmarks/liabilities.py"]),
     ("Unattended runs: history, chart, metrics, retention, lock (per run)", ["benchmarks/unattended.py"]),
+    ("EOS, Starknet and beacon-chain BLS ownership", ["benchmarks/eos_stark_bls_ownership.py"]),
 ]
 
 

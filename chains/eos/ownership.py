@@ -1,0 +1,54 @@
+"""EOS/Vaulta ownership signatures (SCHEMES.md section 7).
+
+OKX signs SHA-256(varstr("OKX Signed Message:\\n") || varstr(message)) with the account's key; the row's
+public-key column names that key. Recovery gives the signing key, which must equal the published one. The
+account name in `address` is not part of the signature: that the key controls the account is a fact of the
+chain's permission table (the key must sit in the account's `active` or `owner` permission at the snapshot),
+so the proof says it does not bind the address and the pipeline reports the row unchecked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from chains.base import AddressRow, OwnershipProof
+from chains.eos import accounts, keys
+from chains.okx_message import okx_preimage
+from chains.secp256k1 import recover
+
+SCHEME = "okx-eos"
+
+
+def digest(message: bytes) -> bytes:
+    return hashlib.sha256(okx_preimage(message)).digest()
+
+
+def verify_row(row: AddressRow) -> OwnershipProof:
+    """Check signature1 against the row's public key. Never raises for bad row data."""
+    try:
+        accounts.validate(row.address.strip())
+    except ValueError as exc:
+        return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+    if not row.signature1.strip():
+        return OwnershipProof.failed("field 'signature1': empty", SCHEME)
+    if not row.script.strip():
+        return OwnershipProof.failed("field 'script': empty (an EOS row names its public key there)", SCHEME)
+    try:
+        published = keys.parse_public_key(row.script)
+    except ValueError as exc:
+        return OwnershipProof.failed(f"field 'script': {exc}", SCHEME)
+    try:
+        r_s, recovery_id = keys.parse_signature(row.signature1)
+    except ValueError as exc:
+        return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
+    try:
+        recovered = recover(digest(row.message.encode("utf-8")), r_s, recovery_id).format(compressed=True)
+    except ValueError as exc:
+        return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
+    if recovered != published:
+        return OwnershipProof.failed(
+            f"field 'signature1': signs for {keys.encode_public_key(recovered)}, not the published key "
+            f"{keys.encode_public_key(published)} (field 'script')", SCHEME)
+    note = (f"key {keys.encode_public_key(published)} signed; that it controls account {row.address.strip()!r} "
+            "needs the chain (the key must be in the account's active or owner permission at the snapshot)")
+    return OwnershipProof.verified(SCHEME, note, binds_address=False)
