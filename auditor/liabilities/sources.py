@@ -35,7 +35,7 @@ class AssetLiability:
 class ProofCheck:
     kind: str  # "merkle_tree" or "stark_proofs"
     path: str
-    status: str  # "verified", "rejected" or "unavailable"
+    status: str  # "verified" or "rejected"
     detail: str
 
 

@@ -1,6 +1,5 @@
-"""The zk-STARK sum proofs as a liabilities source. The verifier itself lives in `auditor.liabilities.stark`
-(written separately) and is imported lazily, so that an audit still runs, and says the STARK source is
-unverified, when it is not installed."""
+"""The zk-STARK sum proofs as a liabilities source: runs the verifier (`auditor.liabilities.stark`) and turns its
+integer sums into whole units, keeping proven (main-coin) sums apart from those bound only through the total."""
 
 from __future__ import annotations
 
@@ -11,32 +10,22 @@ from pathlib import Path
 from typing import Any
 
 from auditor.liabilities.errors import ProofInputError
+from auditor.liabilities.stark import verify_sum_proofs
 from auditor.money import whole_units
 
 
 @dataclass(frozen=True)
 class StarkOutcome:
-    status: str  # "verified", "rejected" or "unavailable"
+    status: str  # "verified" or "rejected"
     detail: str
     proven: dict[str, Decimal] = field(default_factory=dict)  # main coins: per-coin sums the proof constrains
     claimed: dict[str, Decimal] = field(default_factory=dict)  # total-only coins: in the proof, not proven alone
     undecimalised: tuple[str, ...] = ()  # coins without a decimals setting: not converted, not used
 
 
-def load_verifier() -> Callable[..., Any] | None:
-    try:
-        from auditor.liabilities.stark import verify_sum_proofs
-    except ImportError:
-        return None
-    return verify_sum_proofs
-
-
 def check_stark(folder: Path, decimals_for: Callable[[str], int | None],
                 verifier: Callable[..., Any] | None = None) -> StarkOutcome:
-    verifier = verifier or load_verifier()
-    if verifier is None:
-        return StarkOutcome("unavailable", "verifier not available (auditor.liabilities.stark is not installed): "
-                            "the STARK sums are not verified and not used")
+    verifier = verifier or verify_sum_proofs
     try:
         result = verifier(folder)
     except (OSError, ValueError) as exc:  # unreadable or malformed proof files: bad input, not a verdict
