@@ -1,16 +1,19 @@
-"""One run at a time per output directory (so per config): an flock on `<output dir>/.lock` that records who
-holds it. The kernel releases an flock when its process dies, however it dies, so a run killed with SIGKILL
-never blocks the next one: the next run finds the lock free, sees the dead run's details still in the file,
-says so and takes over (removing the dead run's half-written `.partial` directory)."""
+"""One run at a time per config and per output directory: an flock on `<output dir>/.lock`, and one on a file
+named by the config's path under the system's temporary directory (so the same config run with another `--out`
+waits too), each recording who holds it. The kernel releases an flock when its process dies, however it dies,
+so a run killed with SIGKILL never blocks the next one: the next run finds the lock free, sees the dead run's
+details still in the file, says so and takes over (removing the dead run's half-written `.partial` directory)."""
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import os
 import shutil
 import socket
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,13 +65,21 @@ class Holder:
         return True
 
 
-class RunLock:
-    """`with RunLock(output_dir, config_path):` holds the lock for the run or raises RunLocked at once."""
+def config_lock_dir(config_path: Path | str) -> Path:
+    """Where the per-config lock lives: outside the output directory, which another `--out` changes."""
+    digest = hashlib.sha256(str(Path(config_path).resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / "auditor-locks" / digest
 
-    def __init__(self, output_dir: Path, config_path: Path | str) -> None:
+
+class RunLock:
+    """`with RunLock(output_dir, config_path):` holds the lock for the run or raises RunLocked at once.
+    `scope` says what the lock guards in messages (default: the output directory)."""
+
+    def __init__(self, output_dir: Path, config_path: Path | str, scope: str = "") -> None:
         self.output_dir = output_dir
         self.path = output_dir / LOCK_NAME
         self.config = str(config_path)
+        self.scope = scope or str(output_dir)
         self.taken_over: Holder | None = None  # the dead run whose lock this one took over
         self._handle: IO[str] | None = None
 
@@ -111,7 +122,7 @@ class RunLock:
             handle.close()
 
     def _busy_message(self, holder: Holder | None) -> str:
-        where = f"{self.output_dir} (lock {self.path})"
+        where = f"{self.scope} (lock {self.path})"
         if holder is None:
             return f"another audit is running on {where}; it has not written its details yet"
         message = f"another audit is running on {where}: {holder.describe()}"

@@ -23,7 +23,7 @@ from auditor.chart import ratio_chart
 from auditor.config import AuditConfig, ConfigError
 from auditor.formats import InputError
 from auditor.history import RunHistory, RunRecord, change_markdown, compare
-from auditor.lock import RunLock, RunLocked
+from auditor.lock import RunLock, RunLocked, config_lock_dir
 from auditor.logs import json_logs
 from auditor.metrics import render, write_atomically
 from auditor.money import dec_str
@@ -73,7 +73,7 @@ def run_unattended(config: AuditConfig, output_dir: Path) -> int:
     outcome: AuditOutcome | None = None
     message = ""
     try:
-        with RunLock(output_dir, key):
+        with RunLock(config_lock_dir(key), key, scope=f"config {key}"), RunLock(output_dir, key):
             history = RunHistory(output_dir)
             try:
                 history.initialise(key)

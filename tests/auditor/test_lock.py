@@ -1,5 +1,6 @@
-"""One run at a time per output directory: a second run stops at once naming the first (pid, host, start), and
-a run killed with SIGKILL leaves a lock the next run takes over, with its half-written directory removed."""
+"""One run at a time per config and per output directory: a second run stops at once naming the first (pid,
+host, start), and a run killed with SIGKILL leaves a lock the next run takes over, with its half-written
+directory removed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from auditor.cli import main
 from auditor.history import RunHistory
-from auditor.lock import Holder, RunLock, RunLocked
+from auditor.lock import Holder, RunLock, RunLocked, config_lock_dir
 from tests.auditor.ops_support import GatedProxy, env_for, start_cli, write_config
 
 
@@ -69,6 +70,30 @@ def test_lock_refuses_a_second_holder_in_process(tmp_path):
             assert "config a.toml" in str(exc) and "b.toml" not in str(exc)
     with RunLock(tmp_path, "b.toml") as lock:  # free again, and not a stale takeover
         assert lock.taken_over is None
+
+
+def test_same_config_with_another_output_directory_waits_too(tmp_path, demo_chains, monkeypatch, capsys):
+    with GatedProxy(demo_chains["eth_url"]) as proxy:
+        config = write_config(tmp_path / "audit.toml", demo_chains, out=tmp_path / "out", eth=proxy.url)
+        first = start_cli(["run", str(config)], env_for(demo_chains))
+        try:
+            assert proxy.entered.wait(60)
+            for name, value in env_for(demo_chains).items():
+                monkeypatch.setenv(name, value)
+            assert main(["run", str(config), "--out", str(tmp_path / "elsewhere")]) == 4
+            err = capsys.readouterr().err
+            assert f"config {config.resolve()}" in err and f"pid {first.pid}" in err
+        finally:
+            proxy.gate.set()
+            first.communicate(timeout=120)
+    assert first.returncode == 0
+    assert not (tmp_path / "elsewhere" / "latest").exists()
+
+
+def test_config_lock_is_keyed_by_the_resolved_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert config_lock_dir("audit.toml") == config_lock_dir(tmp_path / "audit.toml")
+    assert config_lock_dir("audit.toml") != config_lock_dir(tmp_path / "other.toml")
 
 
 @pytest.mark.parametrize("workers", [1, 2])  # in this process, and with a pool of signature workers
