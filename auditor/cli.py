@@ -13,6 +13,7 @@ from auditor.audit import EXIT_INPUT, EXIT_INTERNAL, EXIT_LOCKED, EXIT_SOURCE, r
 from auditor.config import ConfigError, load_config
 from auditor.formats import InputError
 from auditor.ownership import OwnershipPolicy
+from auditor.progress import RunProgress
 from auditor.report import EXIT_MEANING
 from auditor.runs import RunLocked, append_history, exclusive_run, send_alert
 from chains.base import DataSourceError
@@ -48,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("config", type=Path, help="TOML config (see configs/example.toml)")
     run.add_argument("--out", type=Path, help="output directory (default: [output] dir of the config)")
+    run.add_argument("--resume", action="store_true",
+                     help="continue a run that was killed: reuse its saved verdicts and balances (OUT/.work)")
+    run.add_argument("--quiet", action="store_true", help="no progress bars or progress lines on stderr")
 
     verify = commands.add_parser(
         "verify", help="check ownership signatures only (no chain access)", epilog=EPILOG,
@@ -106,10 +110,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _fail(EXIT_INPUT, str(exc))
         meaning = "no row failed" if outcome.exit_code == 0 else None
         return _finish(outcome.exit_code, outcome.directory, meaning)
-    return run_command(args.config, args.out)
+    return run_command(args.config, args.out, args.resume, args.quiet)
 
 
-def run_command(config_path: Path, out: Path | None) -> int:
+def run_command(config_path: Path, out: Path | None, resume: bool = False, quiet: bool = False) -> int:
     try:
         config = load_config(config_path)
     except ConfigError as exc:
@@ -117,7 +121,11 @@ def run_command(config_path: Path, out: Path | None) -> int:
     output_dir = out or config.output_dir
     try:
         with exclusive_run(output_dir):
-            outcome = asyncio.run(run_audit(config, output_dir))
+            progress = RunProgress.auto(quiet)
+            try:
+                outcome = asyncio.run(run_audit(config, output_dir, resume=resume, progress=progress))
+            finally:
+                progress.close()
             append_history(output_dir, outcome.directory, outcome.report)
     except RunLocked as exc:
         return _fail(EXIT_LOCKED, str(exc))
