@@ -25,9 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from okx_fixture import (  # noqa: E402
+from auditor.demo.anvil import Anvil  # noqa: E402
+from benchmarks.okx_fixture import (  # noqa: E402
     HEIGHTS,
     MESSAGE,
     Fixture,
@@ -37,8 +37,6 @@ from okx_fixture import (  # noqa: E402
     tron_ledger,
     write_config,
 )
-
-from auditor.demo.anvil import Anvil  # noqa: E402
 from tests.nodes.litecoind import Litecoind  # noqa: E402
 from tests.nodes.tron_server import ServerThread  # noqa: E402
 

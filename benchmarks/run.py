@@ -16,6 +16,7 @@ SCRIPTS = [
     ("UTXO ownership", ["benchmarks/utxo_ownership.py"]),
     ("UTXO balance backends (regtest litecoind, ElectrumX, local Esplora server)", ["benchmarks/utxo_backends.py"]),
     ("TRON ownership and balances (local java-tron/TronGrid server)", ["benchmarks/tron.py"]),
+    ("OKX scale: full `auditor run` over EVM, LTC multisig and TRON rows, per stage", ["benchmarks/okx_scale.py"]),
 ]
 
 
