@@ -20,7 +20,7 @@ from auditor.checkpoint import Checkpoint, row_digest, run_key
 from auditor.config import AuditConfig
 from auditor.findings import FindingLog
 from auditor.formats import AddressFile, open_address_file
-from auditor.ownership import STRICT, OwnershipPolicy, RowResult, prove_ownership
+from auditor.ownership import STRICT, Address, OwnershipPolicy, RowResult, prove_ownership
 from auditor.progress import RunProgress
 from auditor.report import AddressesCsv, BalancesCsv, ReserveReport, RunDirectory, method_family, write_json
 from auditor.workers import CheckedChunk, SignatureWorkers, default_workers
@@ -202,13 +202,13 @@ async def _proven_chunks(
         if (following := submit()) is not None:
             in_flight.append(following)
         with progress.timed("classify", len(pending.chunk)):
-            proofs = pending.proofs(checked)
+            proofs, addresses = pending.proofs(checked)
             if checked is not None:
                 if checkpoint is not None:
                     checkpoint.save_verdicts(list(zip(checked.digests, checked.proofs, strict=True)))
                 progress.advance("ownership", pending.todo, checked.seconds, signatures=checked.signatures)
-            results = [prove_ownership(row, registry, proof, policy)
-                       for row, proof in zip(pending.chunk, proofs, strict=True)]
+            results = [prove_ownership(row, registry, proof, policy, address)
+                       for row, proof, address in zip(pending.chunk, proofs, addresses, strict=True)]
         yield results
 
 
@@ -222,13 +222,15 @@ class _Pending:
     todo: int  # rows sent to the workers
     future: asyncio.Future[CheckedChunk] | None
 
-    def proofs(self, checked: CheckedChunk | None) -> list[OwnershipProof | None]:
+    def proofs(self, checked: CheckedChunk | None) -> tuple[list[OwnershipProof | None], list[Address]]:
+        """Per row of the chunk: its proof, and its canonical address when a worker worked it out."""
         if not self.saved:
             assert checked is not None
-            return checked.proofs
+            return checked.proofs, checked.addresses
         assert self.digests is not None
-        fresh = iter(checked.proofs if checked is not None else ())
-        return [self.saved[d] if d in self.saved else next(fresh) for d in self.digests]
+        fresh = iter(zip(checked.proofs, checked.addresses, strict=True) if checked is not None else ())
+        pairs = [(self.saved[d], None) if d in self.saved else next(fresh) for d in self.digests]
+        return [p for p, _ in pairs], [a for _, a in pairs]
 
 
 def verify_file(path: Path, output_dir: Path, policy: OwnershipPolicy = STRICT,

@@ -48,12 +48,35 @@ def _network_of(row: AddressRow, registry: AssetRegistry, token: Token | None) -
 def check_signatures(rows: list[AddressRow], registry: AssetRegistry) -> list[OwnershipProof | None]:
     """The CPU-heavy part of `prove_ownership` (signature recovery), for a worker process; None where a row
     never reaches a verifier (input error, unknown network or family)."""
+    return check_rows(rows, registry)[0]
+
+
+def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[OwnershipProof | None], list[Address]]:
+    """Signature checks and canonical addresses of `rows` (both CPU-bound, so both belong in a worker)."""
     proofs: list[OwnershipProof | None] = []
+    addresses: list[Address] = []
     for row in rows:
         network = None if row.input_error else _network_of(row, registry, registry.resolve(row.coin, row.network))
         family = get_family(network.family) if network is not None else None
-        proofs.append(_verify(family, row, network) if family is not None and network is not None else None)
-    return proofs
+        if family is None or network is None:
+            proofs.append(None)
+            addresses.append(None)
+            continue
+        proofs.append(_verify(family, row, network))
+        addresses.append(_normalize(family, row, network))
+    return proofs, addresses
+
+
+Address = tuple[str, str] | None  # (canonical address, "") or ("", why it is not one); None: not computed
+
+
+def _normalize(family, row: AddressRow, network: Network) -> Address:
+    try:
+        return family.normalize_address(row.address, network), ""
+    except ValueError as exc:
+        return "", str(exc)
+    except Exception as exc:  # a family bug must not lose the row
+        return "", f"internal error in {network.family} address check: {type(exc).__name__}: {exc}"
 
 
 def _verify(family, row: AddressRow, network: Network) -> OwnershipProof:
@@ -75,11 +98,13 @@ STRICT = OwnershipPolicy()
 
 
 def prove_ownership(
-    row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None = None, policy: OwnershipPolicy = STRICT
+    row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None = None, policy: OwnershipPolicy = STRICT,
+    address: Address = None,
 ) -> RowResult:
-    """Ownership status of one row, plus the token and query its balance needs. `proof`, when given, is the
-    row's signature check already done elsewhere (`check_signatures` in a worker process)."""
-    result = _prove(row, registry, proof)
+    """Ownership status of one row, plus the token and query its balance needs. `proof` and `address`, when
+    given, are the row's signature check and canonical address already worked out elsewhere (`check_rows` in
+    a worker process)."""
+    result = _prove(row, registry, proof, address)
     if policy.statements is not None and not row.input_error and row.message not in policy.statements:
         # A signature over some other text (a dapp login, an old post) proves the key, not the reserve claim.
         result.status = RowStatus.FAILED
@@ -97,7 +122,7 @@ UNBOUND_NOTE = (
 )
 
 
-def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None) -> RowResult:
+def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None, known: Address) -> RowResult:
     if row.input_error:
         return RowResult(row, RowStatus.FAILED, f"input: {row.input_error}")
     token = registry.resolve(row.coin, row.network)
@@ -120,13 +145,12 @@ def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | Non
         result.declared = declared_whole_units(row.amount, row.amount_in_base_units, token.decimals)
         if has_more_places_than(result.declared, token.decimals):
             result.note(f"declared amount {row.amount} has more than the token's {token.decimals} decimals")
-    try:
-        address = family.normalize_address(row.address, network)
-    except ValueError as exc:
+    address, problem = known if known is not None else _normalize(family, row, network)
+    if problem:
         if result.status == RowStatus.VERIFIED:  # owner mode: proven owners, but no readable account
             result.status = RowStatus.UNCHECKED
         result.binds_address = True  # nothing to trust: there is no account to read
-        result.note(f"balance not read: field 'address': {exc}")
+        result.note(f"balance not read: field 'address': {problem}")
         return result
     result.query = family.balance_query(row, token, address)
     return result

@@ -14,7 +14,7 @@ from typing import Any
 
 from auditor.assets import AssetRegistry
 from auditor.checkpoint import row_digest
-from auditor.ownership import check_signatures
+from auditor.ownership import Address, check_rows
 from chains.base import AddressRow, OwnershipProof
 
 _registry: AssetRegistry | None = None  # one per worker process, built once by the initializer
@@ -37,16 +37,17 @@ class CheckedChunk:
 
     digests: list[bytes]
     proofs: list[OwnershipProof | None]
+    addresses: list[Address]  # canonical addresses, worked out here too so the main process need not
     signatures: int
     seconds: float
 
 
 def checked_chunk(rows: list[AddressRow], registry: AssetRegistry, layout: str) -> CheckedChunk:
     started = time.perf_counter()
-    proofs = check_signatures(rows, registry)
+    proofs, addresses = check_rows(rows, registry)
     digests = [row_digest(row, layout) for row in rows]
     signatures = sum((row.signature1 != "") + (row.signature2 != "") for row in rows)
-    return CheckedChunk(digests, proofs, signatures, time.perf_counter() - started)
+    return CheckedChunk(digests, proofs, addresses, signatures, time.perf_counter() - started)
 
 
 def default_workers() -> int:

@@ -20,7 +20,8 @@ import aiohttp
 from aiohttp import web
 from eth_abi import decode as abi_decode
 
-from chains.evm.adapter import AGGREGATE3, GET_OWNERS, MULTICALL3
+from chains.evm.adapter import GET_OWNERS, MULTICALL3
+from chains.evm.multicall import AGGREGATE3
 
 
 def _evm_counts(call: dict[str, Any], counts: Counter) -> None:
