@@ -108,53 +108,58 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
     heights = SnapshotHeights.build(config.networks, address_file.summary, registry)
     dedupe = Deduplicator()
     checkpoint = Checkpoint(base / ".work", run_key(config.sha256, config.input_file), resume)
-    if checkpoint.note:
-        print(f"auditor: {checkpoint.note}", file=sys.stderr)
-    progress.set_total("read", _estimate_rows(config.input_file, address_file))
-    with RunDirectory(base, run_id) as run_dir:
-        with (
-            run_dir.path("addresses.csv").open("w", encoding="utf-8", newline="") as handle,
-            run_dir.path("balances.csv").open("w", encoding="utf-8", newline="") as balances_handle,
-            run_dir.path("findings.jsonl").open("w", encoding="utf-8") as findings_handle,
-            SignatureWorkers(registry, config.registry_overrides, defaults, config.workers) as workers,
-        ):
-            aggregator = Aggregator(registry, FindingLog(findings_handle))
-            sink = _RowSink(AddressesCsv(handle), aggregator, BalancesCsv(balances_handle))
-            async with BalanceSources(registry, config.networks, checkpoint=checkpoint, progress=progress) as sources:
+    try:
+        if checkpoint.note:
+            print(f"auditor: {checkpoint.note}", file=sys.stderr)
+        progress.set_total("read", _estimate_rows(config.input_file, address_file))
+        with RunDirectory(base, run_id) as run_dir:
+            with (
+                run_dir.path("addresses.csv").open("w", encoding="utf-8", newline="") as handle,
+                run_dir.path("balances.csv").open("w", encoding="utf-8", newline="") as balances_handle,
+                run_dir.path("findings.jsonl").open("w", encoding="utf-8") as findings_handle,
+                SignatureWorkers(registry, config.registry_overrides, defaults, config.workers) as workers,
+            ):
+                aggregator = Aggregator(registry, FindingLog(findings_handle))
+                sink = _RowSink(AddressesCsv(handle), aggregator, BalancesCsv(balances_handle))
+                sources = BalanceSources(registry, config.networks, checkpoint=checkpoint, progress=progress)
+                async with sources:
 
-                async def read_balances(results: list[RowResult]) -> list[RowResult]:
-                    await sources.fill(results, heights)
-                    return results
+                    async def read_balances(results: list[RowResult]) -> list[RowResult]:
+                        await sources.fill(results, heights)
+                        return results
 
-                def finish(results: list[RowResult]) -> None:
-                    with progress.timed("aggregation", len(results)):
-                        for result in results:
-                            dedupe.check(result)
-                            sink.take(result)
+                    def finish(results: list[RowResult]) -> None:
+                        with progress.timed("aggregation", len(results)):
+                            for result in results:
+                                dedupe.check(result)
+                                sink.take(result)
 
-                reading: deque[asyncio.Task[list[RowResult]]] = deque()
-                policy = OwnershipPolicy(config.statements, config.trust_owner_mode)
-                proven = _proven_chunks(address_file, registry, workers, config.chunk_size, config.workers, policy,
-                                        checkpoint, progress)
-                try:
-                    async for results in proven:
-                        reading.append(asyncio.create_task(read_balances(results)))
-                        while len(reading) > READ_AHEAD:
+                    reading: deque[asyncio.Task[list[RowResult]]] = deque()
+                    policy = OwnershipPolicy(config.statements, config.trust_owner_mode)
+                    proven = _proven_chunks(address_file, registry, workers, config.chunk_size, config.workers, policy,
+                                            checkpoint, progress)
+                    try:
+                        async for results in proven:
+                            reading.append(asyncio.create_task(read_balances(results)))
+                            while len(reading) > READ_AHEAD:
+                                finish(await reading.popleft())
+                        while reading:
                             finish(await reading.popleft())
-                    while reading:
-                        finish(await reading.popleft())
-                finally:
-                    for task in reading:
-                        task.cancel()
-        with progress.timed("report"):
-            report = _report(config.input_file, address_file, aggregator, sink, started, config)
-            report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))
-            report.source_failures = dict(sources.failures)
-            report.methods = {key: dict(counts) for key, counts in sink.methods.items()}
-            report.exit_code = _exit_code(sink, report, address_file)
-            _write(run_dir, report)
-        write_json(run_dir.path("timings.json"), progress.timings())
-        directory = run_dir.commit()
+                    finally:
+                        for task in reading:
+                            task.cancel()
+            with progress.timed("report"):
+                report = _report(config.input_file, address_file, aggregator, sink, started, config)
+                report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))
+                report.source_failures = dict(sources.failures)
+                report.methods = {key: dict(counts) for key, counts in sink.methods.items()}
+                report.exit_code = _exit_code(sink, report, address_file)
+                _write(run_dir, report)
+            write_json(run_dir.path("timings.json"), progress.timings())
+            directory = run_dir.commit()
+    except BaseException:
+        checkpoint.close()  # what was done so far stays for `--resume`
+        raise
     checkpoint.finish()
     progress.close()
     return AuditOutcome(report.exit_code, directory, report)

@@ -19,26 +19,33 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import sqlite3
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from chains.base import AddressRow, Balance, BalanceQuery, OwnershipProof, RowStatus
 
+# Verdicts and balances are appended (no index while a run writes: random-key B-tree inserts cost twice as
+# much); the lookup indexes are built once, when a run resumes.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS verdicts (
-    digest BLOB PRIMARY KEY, status TEXT NOT NULL, scheme TEXT NOT NULL, reason TEXT NOT NULL, binds INTEGER NOT NULL
-) WITHOUT ROWID;
+    digest BLOB NOT NULL, status TEXT NOT NULL, scheme TEXT NOT NULL, reason TEXT NOT NULL, binds INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS balances (
     network TEXT NOT NULL, height INTEGER NOT NULL, address TEXT NOT NULL, contract TEXT NOT NULL,
     script TEXT NOT NULL, owners TEXT NOT NULL, amount TEXT NOT NULL, method TEXT NOT NULL,
-    owners_bound INTEGER, owners_note TEXT NOT NULL,
-    PRIMARY KEY (network, height, address, contract, script, owners)
-) WITHOUT ROWID;
+    owners_bound INTEGER, owners_note TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS snapshots (
     network TEXT NOT NULL, height INTEGER NOT NULL, block_hash TEXT NOT NULL, PRIMARY KEY (network, height)
 );
+"""
+INDEXES = """
+CREATE INDEX IF NOT EXISTS verdicts_by_digest ON verdicts (digest);
+CREATE INDEX IF NOT EXISTS balances_by_query ON balances (network, height, address, contract, script, owners);
 """
 
 
@@ -84,6 +91,9 @@ class Checkpoint:
         self.has_verdicts = self._count("verdicts") > 0
         self.has_balances = self._count("balances") > 0
         self.resumed = self.has_verdicts or self.has_balances
+        if self.resumed:
+            self._db.executescript(INDEXES)
+        self._writer = _Writer(self.path)
 
     def _count(self, table: str) -> int:
         return self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -111,8 +121,7 @@ class Checkpoint:
     def save_verdicts(self, verdicts: Sequence[tuple[bytes, OwnershipProof | None]]) -> None:
         rows = [(d, p.status.value, p.scheme, p.reason, int(p.binds_address)) for d, p in verdicts if p is not None]
         if rows:
-            with self._transaction():
-                self._db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?)", rows)
+            self._writer.put("INSERT INTO verdicts VALUES (?, ?, ?, ?, ?)", rows)
 
     # ---- balances ---------------------------------------------------------------------------------------
 
@@ -122,10 +131,10 @@ class Checkpoint:
                                  (network, height)).fetchone()
         if found is not None and found[0] == block_hash:
             return
-        with self._transaction():
-            if found is not None:
-                self._db.execute("DELETE FROM balances WHERE network = ? AND height = ?", (network, height))
-            self._db.execute("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?)", (network, height, block_hash))
+        if found is not None:
+            self._writer.put("DELETE FROM balances WHERE network = ? AND height = ?", [(network, height)])
+            self._writer.flush()  # no saved balance of the old block may be read from here on
+        self._writer.put("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?)", [(network, height, block_hash)])
 
     def balances(self, network: str, height: int, queries: Iterable[BalanceQuery]) -> dict[BalanceQuery, Balance]:
         if not self.has_balances:
@@ -147,29 +156,64 @@ class Checkpoint:
             for q, b in answers.items() if b.amount is not None
         ]
         if rows:
-            with self._transaction():
-                self._db.executemany("INSERT OR REPLACE INTO balances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._writer.put("INSERT INTO balances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     # ---- lifecycle --------------------------------------------------------------------------------------
 
-    def _transaction(self):
-        return _Transaction(self._db)
-
     def close(self) -> None:
+        """Write out what is queued and close (the checkpoint stays for a later `--resume`)."""
+        self._writer.close()
         self._db.close()
 
     def finish(self) -> None:
         """The run's report is written: the checkpoint is no longer needed."""
-        self._db.close()
+        self.close()
         self._remove()
 
 
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
+class _Writer:
+    """Writes on a thread of its own, one transaction per batch, so the event loop does not wait for the disk
+    (sqlite3 lets go of the GIL while it works). A batch still queued when the process is killed is simply
+    not in the checkpoint: the resumed run does that work again."""
 
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN")
+    def __init__(self, path: Path) -> None:
+        self._queue: queue.Queue[tuple[str, list[tuple]] | None] = queue.Queue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), name="checkpoint-writer", daemon=True)
+        self._thread.start()
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+    def _run(self, path: Path) -> None:
+        db = sqlite3.connect(path, isolation_level=None, timeout=60)
+        db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            while (item := self._queue.get()) is not None:
+                statement, rows = item
+                try:
+                    if self._error is None:
+                        db.execute("BEGIN")
+                        db.executemany(statement, rows)
+                        db.execute("COMMIT")
+                except BaseException as exc:  # reported by the next put/flush, in the run's own thread
+                    self._error = exc
+                finally:
+                    self._queue.task_done()
+        finally:
+            db.close()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise RuntimeError(f"checkpoint write failed: {self._error}") from self._error
+
+    def put(self, statement: str, rows: list[tuple]) -> None:
+        self._raise()
+        self._queue.put((statement, rows))
+
+    def flush(self) -> None:
+        self._queue.join()
+        self._raise()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self._raise()
