@@ -52,9 +52,13 @@ def check_signatures(rows: list[AddressRow], registry: AssetRegistry) -> list[Ow
 
 
 def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[OwnershipProof | None], list[Address]]:
-    """Signature checks and canonical addresses of `rows` (both CPU-bound, so both belong in a worker)."""
+    """Signature checks and canonical addresses of `rows` (both CPU-bound, so both belong in a worker).
+
+    Rows that differ only in coin (an address listed once per asset it holds, with the same signature) are
+    checked once: a check reads only the network, address, message, signatures, script and owners."""
     proofs: list[OwnershipProof | None] = []
     addresses: list[Address] = []
+    done: dict[tuple, tuple[OwnershipProof, Address]] = {}
     for row in rows:
         network = None if row.input_error else _network_of(row, registry, registry.resolve(row.coin, row.network))
         family = get_family(network.family) if network is not None else None
@@ -62,8 +66,13 @@ def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[Ow
             proofs.append(None)
             addresses.append(None)
             continue
-        proofs.append(_verify(family, row, network))
-        addresses.append(_normalize(family, row, network))
+        key = (network.code, row.address, row.message, row.signature1, row.signature2, row.script, row.eoa1,
+               row.eoa2)
+        checked = done.get(key)
+        if checked is None:
+            checked = done[key] = (_verify(family, row, network), _normalize(family, row, network))
+        proofs.append(checked[0])
+        addresses.append(checked[1])
     return proofs, addresses
 
 
