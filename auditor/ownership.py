@@ -72,20 +72,34 @@ def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[Ow
         if checked is None:
             checked = done[key] = (_verify(family, row, network), _normalize(family, row, network))
         proofs.append(checked[0])
-        addresses.append(checked[1])
+        addresses.append(_with_query(family, row, registry, checked[1]))
     return proofs, addresses
 
 
-Address = tuple[str, str] | None  # (canonical address, "") or ("", why it is not one); None: not computed
+# (canonical address, "", its balance query or None) or ("", why it is not an address, None); None: not worked out
+Address = tuple[str, str, BalanceQuery | None] | None
 
 
 def _normalize(family, row: AddressRow, network: Network) -> Address:
     try:
-        return family.normalize_address(row.address, network), ""
+        return family.normalize_address(row.address, network), "", None
     except ValueError as exc:
-        return "", str(exc)
+        return "", str(exc), None
     except Exception as exc:  # a family bug must not lose the row
-        return "", f"internal error in {network.family} address check: {type(exc).__name__}: {exc}"
+        return "", f"internal error in {network.family} address check: {type(exc).__name__}: {exc}", None
+
+
+def _with_query(family, row: AddressRow, registry: AssetRegistry, address: Address) -> Address:
+    """The row's balance query too, when its address and token are known (UTXO queries parse the script)."""
+    if address is None or address[1]:
+        return address
+    token = registry.resolve(row.coin, row.network)
+    if token is None:
+        return address
+    try:
+        return address[0], "", family.balance_query(row, token, address[0])
+    except Exception:  # worked out again (and any error raised) where the row is classified
+        return address
 
 
 def _verify(family, row: AddressRow, network: Network) -> OwnershipProof:
@@ -154,12 +168,12 @@ def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | Non
         result.declared = declared_whole_units(row.amount, row.amount_in_base_units, token.decimals)
         if has_more_places_than(result.declared, token.decimals):
             result.note(f"declared amount {row.amount} has more than the token's {token.decimals} decimals")
-    address, problem = known if known is not None else _normalize(family, row, network)
+    address, problem, query = known if known is not None else _normalize(family, row, network)
     if problem:
         if result.status == RowStatus.VERIFIED:  # owner mode: proven owners, but no readable account
             result.status = RowStatus.UNCHECKED
         result.binds_address = True  # nothing to trust: there is no account to read
         result.note(f"balance not read: field 'address': {problem}")
         return result
-    result.query = family.balance_query(row, token, address)
+    result.query = query if query is not None else family.balance_query(row, token, address)
     return result

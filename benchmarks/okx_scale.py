@@ -30,7 +30,9 @@ from auditor.demo.anvil import Anvil  # noqa: E402
 from benchmarks.okx_fixture import (  # noqa: E402
     HEIGHTS,
     MESSAGE,
+    SAFE_EVERY,
     Fixture,
+    Split,
     build_fixture,
     fund_anvil,
     fund_litecoind,
@@ -63,7 +65,10 @@ def _tree_rss_kb(pid: int) -> int:
 def run_audit(config: Path, log: Path, extra: list[str] | None = None, profile: Path | None = None) -> dict:
     """`python -m auditor run CONFIG` in a subprocess: wall time, exit code, peak RSS of the process tree."""
     command = [sys.executable]
-    if profile is not None:
+    if profile is not None and profile.suffix == ".txt":  # py-spy's sampled stacks (all processes), collapsed
+        command = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--subprocesses", "--rate", "50", "-o", str(profile), "--",
+                   sys.executable]
+    elif profile is not None:
         command += ["-m", "cProfile", "-o", str(profile)]
     command += ["-m", "auditor", "run", str(config), *(extra or [])]
     peak = 0
@@ -75,6 +80,18 @@ def run_audit(config: Path, log: Path, extra: list[str] | None = None, profile: 
             peak = max(peak, _tree_rss_kb(process.pid))
             time.sleep(0.2)
     return {"exit": process.returncode, "wall": time.perf_counter() - started, "peak_rss_mb": peak / 1024}
+
+
+def run_verify(fixture: Fixture, out: Path, log: Path) -> dict:
+    """`auditor verify FILE`: the ownership stage alone (signature workers, no chain), for signatures/s."""
+    started = time.perf_counter()
+    with log.open("w") as handle:
+        code = subprocess.run([sys.executable, "-m", "auditor", "verify", str(fixture.csv_path), "--out", str(out)],
+                              cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, check=False,
+                              env=os.environ | {"PYTHONPATH": str(ROOT)}).returncode
+    split = Split.of(fixture.rows)
+    signatures = fixture.rows + split.utxo + 3 * (split.evm // 3 // SAFE_EVERY)  # multisig and Safe rows sign twice
+    return {"exit": code, "wall": time.perf_counter() - started, "signatures": signatures}
 
 
 def check_totals(report: dict, fixture: Fixture) -> list[str]:
@@ -126,7 +143,7 @@ def naive_baseline(fixture: Fixture, anvil_url: str, contracts: dict[str, str], 
 
 
 def run_benchmark(rows: int, cache: Path = CACHE, baseline_rows: int = 5000, workers: int = 2,
-                  profile: Path | None = None, keep: Path | None = None) -> dict:
+                  profile: Path | None = None, keep: Path | None = None, verify: bool = True) -> dict:
     started = time.perf_counter()
     fixture = build_fixture(rows, cache)
     results: dict = {"rows": rows, "fixture_s": time.perf_counter() - started,
@@ -135,6 +152,8 @@ def run_benchmark(rows: int, cache: Path = CACHE, baseline_rows: int = 5000, wor
             Litecoind() as ltc:
         tmp = Path(keep or tmp_name)
         tmp.mkdir(parents=True, exist_ok=True)
+        if verify:
+            results["verify"] = run_verify(fixture, tmp / "verify", tmp / "verify.log")
         started = time.perf_counter()
         world = fund_anvil(anvil, fixture)
         fund_litecoind(ltc, fixture)
@@ -190,6 +209,11 @@ def table(results: dict) -> str:
         f"- fixture build (not timed with the audit): {results['fixture_s']:.0f} s; funding the chains "
         f"{results['funding_s']:.0f} s; LTC: only a sample of the multisig addresses is funded (the rest hold 0)",
     ]
+    if "verify" in results:
+        check = results["verify"]
+        lines.append(f"- ownership alone (`auditor verify`, 2 worker processes, no chain): {check['wall']:.1f} s, "
+                     f"{_rate(results['rows'], check['wall'])} rows, {_rate(check['signatures'], check['wall'])} "
+                     f"signatures (exit {check['exit']})")
     if "baseline" in results:
         base = results["baseline"]
         ratio = (rows["total"] / wall) / base["rows_per_s"]
@@ -204,7 +228,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=628_484)
     parser.add_argument("--baseline-rows", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--profile", type=Path, help="write a cProfile of the auditor's main process here")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the auditor's main process here "
+                        "(or, for a .txt path, py-spy's collapsed stacks of all its processes)")
     parser.add_argument("--keep", type=Path, help="keep the run directory, config and log here")
     args = parser.parse_args()
     results = run_benchmark(args.rows, baseline_rows=args.baseline_rows, workers=args.workers,
