@@ -344,8 +344,9 @@ def tron_ledger(fixture: Fixture):
 
 
 def write_config(path: Path, fixture: Fixture, out_dir: Path, world: EvmWorld, anvil_url: str, ltc_url: str,
-                 tron_url: str, workers: int = 2, chunk_size: int = 5000) -> Path:
-    path.write_text(f"""
+                 tron_url: str, workers: int = 2, chunk_size: int = 5000, networks: bool = True) -> Path:
+    """The audit's config; without `networks`, an ownership-only run (every balance left unread)."""
+    text = f"""
 [input]
 file = "{fixture.csv_path}"
 messages = ["{MESSAGE}"]
@@ -383,5 +384,14 @@ p2pkh = 0x6f
 p2sh = 0x3a
 p2sh_alt = []
 genesis_hash = "{LTC_GENESIS}"
-""")
+"""
+    if not networks:
+        kept, skipping = [], False
+        for line in text.splitlines():
+            if line.startswith("["):
+                skipping = line.startswith("[networks.")
+            if not skipping:
+                kept.append(line)
+        text = "\n".join(kept) + "\n"
+    path.write_text(text)
     return path

@@ -31,8 +31,11 @@ def test_okx_scale_benchmark_finds_what_it_funded(tmp_path):
     safes = split.evm // 3 // 100
     assert stages["ownership"]["signatures"] == ROWS + split.utxo + 3 * safes
     assert results["baseline"]["rows"] == 100
+    assert results["evm_alone"]["exact"] and results["evm_alone"]["pairs"] == split.evm
+    alone = results["ownership_only"]["timings"]["stages"]
+    assert alone["ownership"]["done"] == ROWS and not any(name.startswith("balances") for name in alone)
     table = okx_scale.table(results)
-    assert "balances TRON" in table and "naive baseline" in table
+    assert "balances TRON" in table and "naive baseline" in table and "ownership alone" in table
 
 
 def test_a_second_build_reads_the_cached_fixture(tmp_path):
