@@ -111,7 +111,11 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
     try:
         if checkpoint.note:
             print(f"auditor: {checkpoint.note}", file=sys.stderr)
-        progress.set_total("read", _estimate_rows(config.input_file, address_file))
+        expected_rows = _estimate_rows(config.input_file, address_file)
+        stages = ("read", "classify", "aggregation") if checkpoint.has_verdicts else (
+            "read", "ownership", "classify", "aggregation")  # resumed: only the rows without a verdict are checked
+        for stage in stages:
+            progress.set_total(stage, expected_rows)
         with RunDirectory(base, run_id) as run_dir:
             with (
                 run_dir.path("addresses.csv").open("w", encoding="utf-8", newline="") as handle,
@@ -148,7 +152,8 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
                     finally:
                         for task in reading:
                             task.cancel()
-            with progress.timed("report"):
+            progress.set_total("report", 1, unit="step")
+            with progress.timed("report", 1, unit="step"):
                 report = _report(config.input_file, address_file, aggregator, sink, started, config)
                 report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))
                 report.source_failures = dict(sources.failures)
