@@ -4,6 +4,8 @@ so memory stays flat however long the address file is."""
 from __future__ import annotations
 
 import asyncio
+import sys
+import time
 from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -14,16 +16,18 @@ from pathlib import Path
 from auditor.aggregate import Aggregator, Deduplicator
 from auditor.assets import AssetRegistry
 from auditor.balances import BalanceSources, SnapshotHeights
+from auditor.checkpoint import Checkpoint, row_digest, run_key
 from auditor.config import AuditConfig, ConfigError
 from auditor.findings import FindingLog
 from auditor.formats import AddressFile, open_address_file
 from auditor.liabilities.errors import ProofInputError
 from auditor.liabilities.settings import LiabilitiesSettings
 from auditor.liabilities.sources import LiabilitiesOutcome, apply_to_verdicts, declared_only, resolve_liabilities
-from auditor.ownership import STRICT, OwnershipPolicy, RowResult, prove_ownership
+from auditor.ownership import STRICT, Address, OwnershipPolicy, RowResult, prove_ownership
+from auditor.progress import RunProgress
 from auditor.report import AddressesCsv, BalancesCsv, ReserveReport, RunDirectory, method_family, write_json
-from auditor.workers import SignatureWorkers, default_workers
-from chains.base import RowStatus
+from auditor.workers import CheckedChunk, SignatureWorkers, default_workers
+from chains.base import AddressRow, OwnershipProof, RowStatus
 
 EXIT_OK, EXIT_SHORTFALL, EXIT_INPUT, EXIT_SOURCE, EXIT_LOCKED, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 
@@ -82,17 +86,27 @@ def _exit_code(sink: _RowSink, report: ReserveReport, address_file: AddressFile)
     return EXIT_OK
 
 
+READ_AHEAD = 3  # chunks whose balance reads may be in flight at once (several networks, several batches)
+
+
 async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id: str | None = None,
+                    resume: bool = False, progress: RunProgress | None = None,
                     before_writing: Callable[[ReserveReport, RunDirectory], None] | None = None) -> AuditOutcome:
     """Full audit: ownership, balances at the snapshot, totals, ratios. Raises InputError/ConfigError (exit 2).
 
-    Chunks flow through three overlapping stages: signature checks in worker processes (a few chunks ahead),
-    balance reads of the previous chunk (async I/O), and de-duplicating/writing/aggregating the one before, in
-    input order. De-duplication comes last because a row's final status is only known after the chain has
-    answered (an owner-mode row is verified by an on-chain owner check); a repeated row's balance may be read
-    twice, but it is counted once. `before_writing(report, run_dir)` may add to the report and the run directory
-    (the change since the previous run, the ratio chart) before the report files are written and renamed into place.
+    Chunks flow through overlapping stages: signature checks in worker processes (a few chunks ahead),
+    balance reads of the following chunks (async I/O, up to READ_AHEAD chunks at once), and
+    de-duplicating/writing/aggregating in input order. De-duplication comes last because a row's final status
+    is only known after the chain has answered (an owner-mode row is verified by an on-chain owner check); a
+    repeated row's balance may be read twice, but it is counted once.
+
+    Verdicts and balances are saved in a checkpoint as they arrive; with `resume`, a run killed earlier is
+    continued from it (nothing it has is checked or asked again) and ends with the same report.
+    `before_writing(report, run_dir)` may add to the report and the run directory (the change since the
+    previous run, the ratio chart) before the report files are written and renamed into place.
     """
+    progress = progress or RunProgress("off")
+    base = output_dir or config.output_dir
     address_file = open_address_file(config.input_file, config.generic)
     defaults = address_file.layout.registry_defaults()
     registry = AssetRegistry.load(config.registry_overrides, defaults=defaults)
@@ -100,64 +114,144 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
     liabilities = _verified_liabilities(config)
     heights = SnapshotHeights.build(config.networks, address_file.summary, registry)
     dedupe = Deduplicator()
-    with RunDirectory(output_dir or config.output_dir, run_id) as run_dir:
-        with (
-            run_dir.path("addresses.csv").open("w", encoding="utf-8", newline="") as handle,
-            run_dir.path("balances.csv").open("w", encoding="utf-8", newline="") as balances_handle,
-            run_dir.path("findings.jsonl").open("w", encoding="utf-8") as findings_handle,
-            SignatureWorkers(registry, config.registry_overrides, defaults, config.workers) as workers,
-        ):
-            aggregator = Aggregator(registry, FindingLog(findings_handle))
-            for finding in liabilities.findings:  # declared liabilities contradicting a verified proof
-                aggregator.findings.add("discrepancy", finding)
-            sink = _RowSink(AddressesCsv(handle), aggregator, BalancesCsv(balances_handle))
-            async with BalanceSources(registry, config.networks) as sources:
+    checkpoint = Checkpoint(base / ".work", run_key(config.sha256, config.input_file), resume)
+    try:
+        if checkpoint.note:
+            print(f"auditor: {checkpoint.note}", file=sys.stderr)
+        expected_rows = _estimate_rows(config.input_file, address_file)
+        stages = ("read", "classify", "aggregation") if checkpoint.has_verdicts else (
+            "read", "ownership", "classify", "aggregation")  # resumed: only the rows without a verdict are checked
+        for stage in stages:
+            progress.set_total(stage, expected_rows)
+        with RunDirectory(base, run_id) as run_dir:
+            with (
+                run_dir.path("addresses.csv").open("w", encoding="utf-8", newline="") as handle,
+                run_dir.path("balances.csv").open("w", encoding="utf-8", newline="") as balances_handle,
+                run_dir.path("findings.jsonl").open("w", encoding="utf-8") as findings_handle,
+                SignatureWorkers(registry, config.registry_overrides, defaults, config.workers) as workers,
+            ):
+                aggregator = Aggregator(registry, FindingLog(findings_handle))
+                for finding in liabilities.findings:  # declared liabilities contradicting a verified proof
+                    aggregator.findings.add("discrepancy", finding)
+                sink = _RowSink(AddressesCsv(handle), aggregator, BalancesCsv(balances_handle))
+                sources = BalanceSources(registry, config.networks, checkpoint=checkpoint, progress=progress)
+                async with sources:
 
-                async def read_balances(results: list[RowResult]) -> list[RowResult]:
-                    await sources.fill(results, heights)
-                    return results
+                    async def read_balances(results: list[RowResult]) -> list[RowResult]:
+                        await sources.fill(results, heights)
+                        return results
 
-                reading: asyncio.Task[list[RowResult]] | None = None
-                policy = OwnershipPolicy(config.statements, config.trust_owner_mode)
-                proven = _proven_chunks(address_file, registry, workers, config.chunk_size, config.workers, policy)
-                async for results in proven:
-                    if reading is not None:
-                        for result in await reading:
-                            dedupe.check(result)
-                            sink.take(result)
-                    reading = asyncio.create_task(read_balances(results))
-                if reading is not None:
-                    for result in await reading:
-                        dedupe.check(result)
-                        sink.take(result)
-        report = _report(config.input_file, address_file, aggregator, sink, started, config, liabilities)
-        report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))
-        report.source_failures = dict(sources.failures)
-        report.methods = {key: dict(counts) for key, counts in sink.methods.items()}
-        report.exit_code = _exit_code(sink, report, address_file)
-        if before_writing is not None:
-            before_writing(report, run_dir)
-        _write(run_dir, report)
-        directory = run_dir.commit()
+                    def finish(results: list[RowResult]) -> None:
+                        with progress.timed("aggregation", len(results)):
+                            for result in results:
+                                dedupe.check(result)
+                                sink.take(result)
+
+                    reading: deque[asyncio.Task[list[RowResult]]] = deque()
+                    policy = OwnershipPolicy(config.statements, config.trust_owner_mode)
+                    proven = _proven_chunks(address_file, registry, workers, config.chunk_size, config.workers, policy,
+                                            checkpoint, progress)
+                    try:
+                        async for results in proven:
+                            reading.append(asyncio.create_task(read_balances(results)))
+                            while len(reading) > READ_AHEAD:
+                                finish(await reading.popleft())
+                        while reading:
+                            finish(await reading.popleft())
+                    finally:
+                        for task in reading:
+                            task.cancel()
+            progress.set_total("report", 1, unit="step")
+            with progress.timed("report", 1, unit="step"):
+                report = _report(config.input_file, address_file, aggregator, sink, started, config, liabilities)
+                report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))
+                report.source_failures = dict(sources.failures)
+                report.methods = {key: dict(counts) for key, counts in sink.methods.items()}
+                report.exit_code = _exit_code(sink, report, address_file)
+                if before_writing is not None:
+                    before_writing(report, run_dir)
+                _write(run_dir, report)
+            write_json(run_dir.path("timings.json"), progress.timings())
+            directory = run_dir.commit()
+    except BaseException:
+        checkpoint.close()  # what was done so far stays for `--resume`
+        raise
+    checkpoint.finish()
+    progress.close()
     return AuditOutcome(report.exit_code, directory, report)
+
+
+def _estimate_rows(path: Path, address_file: AddressFile) -> int:
+    """Detail rows to expect, for progress only: the file's line count less its summary and headers."""
+    lines = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+    return max(0, lines - len(address_file.summary) - 3)
 
 
 async def _proven_chunks(
     address_file: AddressFile, registry: AssetRegistry, workers: SignatureWorkers, chunk_size: int, ahead: int,
-    policy: OwnershipPolicy,
+    policy: OwnershipPolicy, checkpoint: Checkpoint | None = None, progress: RunProgress | None = None,
 ) -> AsyncIterator[list[RowResult]]:
-    """Chunks of RowResults in input order, with up to `ahead + 1` chunks being checked at once."""
-    chunks = _chunks(address_file.rows(), chunk_size)
-    in_flight: deque[tuple[list, asyncio.Future]] = deque()
-    for chunk in islice(chunks, ahead + 1):
-        in_flight.append((chunk, workers.check(chunk)))
+    """Chunks of RowResults in input order, with up to `ahead + 1` chunks being checked at once. Rows whose
+    verdict the checkpoint has are not checked again; new verdicts are saved as they arrive."""
+    progress = progress or RunProgress("off")
+    layout = address_file.layout.name
+    rows = address_file.rows()
+
+    def submit() -> _Pending | None:
+        begin = time.perf_counter()
+        chunk = list(islice(rows, chunk_size))
+        progress.advance("read", len(chunk), time.perf_counter() - begin, begin)
+        if not chunk:
+            return None
+        saved: dict[bytes, OwnershipProof] = {}
+        digests: list[bytes] | None = None
+        if checkpoint is not None and checkpoint.has_verdicts:
+            digests = [row_digest(row, layout) for row in chunk]
+            saved = checkpoint.verdicts(digests)
+        todo = [row for row, digest in zip(chunk, digests, strict=True) if digest not in saved] if saved else chunk
+        return _Pending(chunk, digests, saved, len(todo), workers.check(todo, layout) if todo else None)
+
+    in_flight: deque[_Pending] = deque()
+    while len(in_flight) <= ahead and (pending := submit()) is not None:
+        in_flight.append(pending)
     while in_flight:
-        chunk, proofs = in_flight.popleft()
-        checked = await proofs
-        following = next(chunks, None)
-        if following is not None:
-            in_flight.append((following, workers.check(following)))
-        yield [prove_ownership(row, registry, proof, policy) for row, proof in zip(chunk, checked, strict=True)]
+        pending = in_flight.popleft()
+        checked = await pending.future if pending.future is not None else None
+        if (following := submit()) is not None:
+            in_flight.append(following)
+        with progress.timed("classify", len(pending.chunk)):
+            proofs, addresses = pending.proofs(checked)
+            if checked is not None:
+                if checkpoint is not None:
+                    checkpoint.save_verdicts(list(zip(checked.digests, checked.proofs, strict=True)))
+                progress.advance("ownership", pending.todo, checked.seconds, signatures=checked.signatures)
+            results = [prove_ownership(row, registry, proof, policy, address)
+                       for row, proof, address in zip(pending.chunk, proofs, addresses, strict=True)]
+        yield results
+
+
+@dataclass
+class _Pending:
+    """A chunk on its way through the signature workers."""
+
+    chunk: list[AddressRow]
+    digests: list[bytes] | None  # only computed when the checkpoint may already hold verdicts
+    saved: dict[bytes, OwnershipProof]  # verdicts found in the checkpoint
+    todo: int  # rows sent to the workers
+    future: asyncio.Future[CheckedChunk] | None
+
+    def proofs(self, checked: CheckedChunk | None) -> tuple[list[OwnershipProof | None], list[Address]]:
+        """Per row of the chunk: its proof, and its canonical address when a worker worked it out."""
+        if not self.saved:
+            assert checked is not None
+            return checked.proofs, checked.addresses
+        assert self.digests is not None
+        fresh = iter(zip(checked.proofs, checked.addresses, strict=True) if checked is not None else ())
+        pairs = [(self.saved[d], None) if d in self.saved else next(fresh) for d in self.digests]
+        return [p for p, _ in pairs], [a for _, a in pairs]
 
 
 def verify_file(path: Path, output_dir: Path, policy: OwnershipPolicy = STRICT,

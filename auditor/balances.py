@@ -2,22 +2,26 @@
 
 One adapter per configured network, opened on first use and kept for the run; one snapshot check per
 (network, height); queries of a chunk grouped per (network, height) and read concurrently across networks.
-A query is read once even when several rows of a chunk need it.
+A query is read once even when several rows of a chunk need it, and not at all when the run's checkpoint
+already has its answer (`--resume`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from auditor.assets import AssetRegistry
+from auditor.checkpoint import Checkpoint
 from auditor.config import ConfigError, NetworkSettings
 from auditor.formats import SummaryRow
 from auditor.money import whole_units
 from auditor.ownership import UNBOUND_NOTE, RowResult
+from auditor.progress import RunProgress
 from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Network, RowStatus, Snapshot
 from chains.registry import get_family
 from chains.transport import scrub
@@ -63,7 +67,9 @@ class BalanceSources:
     adapters: dict[str, BalanceAdapter] = field(default_factory=dict)
     snapshots: dict[tuple[str, int], Snapshot] = field(default_factory=dict)
     failures: dict[tuple[str, int], str] = field(default_factory=dict)  # (network, height) -> why it failed
-    cache: dict[tuple[str, int, BalanceQuery], Balance] = field(default_factory=dict)
+    checkpoint: Checkpoint | None = None
+    progress: RunProgress | None = None
+    _snapshot_tasks: dict[tuple[str, int], asyncio.Future[Snapshot]] = field(default_factory=dict)
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     async def __aenter__(self) -> BalanceSources:
@@ -94,33 +100,55 @@ class BalanceSources:
 
 
 
-    async def _read_group(self, network: Network, height: int, queries: list[BalanceQuery]) -> None:
+    async def _snapshot(self, network: Network, height: int) -> Snapshot:
+        """The snapshot check of (network, height), once per run however many chunks ask at the same time."""
+        key = (network.code, height)
+        task = self._snapshot_tasks.get(key)
+        if task is None:
+            task = self._snapshot_tasks[key] = asyncio.ensure_future(self.adapters[network.code].snapshot(height))
+        snapshot = await task
+        if key not in self.snapshots:
+            self.snapshots[key] = snapshot
+            if self.checkpoint is not None:
+                self.checkpoint.check_snapshot(network.code, height, snapshot.block_hash)
+        return snapshot
+
+    async def _read_group(
+        self, network: Network, height: int, queries: list[BalanceQuery], answers: dict[BalanceQuery, Balance]
+    ) -> None:
         key = (network.code, height)
         if key in self.failures:
             return
         adapter = self.adapters[network.code]
+        started = time.perf_counter()
         try:
-            if key not in self.snapshots:
-                self.snapshots[key] = await adapter.snapshot(height)
-            answers = await adapter.fetch_balances(queries, height)
+            await self._snapshot(network, height)
+            saved = self.checkpoint.balances(network.code, height, queries) if self.checkpoint else {}
+            missing = [q for q in queries if q not in saved]
+            fetched = await adapter.fetch_balances(missing, height) if missing else {}
         except DataSourceError as exc:
-            self.failures[key] = scrub(str(exc), adapter.endpoint.url)
+            self.failures.setdefault(key, scrub(str(exc), adapter.endpoint.url))
             return
         except Exception as exc:  # an unexpected reply or an adapter bug: the rows are reported, not lost
             message = f"{network.code} endpoint {adapter.endpoint.display}: {type(exc).__name__}: {exc}"
-            self.failures[key] = scrub(message, adapter.endpoint.url)
+            self.failures.setdefault(key, scrub(message, adapter.endpoint.url))
             return
+        if self.checkpoint is not None:
+            self.checkpoint.save_balances(network.code, height, fetched)
+        if self.progress is not None:
+            self.progress.advance(f"balances {network.code}", len(queries), time.perf_counter() - started, started,
+                                  unit="balances", from_checkpoint=len(saved))
         for query in queries:
-            answer = answers.get(query, Balance(None, "", "the adapter returned no answer for this query"))
+            answer = saved.get(query) or fetched.get(
+                query, Balance(None, "", "the adapter returned no answer for this query"))
             if answer.error:  # errors are reported; no secret of the endpoint may ride along
                 answer = replace(answer, error=scrub(answer.error, adapter.endpoint.url))
-            self.cache[(network.code, height, query)] = answer
+            answers[query] = answer
 
     async def fill(self, results: list[RowResult], heights: SnapshotHeights) -> None:
-        """Set `onchain` (or `balance_error`) on every result that has a query."""
-        # Repeated (network, address, coin) rows are duplicates and carry no query, so answers are only
-        # shared within a chunk: keeping them for the whole run would grow with the file.
-        self.cache.clear()
+        """Set `onchain` (or `balance_error`) on every result that has a query. Several chunks may be filled at
+        once; answers are shared only within a chunk (repeated rows are duplicates, and keeping every answer
+        for the whole run would grow with the file)."""
         wanted: dict[tuple[str, int], set[BalanceQuery]] = defaultdict(set)
         networks: dict[str, Network] = {}
         for result in results:
@@ -141,11 +169,15 @@ class BalanceSources:
                 continue
             key = (result.network.code, result.height)
             networks[result.network.code] = result.network
-            if (key[0], key[1], result.query) not in self.cache:
-                wanted[key].add(result.query)
-        await asyncio.gather(
-            *(self._read_group(networks[code], height, sorted(qs, key=_order)) for (code, height), qs in wanted.items())
-        )
+            wanted[key].add(result.query)
+        if self.progress is not None:
+            for (code, _), queries in wanted.items():
+                self.progress.queue(f"balances {code}", len(queries), unit="balances")
+        answers: dict[tuple[str, int], dict[BalanceQuery, Balance]] = {key: {} for key in wanted}
+        await asyncio.gather(*(
+            self._read_group(networks[code], height, sorted(qs, key=_order), answers[(code, height)])
+            for (code, height), qs in wanted.items()
+        ))
         for result in results:
             if result.query is None:
                 continue
@@ -153,7 +185,7 @@ class BalanceSources:
             if key in self.failures:
                 result.balance_error = self.failures[key]
                 continue
-            balance = self.cache[(key[0], key[1], result.query)]
+            balance = answers[key][result.query]
             result.onchain_method = balance.method
             if balance.amount is None:
                 result.balance_error = balance.error or "no answer"

@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("config", type=Path, help="TOML config (see configs/example.toml)")
     run.add_argument("--out", type=Path, help="output directory (default: [output] dir of the config)")
+    run.add_argument("--resume", action="store_true",
+                     help="continue a run that was killed: reuse its saved verdicts and balances (OUT/.work)")
+    run.add_argument("--quiet", action="store_true", help="no progress bars or progress lines on stderr")
 
     verify = commands.add_parser(
         "verify", help="check ownership signatures only (no chain access)", epilog=EPILOG, parents=[logs],
@@ -138,7 +141,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _finish(outcome.exit_code, outcome.directory, meaning)
     if args.command in ("check", "history", "schedule"):
         return {"check": check.command, "history": trend.command, "schedule": schedule.command}[args.command](args)
-    return run_command(args.config, args.out)
+    return run_command(args.config, args.out, args.resume, args.quiet)
 
 
 def verify_inclusion_command(proof: Path, tree: Path | None) -> int:
@@ -155,12 +158,12 @@ def verify_inclusion_command(proof: Path, tree: Path | None) -> int:
     return 0 if result.included else 1
 
 
-def run_command(config_path: Path, out: Path | None) -> int:
+def run_command(config_path: Path, out: Path | None, resume: bool = False, quiet: bool = False) -> int:
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         return _fail(EXIT_INPUT, str(exc))
-    return run_unattended(config, out or config.output_dir)
+    return run_unattended(config, out or config.output_dir, resume=resume, quiet=quiet)
 
 
 def _finish(code: int, directory: Path, meaning: str | None = None) -> int:

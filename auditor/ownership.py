@@ -48,12 +48,58 @@ def _network_of(row: AddressRow, registry: AssetRegistry, token: Token | None) -
 def check_signatures(rows: list[AddressRow], registry: AssetRegistry) -> list[OwnershipProof | None]:
     """The CPU-heavy part of `prove_ownership` (signature recovery), for a worker process; None where a row
     never reaches a verifier (input error, unknown network or family)."""
+    return check_rows(rows, registry)[0]
+
+
+def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[OwnershipProof | None], list[Address]]:
+    """Signature checks and canonical addresses of `rows` (both CPU-bound, so both belong in a worker).
+
+    Rows that differ only in coin (an address listed once per asset it holds, with the same signature) are
+    checked once: a check reads only the network, address, message, signatures, script and owners."""
     proofs: list[OwnershipProof | None] = []
+    addresses: list[Address] = []
+    done: dict[tuple, tuple[OwnershipProof, Address]] = {}
     for row in rows:
         network = None if row.input_error else _network_of(row, registry, registry.resolve(row.coin, row.network))
         family = get_family(network.family) if network is not None else None
-        proofs.append(_verify(family, row, network) if family is not None and network is not None else None)
-    return proofs
+        if family is None or network is None:
+            proofs.append(None)
+            addresses.append(None)
+            continue
+        key = (network.code, row.address, row.message, row.signature1, row.signature2, row.script, row.eoa1,
+               row.eoa2)
+        checked = done.get(key)
+        if checked is None:
+            checked = done[key] = (_verify(family, row, network), _normalize(family, row, network))
+        proofs.append(checked[0])
+        addresses.append(_with_query(family, row, registry, checked[1]))
+    return proofs, addresses
+
+
+# (canonical address, "", its balance query or None) or ("", why it is not an address, None); None: not worked out
+Address = tuple[str, str, BalanceQuery | None] | None
+
+
+def _normalize(family, row: AddressRow, network: Network) -> Address:
+    try:
+        return family.normalize_address(row.address, network), "", None
+    except ValueError as exc:
+        return "", str(exc), None
+    except Exception as exc:  # a family bug must not lose the row
+        return "", f"internal error in {network.family} address check: {type(exc).__name__}: {exc}", None
+
+
+def _with_query(family, row: AddressRow, registry: AssetRegistry, address: Address) -> Address:
+    """The row's balance query too, when its address and token are known (UTXO queries parse the script)."""
+    if address is None or address[1]:
+        return address
+    token = registry.resolve(row.coin, row.network)
+    if token is None:
+        return address
+    try:
+        return address[0], "", family.balance_query(row, token, address[0])
+    except Exception:  # worked out again (and any error raised) where the row is classified
+        return address
 
 
 def _verify(family, row: AddressRow, network: Network) -> OwnershipProof:
@@ -75,11 +121,13 @@ STRICT = OwnershipPolicy()
 
 
 def prove_ownership(
-    row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None = None, policy: OwnershipPolicy = STRICT
+    row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None = None, policy: OwnershipPolicy = STRICT,
+    address: Address = None,
 ) -> RowResult:
-    """Ownership status of one row, plus the token and query its balance needs. `proof`, when given, is the
-    row's signature check already done elsewhere (`check_signatures` in a worker process)."""
-    result = _prove(row, registry, proof)
+    """Ownership status of one row, plus the token and query its balance needs. `proof` and `address`, when
+    given, are the row's signature check and canonical address already worked out elsewhere (`check_rows` in
+    a worker process)."""
+    result = _prove(row, registry, proof, address)
     if policy.statements is not None and not row.input_error and row.message not in policy.statements:
         # A signature over some other text (a dapp login, an old post) proves the key, not the reserve claim.
         result.status = RowStatus.FAILED
@@ -97,7 +145,7 @@ UNBOUND_NOTE = (
 )
 
 
-def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None) -> RowResult:
+def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None, known: Address) -> RowResult:
     if row.input_error:
         return RowResult(row, RowStatus.FAILED, f"input: {row.input_error}")
     token = registry.resolve(row.coin, row.network)
@@ -120,13 +168,12 @@ def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | Non
         result.declared = declared_whole_units(row.amount, row.amount_in_base_units, token.decimals)
         if has_more_places_than(result.declared, token.decimals):
             result.note(f"declared amount {row.amount} has more than the token's {token.decimals} decimals")
-    try:
-        address = family.normalize_address(row.address, network)
-    except ValueError as exc:
+    address, problem, query = known if known is not None else _normalize(family, row, network)
+    if problem:
         if result.status == RowStatus.VERIFIED:  # owner mode: proven owners, but no readable account
             result.status = RowStatus.UNCHECKED
         result.binds_address = True  # nothing to trust: there is no account to read
-        result.note(f"balance not read: field 'address': {exc}")
+        result.note(f"balance not read: field 'address': {problem}")
         return result
-    result.query = family.balance_query(row, token, address)
+    result.query = query if query is not None else family.balance_query(row, token, address)
     return result

@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -124,6 +125,7 @@ class BalancesCsv:
         ])
 
 
+@lru_cache(maxsize=1024)  # called per row; a run has a handful of distinct methods
 def method_family(method: str) -> str:
     """A method without its per-row details: "trc20-balanceOf@812-rollback(3 events)" -> "trc20-balanceOf-rollback"."""
     return re.sub(r"@[0-9]+|\([^)]*\)", "", method)

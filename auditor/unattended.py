@@ -27,6 +27,7 @@ from auditor.lock import RunLock, RunLocked, config_lock_dir
 from auditor.logs import json_logs
 from auditor.metrics import render, write_atomically
 from auditor.money import dec_str
+from auditor.progress import RunProgress
 from auditor.report import EXIT_MEANING, ReserveReport, RunDirectory
 from auditor.retention import prune_runs
 from auditor.secrets import scrub
@@ -48,7 +49,8 @@ def _now() -> str:
 
 
 async def _audit_until_terminated(config: AuditConfig, output_dir: Path,
-                                  before_writing: Callable[[ReserveReport, RunDirectory], None]) -> AuditOutcome:
+                                  before_writing: Callable[[ReserveReport, RunDirectory], None], resume: bool,
+                                  progress: RunProgress) -> AuditOutcome:
     """run_audit, cancelled by SIGTERM (what `systemctl stop` and systemd's timeouts send): the cancellation
     unwinds the pipeline, so the half-written run directory is removed and the lock released like on any other
     error. (An exception raised from a plain signal handler could land inside any task and abort the unwinding.)"""
@@ -61,13 +63,15 @@ async def _audit_until_terminated(config: AuditConfig, output_dir: Path,
     except (RuntimeError, ValueError, NotImplementedError):  # not the main thread: leave signals alone
         handled = False
     try:
-        return await run_audit(config, output_dir, before_writing=before_writing)
+        return await run_audit(config, output_dir, resume=resume, progress=progress, before_writing=before_writing)
     finally:
         if handled:
             loop.remove_signal_handler(signal.SIGTERM)
 
 
-def run_unattended(config: AuditConfig, output_dir: Path) -> int:
+def run_unattended(config: AuditConfig, output_dir: Path, resume: bool = False, quiet: bool = False) -> int:
+    """The run, its lock and everything after its report. `resume` continues a killed run from its checkpoint;
+    `quiet` silences the progress display."""
     key = config_key(config)
     started, clock = _now(), time.monotonic()
     outcome: AuditOutcome | None = None
@@ -80,7 +84,12 @@ def run_unattended(config: AuditConfig, output_dir: Path) -> int:
             except Exception as exc:  # an unreadable history must not stop the audit
                 log.error("history %s unusable: %s", history.path, exc)
             try:
-                outcome = asyncio.run(_audit_until_terminated(config, output_dir, _with_history(history, key)))
+                progress = RunProgress.auto(quiet)
+                try:
+                    outcome = asyncio.run(_audit_until_terminated(config, output_dir, _with_history(history, key),
+                                                                  resume, progress))
+                finally:
+                    progress.close()
                 code = outcome.exit_code
                 message = EXIT_MEANING[code]
             except asyncio.CancelledError:

@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from auditor.assets import AssetRegistry
-from auditor.ownership import check_signatures
+from auditor.checkpoint import row_digest
+from auditor.ownership import Address, check_rows
 from chains.base import AddressRow, OwnershipProof
 
 _registry: AssetRegistry | None = None  # one per worker process, built once by the initializer
@@ -22,9 +25,29 @@ def _start_worker(overrides: Mapping[str, Any], defaults: Mapping[str, Any]) -> 
     _registry = AssetRegistry.load(overrides, defaults=defaults)
 
 
-def _check(rows: list[AddressRow]) -> list[OwnershipProof | None]:
+def _check(rows: list[AddressRow], layout: str) -> CheckedChunk:
     assert _registry is not None
-    return check_signatures(rows, _registry)
+    return checked_chunk(rows, _registry, layout)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedChunk:
+    """What a worker sends back for a chunk: per row its digest (the checkpoint key) and proof, plus how many
+    signatures it checked and how long it took (for the stage timings)."""
+
+    digests: list[bytes]
+    proofs: list[OwnershipProof | None]
+    addresses: list[Address]  # canonical addresses, worked out here too so the main process need not
+    signatures: int
+    seconds: float
+
+
+def checked_chunk(rows: list[AddressRow], registry: AssetRegistry, layout: str) -> CheckedChunk:
+    started = time.perf_counter()
+    proofs, addresses = check_rows(rows, registry)
+    digests = [row_digest(row, layout) for row in rows]
+    signatures = sum((row.signature1 != "") + (row.signature2 != "") for row in rows)
+    return CheckedChunk(digests, proofs, addresses, signatures, time.perf_counter() - started)
 
 
 def default_workers() -> int:
@@ -32,8 +55,8 @@ def default_workers() -> int:
 
 
 class SignatureWorkers:
-    """`await workers.check(rows)` -> one OwnershipProof (or None) per row. With one worker the checks run in
-    this process (no pickling, simpler to debug); with more, in a process pool."""
+    """`await workers.check(rows, layout)` -> a CheckedChunk (one OwnershipProof or None per row). With one
+    worker the checks run in this process (no pickling, simpler to debug); with more, in a process pool."""
 
     def __init__(self, registry: AssetRegistry, overrides: Mapping[str, Any], defaults: Mapping[str, Any],
                  workers: int) -> None:
@@ -47,13 +70,13 @@ class SignatureWorkers:
             if workers > 1 else None
         )
 
-    def check(self, rows: list[AddressRow]) -> asyncio.Future[list[OwnershipProof | None]]:
+    def check(self, rows: list[AddressRow], layout: str) -> asyncio.Future[CheckedChunk]:
         loop = asyncio.get_running_loop()
         if self._pool is None:
-            future: asyncio.Future[list[OwnershipProof | None]] = loop.create_future()
-            future.set_result(check_signatures(rows, self._registry))
+            future: asyncio.Future[CheckedChunk] = loop.create_future()
+            future.set_result(checked_chunk(rows, self._registry, layout))
             return future
-        return asyncio.wrap_future(self._pool.submit(_check, rows))
+        return asyncio.wrap_future(self._pool.submit(_check, rows, layout))
 
     def close(self) -> None:
         if self._pool is not None:

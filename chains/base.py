@@ -48,6 +48,11 @@ class AddressRow:
     kind: str = ""  # the 2026 layout's Type column ("Non Staking", "Native ETH Staking"...)
     input_error: str = ""  # set by the reader when the row itself is malformed (field named); never dropped
 
+    def __reduce__(self):  # rows go to the signature workers by the 100,000: plain tuples pickle fastest
+        return (AddressRow, (self.line, self.coin, self.network, self.address, self.amount,
+                             self.amount_in_base_units, self.snapshot_height, self.message, self.signature1,
+                             self.signature2, self.script, self.eoa1, self.eoa2, self.kind, self.input_error))
+
 
 @dataclass(frozen=True, slots=True)
 class OwnershipProof:
@@ -59,6 +64,9 @@ class OwnershipProof:
     # False when the signatures prove keys that the row's address cannot be tied to offline (a contract
     # wallet proven by its owners): the pipeline then reports the row unchecked unless the user opts in.
     binds_address: bool = True
+
+    def __reduce__(self):
+        return (OwnershipProof, (self.status, self.scheme, self.reason, self.binds_address))
 
     @classmethod
     def verified(cls, scheme: str, note: str = "", binds_address: bool = True) -> OwnershipProof:
@@ -122,6 +130,12 @@ class BalanceQuery:
     contract: str | None = None
     script: str = ""  # UTXO: redeem script hex, so multisig outputs can be scanned by descriptor
     owners: tuple[str, ...] = ()  # owner mode: the proven signers; the adapter checks they control `address`
+    # UTXO: the scriptPubKey paying `address`, worked out with the address (a signature worker has just
+    # decoded it) so the backend need not decode it again. Not part of the query's identity.
+    locking_script: bytes = field(default=b"", compare=False)
+
+    def __reduce__(self):  # pickled by the 100,000 between processes: plain tuples, not dataclass state
+        return (BalanceQuery, (self.address, self.contract, self.script, self.owners, self.locking_script))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -114,13 +115,13 @@ class _WaitHonouringRetryAfter:
 
     def __init__(self, initial: float, maximum: float, retry_after_max: float = 120.0) -> None:
         self._backoff = wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
-        self._retry_after_max = retry_after_max  # a server asking for an hour does not stall a run for an hour
+        self.retry_after_max = retry_after_max  # a server asking for an hour does not stall a run for an hour
 
     def __call__(self, state: RetryCallState) -> float:
         wait = self._backoff(state)
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, TransientError) and exc.retry_after is not None:
-            wait = max(wait, min(exc.retry_after, self._retry_after_max))
+            wait = max(wait, min(exc.retry_after, self.retry_after_max))
         return wait
 
 
@@ -132,6 +133,7 @@ class HttpTransport:
         self._semaphore = asyncio.Semaphore(max(1, endpoint.max_concurrency))
         self._limiter = RateLimiter(endpoint.requests_per_second)
         self._wait = _WaitHonouringRetryAfter(backoff_initial, backoff_max)
+        self._backoff_initial = backoff_initial
         self._session: aiohttp.ClientSession | None = None
         self.requests_sent = 0
 
@@ -154,9 +156,19 @@ class HttpTransport:
     ) -> Any:
         """One request with retries; returns the decoded JSON body. Raises DataSourceError when the
         endpoint stays unreachable after all retries, RequestError for a non-retryable failure."""
+        attempts = max(1, self.endpoint.retries)
+        try:  # the first attempt without tenacity's machinery: most requests need no retry, and some runs send 100k
+            return await self._request_once(method, url, payload, params)
+        except TransientError as exc:
+            if attempts == 1:
+                raise DataSourceError(f"{self.endpoint.display}: no answer after 1 attempt ({exc})") from exc
+            wait = self._backoff_initial * (1 + random.random())
+            if exc.retry_after is not None:
+                wait = max(wait, min(exc.retry_after, self._wait.retry_after_max))
+            await asyncio.sleep(wait)
         try:
             async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(max(1, self.endpoint.retries)),
+                stop=stop_after_attempt(attempts - 1),
                 wait=self._wait,
                 retry=retry_if_exception_type(TransientError),
                 reraise=True,

@@ -13,14 +13,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError
 
 from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
+from chains.evm.multicall import decode_aggregate3_reply, encode_aggregate3
 from chains.transport import HttpTransport, JsonRpcClient, JsonRpcError, RequestError
 
 MULTICALL3 = "0xca11bde05977b3631167028862be2a173976ca11"
-AGGREGATE3 = bytes.fromhex("82ad56cb")  # aggregate3((address,bool,bytes)[])
 GET_ETH_BALANCE = bytes.fromhex("4d2301cc")  # getEthBalance(address)
 BALANCE_OF = bytes.fromhex("70a08231")  # balanceOf(address)
 GET_OWNERS = "0xa0e67e2b"  # getOwners() of a Safe-style contract wallet
@@ -160,11 +159,11 @@ class EvmBalanceAdapter(BalanceAdapter):
 
     async def _read_multicall(self, chunk: list[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
         calls = [(target, True, data) for target, data in map(_call_data, chunk)]
-        payload = AGGREGATE3 + abi_encode(["(address,bool,bytes)[]"], [calls])
+        payload = encode_aggregate3(calls)
         try:
             call = {"to": MULTICALL3, "data": "0x" + payload.hex()}
             raw = await self._rpc.call("eth_call", [call, self._block_at[height]])
-            (results,) = abi_decode(["(bool,bytes)[]"], bytes.fromhex(raw[2:]))
+            results = decode_aggregate3_reply(bytes.fromhex(raw[2:]))
             if len(results) != len(chunk):
                 raise RequestError(f"aggregate3 answered {len(results)} results for {len(chunk)} calls")
         except (RequestError, ValueError, TypeError) as exc:

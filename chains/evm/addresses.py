@@ -11,13 +11,14 @@ from chains.secp256k1 import keccak256
 
 _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_HIGH_NIBBLES = frozenset("89abcdef")  # EIP-55: a letter is upper-case where the hash nibble is >= 8
 
 
 def checksum_address(account: bytes) -> str:
     """EIP-55 mixed-case form of a 20-byte account."""
     hex_lower = account.hex()
     digest = keccak256(hex_lower.encode("ascii")).hex()
-    return "0x" + "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(hex_lower))
+    return "0x" + "".join(c.upper() if d in _HIGH_NIBBLES else c for c, d in zip(hex_lower, digest[:40], strict=True))
 
 
 def parse_address(text: str) -> bytes:

@@ -10,6 +10,7 @@ files, since a prefix-less signature could have been made for another purpose. T
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from chains.base import AddressRow, OwnershipProof
 from chains.evm.addresses import parse_address
@@ -17,18 +18,22 @@ from chains.okx_message import okx_keccak_digest
 from chains.secp256k1 import HALF_N, eth_address_bytes, keccak256, recover
 
 
+@lru_cache(maxsize=256)  # every row of a file signs the same statement: hash it once
 def personal_sign_of_hash(message: bytes) -> bytes:
     return keccak256(b"\x19Ethereum Signed Message:\n32" + keccak256(message))
 
 
+@lru_cache(maxsize=256)  # every row of a file signs the same statement: hash it once
 def eip191(message: bytes) -> bytes:
     return keccak256(b"\x19Ethereum Signed Message:\n" + str(len(message)).encode() + message)
 
 
+@lru_cache(maxsize=256)  # every row of a file signs the same statement: hash it once
 def okx_ecdsa(message: bytes) -> bytes:
     return okx_keccak_digest(message)
 
 
+@lru_cache(maxsize=256)  # every row of a file signs the same statement: hash it once
 def raw_keccak(message: bytes) -> bytes:
     return keccak256(message)
 

@@ -7,6 +7,8 @@ non-`visible` JSON as 42 hex digits ("41..."). The canonical form here is base58
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import base58
 from coincurve import PublicKey
 
@@ -49,6 +51,7 @@ def encode(raw: bytes) -> str:
     return base58.b58encode_check(raw).decode()
 
 
+@lru_cache(maxsize=16384)  # each TRON query names its account and contract in several requests
 def canonical(address: str) -> str:
     """The base58check form of any accepted spelling; ValueError when it is not a TRON address."""
     return encode(decode(address))

@@ -19,8 +19,9 @@ Neither exchange checks low-s on TRON, so neither do we.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from chains.base import AddressRow, OwnershipProof
 from chains.secp256k1 import eth_address_bytes, keccak256, recover
@@ -30,14 +31,17 @@ HEADER = b"\x19TRON Signed Message:\n"
 HEADER_32 = HEADER + b"32"
 
 
+@lru_cache(maxsize=256)  # every row of a file signs the same statement: hash it once
 def digest_v1(message: bytes) -> bytes:
     return keccak256(HEADER_32 + keccak256(message))
 
 
+@lru_cache(maxsize=256)  # every row of a file signs the same statement: hash it once
 def digest_v2(message: bytes) -> bytes:
     return keccak256(HEADER + str(len(message)).encode() + message)
 
 
+@lru_cache(maxsize=256)  # every row of a file signs the same statement: hash it once
 def digest_htx_raw(message: bytes) -> bytes:
     return keccak256(HEADER_32 + message)
 
@@ -90,20 +94,23 @@ def parse_signature(text: str) -> tuple[bytes, int]:
     return raw[:64], raw[64]
 
 
-def recovered_accounts(message: bytes, signature: str, schemes: SchemeSet) -> list[tuple[str, bytes]]:
-    """(scheme label, 21-byte address) for each digest that yields a key. ValueError for a bad signature."""
+def recovered_accounts(message: bytes, signature: str, schemes: SchemeSet) -> Iterator[tuple[str, bytes]]:
+    """(scheme label, 21-byte address) for each digest that yields a key, lazily (a match on the first digest
+    spares the second recovery). ValueError for a bad signature, raised before anything is yielded."""
     r_s, v = parse_signature(signature)
     recovery_id = schemes.recovery_id(v)
     if recovery_id is None:
         raise ValueError(f"signature v byte is {v}; {schemes.name} requires {schemes.v_rule}")
-    found: list[tuple[str, bytes]] = []
+    return _recover_each(message, r_s, recovery_id, schemes)
+
+
+def _recover_each(message: bytes, r_s: bytes, recovery_id: int, schemes: SchemeSet) -> Iterator[tuple[str, bytes]]:
     for label, digest in schemes.digests:
         try:
             key = recover(digest(message), r_s, recovery_id)
         except ValueError:
             continue  # this digest recovers no key; the other may
-        found.append((label, bytes([addresses.PREFIX]) + eth_address_bytes(key)))
-    return found
+        yield label, bytes([addresses.PREFIX]) + eth_address_bytes(key)
 
 
 def verify_row(row: AddressRow, schemes: SchemeSet = OKX) -> OwnershipProof:
@@ -115,11 +122,13 @@ def verify_row(row: AddressRow, schemes: SchemeSet = OKX) -> OwnershipProof:
     if not row.signature1.strip():
         return OwnershipProof.failed("no signature")
     try:
-        found = recovered_accounts(row.message.encode("utf-8"), row.signature1, schemes)
+        candidates = recovered_accounts(row.message.encode("utf-8"), row.signature1, schemes)
     except ValueError as exc:
         return OwnershipProof.failed(str(exc))
-    for label, account in found:
+    found: list[tuple[str, bytes]] = []
+    for label, account in candidates:
         if account == claimed:  # raw bytes: base58-encoding every recovered key would cost more than recovery
             return OwnershipProof.verified(label)
+        found.append((label, account))
     tried = ", ".join(f"{label} -> {addresses.encode(account)}" for label, account in found) or "no key recovers"
     return OwnershipProof.failed(f"signature does not recover {addresses.encode(claimed)} ({tried})")

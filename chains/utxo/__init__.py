@@ -54,7 +54,12 @@ class UtxoFamily(ChainFamily):
             parse_multisig(bytes.fromhex(script))
         except ValueError:
             script = ""
-        return BalanceQuery(address=address, contract=None, script=script)
+        params = next((p for network, p in self._params.values() if network.code == token.network), None)
+        try:  # the address was decoded moments ago for its row's checks: this is a cache hit
+            locking = decode_address(address, params).output_script if params is not None else b""
+        except ValueError:
+            locking = b""
+        return BalanceQuery(address=address, contract=None, script=script, locking_script=locking)
 
     def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
         from chains.utxo.backends import open_backend  # written separately; imported when balances are read

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from functools import lru_cache
 
 import base58
 import bech32m
@@ -47,6 +48,7 @@ class DecodedAddress:
                 return bytes([0, len(self.hash)]) + self.hash
 
 
+@lru_cache(maxsize=64)  # a row's address is decoded by its signature check and again for its balance query
 def decode_address(address: str, params: UtxoParams) -> DecodedAddress:
     """Decode `address` for the network `params` describes; ValueError(reason) when it is not one."""
     text = address.strip()
@@ -89,6 +91,8 @@ def _decode_base58(text: str, params: UtxoParams) -> DecodedAddress:
     for kind, version in candidates:
         if raw.startswith(version) and len(raw) == len(version) + 20:
             hash_ = raw[len(version) :]
+            if version in (params.p2pkh, params.p2sh) and not params.cashaddr_prefix:
+                return DecodedAddress(kind, hash_, text)  # base58check has one encoding: the text is canonical
             return DecodedAddress(kind, hash_, encode_address(kind, hash_, params))
     expected = f"P2PKH {params.p2pkh.hex()}, P2SH {params.p2sh.hex()}"
     raise ValueError(

@@ -50,6 +50,9 @@ def output_scripts(
         if query.contract is not None:
             errors[query] = f"{params.code} has no token contracts; cannot read {query.contract}"
             continue
+        if query.locking_script:  # worked out with the address in a signature worker
+            scripts[query] = query.locking_script
+            continue
         try:
             scripts[query] = decode_address(query.address, params).output_script
         except ValueError as exc:

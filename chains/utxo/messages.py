@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from functools import lru_cache
 
 from coincurve import PublicKey
 
@@ -28,6 +29,7 @@ SIGNATURE_SIZE = 65
 
 
 
+@lru_cache(maxsize=256)  # every row of a file signs the same statement: hash it once
 def message_digest(message: str, magic: str) -> bytes:
     return sha256d(varstr(magic.encode()) + varstr(message.encode()))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from coincurve import PublicKey
 
@@ -41,6 +42,7 @@ class Multisig:
         return len(self.keys)
 
 
+@lru_cache(maxsize=64)  # a row's script is parsed by its signature check and again for its balance query
 def parse_multisig(script: bytes) -> Multisig:
     """Parse a bare m-of-n OP_CHECKMULTISIG script; ValueError(reason) when it is anything else."""
     pos = 0

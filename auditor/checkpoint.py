@@ -1,0 +1,219 @@
+"""Checkpoints of a run, so that a run killed at any point (SIGKILL included) resumes where it stopped.
+
+One SQLite file in the output directory's working area (`<out>/.work/checkpoint.sqlite`), committed per
+chunk (WAL: a committed chunk survives the process being killed):
+
+* ownership verdicts keyed by a digest of everything a signature check reads from the row (layout, coin,
+  network, address, message, signatures, script, owners), so a verdict can never be applied to another row;
+* balances keyed by (network, height, address, contract, script, owners): only answers, never errors (an
+  error is asked again);
+* the block hash of each (network, height): if the chain now has another block there, that network's saved
+  balances are dropped.
+
+A run without `--resume` starts a fresh checkpoint; with `--resume` it reuses one made from the same config
+file (sha256) and the same input file (path, size, modification time), else it starts afresh and says so.
+The file is removed when the run has written its report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from chains.base import AddressRow, Balance, BalanceQuery, OwnershipProof, RowStatus
+
+# Verdicts and balances are appended (no index while a run writes: random-key B-tree inserts cost twice as
+# much); the lookup indexes are built once, when a run resumes.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS verdicts (
+    digest BLOB NOT NULL, status TEXT NOT NULL, scheme TEXT NOT NULL, reason TEXT NOT NULL, binds INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS balances (
+    network TEXT NOT NULL, height INTEGER NOT NULL, address TEXT NOT NULL, contract TEXT NOT NULL,
+    script TEXT NOT NULL, owners TEXT NOT NULL, amount TEXT NOT NULL, method TEXT NOT NULL,
+    owners_bound INTEGER, owners_note TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    network TEXT NOT NULL, height INTEGER NOT NULL, block_hash TEXT NOT NULL, PRIMARY KEY (network, height)
+);
+"""
+INDEXES = """
+CREATE INDEX IF NOT EXISTS verdicts_by_digest ON verdicts (digest);
+CREATE INDEX IF NOT EXISTS balances_by_query ON balances (network, height, address, contract, script, owners);
+"""
+
+
+def row_digest(row: AddressRow, layout: str) -> bytes:
+    """16 bytes naming what a signature check of `row` depends on (its line number does not count)."""
+    text = "\x1f".join((layout, row.coin, row.network, row.address, row.message, row.signature1, row.signature2,
+                        row.script, row.eoa1, row.eoa2, row.input_error))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def run_key(config_sha256: str, input_file: Path) -> str:
+    """What a checkpoint belongs to: the config's bytes and the input file as it is on disk."""
+    stat = input_file.stat()
+    return json.dumps([config_sha256, str(input_file.resolve()), stat.st_size, stat.st_mtime_ns])
+
+
+def _query_key(network: str, height: int, query: BalanceQuery) -> tuple:
+    return (network, height, query.address, query.contract or "", query.script, ",".join(query.owners))
+
+
+class Checkpoint:
+    """Saved verdicts and balances of one run. `resumed` is true when earlier work was found and kept."""
+
+    def __init__(self, directory: Path, key: str, resume: bool) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / "checkpoint.sqlite"
+        self.note = ""
+        if not resume:
+            self._remove()
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+        found = self._db.execute("SELECT value FROM meta WHERE key = 'run'").fetchone()
+        if found is not None and found[0] != key:
+            self.note = "the checkpoint belongs to another config or input file: starting afresh"
+            self._db.close()
+            self._remove()
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(SCHEMA)
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('run', ?)", (key,))
+        self.has_verdicts = self._count("verdicts") > 0
+        self.has_balances = self._count("balances") > 0
+        self.resumed = self.has_verdicts or self.has_balances
+        if self.resumed:
+            self._db.executescript(INDEXES)
+        self._writer = _Writer(self.path)
+
+    def _count(self, table: str) -> int:
+        return self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    # ---- ownership --------------------------------------------------------------------------------------
+
+    def verdicts(self, digests: Iterable[bytes]) -> dict[bytes, OwnershipProof]:
+        if not self.has_verdicts:
+            return {}
+        found: dict[bytes, OwnershipProof] = {}
+        wanted = list(dict.fromkeys(digests))
+        for start in range(0, len(wanted), 900):  # SQLite's bound-parameter limit
+            part = wanted[start : start + 900]
+            marks = ",".join("?" * len(part))
+            for digest, status, scheme, reason, binds in self._db.execute(
+                f"SELECT digest, status, scheme, reason, binds FROM verdicts WHERE digest IN ({marks})", part
+            ):
+                found[digest] = OwnershipProof(RowStatus(status), scheme, reason, bool(binds))
+        return found
+
+    def save_verdicts(self, verdicts: Sequence[tuple[bytes, OwnershipProof | None]]) -> None:
+        rows = [(d, p.status.value, p.scheme, p.reason, int(p.binds_address)) for d, p in verdicts if p is not None]
+        if rows:
+            self._writer.put("INSERT INTO verdicts VALUES (?, ?, ?, ?, ?)", rows)
+
+    # ---- balances ---------------------------------------------------------------------------------------
+
+    def check_snapshot(self, network: str, height: int, block_hash: str) -> None:
+        """Saved balances of (network, height) stay only if the chain still has the same block there."""
+        found = self._db.execute("SELECT block_hash FROM snapshots WHERE network = ? AND height = ?",
+                                 (network, height)).fetchone()
+        if found is not None and found[0] == block_hash:
+            return
+        if found is not None:
+            self._writer.put("DELETE FROM balances WHERE network = ? AND height = ?", [(network, height)])
+            self._writer.flush()  # no saved balance of the old block may be read from here on
+        self._writer.put("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?)", [(network, height, block_hash)])
+
+    def balances(self, network: str, height: int, queries: Iterable[BalanceQuery]) -> dict[BalanceQuery, Balance]:
+        if not self.has_balances:
+            return {}
+        found: dict[BalanceQuery, Balance] = {}
+        select = ("SELECT amount, method, owners_bound, owners_note FROM balances WHERE network = ? AND height = ? "
+                  "AND address = ? AND contract = ? AND script = ? AND owners = ?")
+        for query in queries:
+            row = self._db.execute(select, _query_key(network, height, query)).fetchone()
+            if row is not None:
+                bound = None if row[2] is None else bool(row[2])
+                found[query] = Balance(int(row[0]), row[1], "", bound, row[3])
+        return found
+
+    def save_balances(self, network: str, height: int, answers: Mapping[BalanceQuery, Balance]) -> None:
+        rows = [
+            (*_query_key(network, height, q), str(b.amount), b.method,
+             None if b.owners_bound is None else int(b.owners_bound), b.owners_note)
+            for q, b in answers.items() if b.amount is not None
+        ]
+        if rows:
+            self._writer.put("INSERT INTO balances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    # ---- lifecycle --------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Write out what is queued and close (the checkpoint stays for a later `--resume`)."""
+        self._writer.close()
+        self._db.close()
+
+    def finish(self) -> None:
+        """The run's report is written: the checkpoint is no longer needed."""
+        self.close()
+        self._remove()
+
+
+class _Writer:
+    """Writes on a thread of its own, one transaction per batch, so the event loop does not wait for the disk
+    (sqlite3 lets go of the GIL while it works). A batch still queued when the process is killed is simply
+    not in the checkpoint: the resumed run does that work again."""
+
+    def __init__(self, path: Path) -> None:
+        self._queue: queue.Queue[tuple[str, list[tuple]] | None] = queue.Queue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), name="checkpoint-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        db = sqlite3.connect(path, isolation_level=None, timeout=60)
+        db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            while (item := self._queue.get()) is not None:
+                statement, rows = item
+                try:
+                    if self._error is None:
+                        db.execute("BEGIN")
+                        db.executemany(statement, rows)
+                        db.execute("COMMIT")
+                except BaseException as exc:  # reported by the next put/flush, in the run's own thread
+                    self._error = exc
+                finally:
+                    self._queue.task_done()
+        finally:
+            db.close()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise RuntimeError(f"checkpoint write failed: {self._error}") from self._error
+
+    def put(self, statement: str, rows: list[tuple]) -> None:
+        self._raise()
+        self._queue.put((statement, rows))
+
+    def flush(self) -> None:
+        self._queue.join()
+        self._raise()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self._raise()

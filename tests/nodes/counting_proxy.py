@@ -1,0 +1,127 @@
+"""An HTTP proxy on 127.0.0.1 that forwards to one local upstream (anvil, litecoind, the TRON server) and counts
+what was asked: balance reads per kind, decoded from the request bodies. Tests use it to show that a resumed
+run does not ask again for what its checkpoint holds. `delay` slows every request, so a test can stop a run
+part-way through.
+
+Counted kinds: `evm-balance` (sub-calls of a Multicall3 aggregate3, and eth_getBalance/eth_call of the batch
+path), `evm-owners` (getOwners calls), `ltc-scan` (descriptors of each scantxoutset start), `tron-trx`
+(getaccountbalance), `tron-trc20` (triggerconstantcontract), `tron-events` (TRC-20 history pages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections import Counter
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from eth_abi import decode as abi_decode
+
+from chains.evm.adapter import GET_OWNERS, MULTICALL3
+from chains.evm.multicall import AGGREGATE3
+
+
+def _evm_counts(call: dict[str, Any], counts: Counter) -> None:
+    method, params = call.get("method"), call.get("params") or []
+    if method == "eth_call" and params and isinstance(params[0], dict):
+        target, data = str(params[0].get("to", "")).lower(), str(params[0].get("data", ""))
+        if target == MULTICALL3 and data.startswith("0x" + AGGREGATE3.hex()):
+            (calls,) = abi_decode(["(address,bool,bytes)[]"], bytes.fromhex(data[10:]))
+            counts["evm-balance"] += len(calls)
+        elif data == GET_OWNERS:
+            counts["evm-owners"] += 1
+        elif data.startswith("0x70a08231"):
+            counts["evm-balance"] += 1
+    elif method == "eth_getBalance" and params and str(params[0]).lower() != MULTICALL3:
+        counts["evm-balance"] += 1
+    elif method == "scantxoutset" and params and params[0] == "start":
+        counts["ltc-scan"] += len(params[1])
+
+
+class CountingProxy:
+    """`with CountingProxy(upstream) as proxy: proxy.url`; `proxy.counts` is a Counter of the kinds above."""
+
+    def __init__(self, upstream: str, delay: float = 0.0) -> None:
+        scheme, rest = upstream.rstrip("/").split("//", 1)
+        self.upstream = f"{scheme}//{rest.split('@', 1)[-1]}"  # the client's Authorization header is passed on
+        self.delay = delay
+        self.counts: Counter = Counter()
+        self.url = ""
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="counting-proxy", daemon=True)
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    def reset(self) -> Counter:
+        with self._lock:
+            counts, self.counts = self.counts, Counter()
+        return counts
+
+    async def _start(self) -> None:
+        self._session = aiohttp.ClientSession()
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._forward)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+
+    async def _stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()
+
+    def _count(self, path: str, body: bytes) -> None:
+        counts: Counter = Counter()
+        if path.endswith("/getaccountbalance"):
+            counts["tron-trx"] += 1
+        elif path.endswith("/triggerconstantcontract"):
+            counts["tron-trc20"] += 1
+        elif path.endswith("/transactions/trc20"):
+            counts["tron-events"] += 1
+        elif body[:1] in (b"{", b"["):
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                payload = None
+            for call in payload if isinstance(payload, list) else [payload]:
+                if isinstance(call, dict):
+                    _evm_counts(call, counts)
+        with self._lock:
+            self.counts.update(counts)
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        self._count(request.path, body)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        assert self._session is not None
+        headers = {k: v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")}
+        async with self._session.request(request.method, self.upstream + request.path_qs, data=body or None,
+                                         headers=headers) as reply:
+            payload = await reply.read()
+            content_type = reply.headers.get("Content-Type", "application/json").split(";")[0]
+            return web.Response(status=reply.status, body=payload, content_type=content_type)
+
+    def __enter__(self) -> CountingProxy:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    def url_with_credentials(self, upstream_with_credentials: str) -> str:
+        """The proxy's URL carrying the user:password of an upstream URL (litecoind's RPC)."""
+        credentials = upstream_with_credentials.split("//", 1)[1].split("@", 1)[0]
+        return self.url.replace("//", f"//{credentials}@", 1)
