@@ -9,6 +9,8 @@ libsodium's (PyNaCl), which also refuses non-canonical signatures and small-orde
 
 from __future__ import annotations
 
+import re
+
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
@@ -17,6 +19,7 @@ from chains.okx_message import okx_preimage
 
 KEY_BYTES = 32
 SIGNATURE_BYTES = 64
+_HEX = re.compile(r"[0-9a-fA-F]*")  # bytes.fromhex would skip inner whitespace
 
 
 def parse_hex(text: str, size: int, what: str) -> bytes:
@@ -28,10 +31,9 @@ def parse_hex(text: str, size: int, what: str) -> bytes:
         raise ValueError(f"no {what}")
     if len(body) != 2 * size:
         raise ValueError(f"{what} must be {size} bytes of hex, got {len(body)} hex digits")
-    try:
-        return bytes.fromhex(body)
-    except ValueError:
-        raise ValueError(f"{what} is not hex") from None
+    if not _HEX.fullmatch(body):
+        raise ValueError(f"{what} is not hex")
+    return bytes.fromhex(body)
 
 
 def signature_valid(message: str, signature: bytes, public_key: bytes) -> bool:

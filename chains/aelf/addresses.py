@@ -14,6 +14,8 @@ import hashlib
 import base58
 from coincurve import PublicKey
 
+from chains.base58_bounded import b58decode_check, shown
+
 MAIN_CHAIN = "AELF"
 FULL_PREFIX = "ELF_"
 
@@ -41,9 +43,9 @@ def decode(address: str, chain: str = MAIN_CHAIN) -> bytes:
     if not text:
         raise ValueError("empty aelf address")
     try:
-        raw = base58.b58decode_check(text)
-    except ValueError as exc:  # bad characters or checksum
-        raise ValueError(f"not an aelf address: {address.strip()!r} ({exc})") from None
+        raw = b58decode_check(text, 32)
+    except ValueError as exc:  # bad characters or checksum, too long
+        raise ValueError(f"not an aelf address: {shown(address.strip())} ({exc})") from None
     if len(raw) != 32:
         raise ValueError(f"not an aelf address: {address.strip()!r} decodes to {len(raw)} bytes, expected 32")
     return raw

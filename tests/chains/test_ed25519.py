@@ -46,7 +46,8 @@ def _flip(text: str, position: int) -> str:
 def test_parse_hex_reasons() -> None:
     assert ed25519.parse_hex(" 0x" + "ab" * 32, 32, "key") == b"\xab" * 32
     assert ed25519.parse_hex("AB" * 32, 32, "key") == b"\xab" * 32
-    for text, reason in (("", "no key"), ("0x", "no key"), ("ab" * 31, "62 hex digits"), ("zz" * 32, "not hex")):
+    for text, reason in (("", "no key"), ("0x", "no key"), ("ab" * 31, "62 hex digits"), ("zz" * 32, "not hex"),
+                         ("ab" * 31 + " a" + "\t", "not hex"), ("ab" * 29 + " cd\tef", "not hex")):
         with pytest.raises(ValueError, match=reason):
             ed25519.parse_hex(text, 32, "key")
 

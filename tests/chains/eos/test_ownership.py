@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import base58
 import pytest
 from coincurve import PrivateKey
 
@@ -132,3 +133,14 @@ def test_eos_signature_under_another_chain_fails():
     for network in ("TRON", "ETH", "STARKNET"):
         [proof] = check_signatures([dataclasses.replace(row, coin="", network=network)], REGISTRY)
         assert proof is not None and proof.status == RowStatus.FAILED, network
+
+
+def _no_decode(*args: object, **kwargs: object) -> bytes:
+    raise AssertionError("base58 decoding ran on input the length bound should have refused")
+
+
+def test_over_long_key_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base58, "b58decode", _no_decode)
+    for text in ("EOS" + "z" * 131072, "PUB_K1_" + "z" * 131072):
+        with pytest.raises(ValueError, match="longer than any base58 spelling"):
+            keys.parse_public_key(text)

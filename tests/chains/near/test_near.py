@@ -55,3 +55,13 @@ def test_malformed_keys(script: str, reason: str) -> None:
     row = replace(signed_row(key(1), "NEAR", public(key(1)).hex()), script=script)
     proof = FAMILY.verify_ownership(row, NEAR)
     assert proof.status == RowStatus.FAILED and "field 'script'" in proof.reason and reason in proof.reason
+
+
+def _no_decode(*args: object, **kwargs: object) -> bytes:
+    raise AssertionError("base58 decoding ran on input the length bound should have refused")
+
+
+def test_over_long_base58_key_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base58, "b58decode", _no_decode)
+    with pytest.raises(ValueError, match="longer than any base58 spelling"):
+        accounts.parse_public_key("ed25519:" + "z" * 131072)
