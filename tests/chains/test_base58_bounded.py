@@ -27,7 +27,7 @@ def test_max_chars_covers_every_spelling_of_that_many_bytes(size: int) -> None:
 def test_over_long_input_is_refused_without_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(base58, "b58decode", _no_decode)
     for call in (base58_bounded.b58decode, base58_bounded.b58decode_check):
-        with pytest.raises(ValueError, match="131072 characters, longer than any base58 spelling of 3[26] bytes"):
+        with pytest.raises(ValueError, match=r"131072 characters, longer than any base58 spelling of 3[26] bytes"):
             call("z" * 131072, 32)
 
 
