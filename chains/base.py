@@ -56,8 +56,9 @@ class OwnershipProof:
     status: RowStatus
     scheme: str = ""  # which scheme decided, e.g. "evm-personal-sign-keccak"
     reason: str = ""  # why it failed or was left unchecked; empty when verified
-    # False when the signatures prove keys that the row's address cannot be tied to offline (a contract
-    # wallet proven by its owners): the pipeline then reports the row unchecked unless the user opts in.
+    # False for owner mode only: a contract wallet proven by its owners' keys (EVM eoa1/eoa2, Aptos eoa1). The
+    # pipeline reports such a row unchecked unless the user opts in ([audit] trust_owner_mode). A key that
+    # verifies but whose account binding needs the chain (NEAR named, EOS, Starknet) is `unchecked` instead.
     binds_address: bool = True
 
     @classmethod
@@ -69,8 +70,9 @@ class OwnershipProof:
         return cls(RowStatus.FAILED, scheme, reason)
 
     @classmethod
-    def unchecked(cls, reason: str) -> OwnershipProof:
-        return cls(RowStatus.UNCHECKED, "", reason)
+    def unchecked(cls, reason: str, scheme: str = "") -> OwnershipProof:
+        """Not decided offline; `scheme` names the check that did run, when one did (a valid key signature)."""
+        return cls(RowStatus.UNCHECKED, scheme, reason)
 
 
 @dataclass(frozen=True, slots=True)

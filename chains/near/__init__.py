@@ -2,7 +2,8 @@
 
 Ownership: OKX's Ed25519 signature (chains.ed25519). An implicit account (64 hex digits) is the verified key
 itself and is bound; a named account (`x.near`) is controlled by whatever access keys it has on chain, so the
-row is verified with binds_address=False (unchecked by the pipeline). OKX does not check NEAR addresses at all.
+row is unchecked (the key is proven, the account binding needs the chain; trust_owner_mode does not change that).
+OKX does not check NEAR addresses at all.
 No balance backend yet.
 """
 
@@ -36,10 +37,10 @@ class NearFamily(ChainFamily):
         except ValueError as exc:
             return OwnershipProof.failed(str(exc), SCHEME)
         if implicit is None:
-            return OwnershipProof.verified(
+            return OwnershipProof.unchecked(
+                f"signature valid for key {key.hex()}; whether it is a full-access key of named account {account} "
+                "at the snapshot needs the chain",
                 f"{SCHEME}-named",
-                f"named account {account}: whether {key.hex()} is one of its access keys needs the chain",
-                binds_address=False,
             )
         if implicit != key:
             return OwnershipProof.failed(f"field 'address': implicit account {account} is not the signer's "

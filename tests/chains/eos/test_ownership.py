@@ -10,7 +10,7 @@ import pytest
 from coincurve import PrivateKey
 
 from auditor.assets import AssetRegistry
-from auditor.ownership import check_signatures, prove_ownership
+from auditor.ownership import OwnershipPolicy, check_signatures, prove_ownership
 from chains.base import AddressRow, RowStatus
 from chains.eos import EosFamily, accounts, keys
 from chains.eos.ownership import digest
@@ -49,12 +49,14 @@ def test_network_codes():
 def test_published_vector_proves_the_key_not_the_account(vector):
     proof = FAMILY.verify_ownership(_row(vector), NETWORK)
     assert vector["expect"] == "valid"
-    assert proof.status == RowStatus.VERIFIED and proof.scheme == "okx-eos"
-    assert proof.binds_address is False and "active or owner permission" in proof.reason
+    assert proof.status == RowStatus.UNCHECKED and proof.scheme == "okx-eos"
+    assert proof.reason.startswith(f"signature valid for key {vector['script_or_pubkey']}")
+    assert "active or owner permission at the snapshot needs the chain" in proof.reason
     [batch] = check_signatures([_row(vector)], REGISTRY)
     assert batch == proof
-    result = prove_ownership(_row(vector), REGISTRY, batch)  # the pipeline does not count it as verified
-    assert result.status == RowStatus.UNCHECKED and "not bound" in result.reason
+    for trust in (False, True):  # the pipeline never counts it as verified, not even with trust_owner_mode
+        result = prove_ownership(_row(vector), REGISTRY, batch, OwnershipPolicy(trust_owner_mode=trust))
+        assert result.status == RowStatus.UNCHECKED and "active or owner permission" in result.reason
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda v: v["address"])
@@ -81,7 +83,7 @@ def test_generated_keys_verify_in_both_key_forms(legacy):
                      signature1=_sign(key, "I am an OKX address"),
                      script=keys.encode_public_key(key.public_key.format(), legacy=legacy))
     proof = FAMILY.verify_ownership(row, NETWORK)
-    assert proof.status == RowStatus.VERIFIED and not proof.binds_address
+    assert proof.status == RowStatus.UNCHECKED and proof.reason.startswith("signature valid for key")
     other = dataclasses.replace(row, signature1=_sign(PrivateKey(), "I am an OKX address"))
     assert "not the published key" in FAMILY.verify_ownership(other, NETWORK).reason
 

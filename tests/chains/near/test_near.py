@@ -8,7 +8,7 @@ import base58
 import pytest
 
 from auditor.assets import AssetRegistry
-from auditor.ownership import prove_ownership
+from auditor.ownership import OwnershipPolicy, prove_ownership
 from chains.base import Network, RowStatus
 from chains.near import NearFamily, accounts
 from tests.chains.ed25519_signing import key, public, signed_row
@@ -32,10 +32,12 @@ def test_implicit_accounts_verify_with_hex_or_near_keys() -> None:
 def test_named_accounts_are_not_bound_offline() -> None:
     row = signed_row(key(3), "NEAR", "okx-reserves.near")
     proof = FAMILY.verify_ownership(row, NEAR)
-    assert proof.status == RowStatus.VERIFIED and not proof.binds_address
-    assert "access keys" in proof.reason and "needs the chain" in proof.reason
-    result = prove_ownership(row, AssetRegistry.load(), proof)
-    assert result.status == RowStatus.UNCHECKED  # the pipeline does not count it as verified
+    assert proof.status == RowStatus.UNCHECKED and proof.scheme.endswith("named")
+    assert f"signature valid for key {public(key(3)).hex()}" in proof.reason
+    assert "full-access key of named account okx-reserves.near" in proof.reason and "needs the chain" in proof.reason
+    for trust in (False, True):  # trust_owner_mode is for contract wallets proven by owners, not named accounts
+        result = prove_ownership(row, AssetRegistry.load(), proof, OwnershipPolicy(trust_owner_mode=trust))
+        assert result.status == RowStatus.UNCHECKED and "signature valid for key" in result.reason
     bad_signature = FAMILY.verify_ownership(replace(row, message="other"), NEAR)
     assert bad_signature.status == RowStatus.FAILED
 
