@@ -12,7 +12,6 @@ from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Netwo
 from chains.conflux import addresses
 from chains.okx_ecdsa import verify_derived_address
 
-
 MAX_NETWORK_ID = 2**32 - 1  # CIP-37 network ids are 32-bit
 
 
