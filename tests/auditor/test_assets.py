@@ -57,5 +57,5 @@ def test_same_code_in_two_shipped_files_is_refused(tmp_path: Path) -> None:
 def test_token_alias_claimed_twice_is_refused() -> None:
     tokens = {"MYUSDT": {"asset": "USDT", "network": "ETH", "decimals": 6, "contract": "0x" + "11" * 20,
                          "aliases": ["USDT-ERC20"]}}
-    with pytest.raises(RegistryError, match="tokens.MYUSDT claims 'USDT-ERC20', which is already tokens.USDT-ERC20"):
+    with pytest.raises(RegistryError, match=r"tokens.MYUSDT claims 'USDT-ERC20', which is already tokens.USDT-ERC20"):
         AssetRegistry.load(overrides={"tokens": tokens})
