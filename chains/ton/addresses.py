@@ -16,7 +16,7 @@ BOUNCEABLE = 0x11
 NON_BOUNCEABLE = 0x51
 TESTNET_FLAG = 0x80
 BASECHAIN = 0
-_RAW = re.compile(r"(-?\d+):([0-9a-fA-F]{64})")
+_RAW = re.compile(r"(0|-1):([0-9a-fA-F]{64})")  # basechain or masterchain; ASCII digits only, no "-0" or "000"
 _FRIENDLY = re.compile(r"[A-Za-z0-9_\-+/]{48}")
 
 
