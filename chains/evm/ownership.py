@@ -88,9 +88,12 @@ def signer_matches(
     return None, "signature does not recover the address under any supported digest"
 
 
-def verify_evm_row(row: AddressRow, schemes: Sequence[tuple[str, Digest]]) -> OwnershipProof:
+def verify_evm_row(
+    row: AddressRow, schemes: Sequence[tuple[str, Digest]], alt_form: str | None = None
+) -> OwnershipProof:
     """A plain row: signature1 recovers `address`. Owner mode (eoa1 set): signature1 recovers eoa1 and,
-    when both are given, signature2 recovers eoa2; the contract address itself cannot be bound offline."""
+    when both are given, signature2 recovers eoa2; the contract address itself cannot be bound offline.
+    `alt_form` is the network's extra address spelling (chains.evm.addresses.parse_address)."""
     message = row.message.encode("utf-8")
     if not row.signature1:
         return OwnershipProof.failed("field 'signature1': empty")
@@ -105,7 +108,7 @@ def verify_evm_row(row: AddressRow, schemes: Sequence[tuple[str, Digest]]) -> Ow
     used: list[str] = []
     for who, account_text, field, signature in signers:
         try:
-            account = parse_address(account_text)
+            account = parse_address(account_text, alt_form)
         except ValueError as exc:
             return OwnershipProof.failed(f"field '{who}': {exc}")
         scheme, reason = signer_matches(signature, message, account, schemes)
