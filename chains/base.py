@@ -48,6 +48,16 @@ class AddressRow:
     kind: str = ""  # the 2026 layout's Type column ("Non Staking", "Native ETH Staking"...)
     input_error: str = ""  # set by the reader when the row itself is malformed (field named); never dropped
 
+    def message_utf8(self) -> bytes:
+        """The message's UTF-8 bytes, which every scheme signs (or frames). ValueError naming field 'message'
+        when the text holds a lone surrogate: no UTF-8 signer can have signed it."""
+        try:
+            return self.message.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            code = ord(self.message[exc.start])
+            raise ValueError(f"field 'message': not valid Unicode text (lone surrogate U+{code:04X} at character "
+                             f"{exc.start + 1})") from None
+
 
 @dataclass(frozen=True, slots=True)
 class OwnershipProof:

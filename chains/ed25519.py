@@ -36,10 +36,10 @@ def parse_hex(text: str, size: int, what: str) -> bytes:
     return bytes.fromhex(body)
 
 
-def signature_valid(message: str, signature: bytes, public_key: bytes) -> bool:
-    """Does `signature` verify over okx_preimage(UTF-8 message) under `public_key`?"""
+def signature_valid(message: bytes, signature: bytes, public_key: bytes) -> bool:
+    """Does `signature` verify over okx_preimage(message) under `public_key`?"""
     try:
-        VerifyKey(public_key).verify(okx_preimage(message.encode("utf-8")), signature)
+        VerifyKey(public_key).verify(okx_preimage(message), signature)
     except (BadSignatureError, ValueError):  # ValueError: libsodium refuses the key itself
         return False
     return True
@@ -60,7 +60,7 @@ def signer_key(row: AddressRow, public_key: bytes | None = None) -> bytes:
         signature = parse_hex(row.signature1, SIGNATURE_BYTES, "Ed25519 signature")
     except ValueError as exc:
         raise ValueError(f"field 'signature1': {exc}") from None
-    if not signature_valid(row.message, signature, public_key):
+    if not signature_valid(row.message_utf8(), signature, public_key):
         raise ValueError(
             f"field 'signature1': does not verify over the OKX-framed message under the public key {public_key.hex()}"
         )

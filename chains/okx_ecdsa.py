@@ -34,7 +34,11 @@ def verify_derived_address(
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
     try:
-        key = recover_okx_ecdsa_key(row.message.encode("utf-8"), row.signature1)
+        message = row.message_utf8()
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc), SCHEME)
+    try:
+        key = recover_okx_ecdsa_key(message, row.signature1)
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
     derived = derive(key)
@@ -67,7 +71,11 @@ def verify_pubkey_and_address(
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'script': {exc}", PUBKEY_SCHEME)
     try:
-        key = recover_okx_ecdsa_key(row.message.encode("utf-8"), row.signature1)
+        message = row.message_utf8()
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc), PUBKEY_SCHEME)
+    try:
+        key = recover_okx_ecdsa_key(message, row.signature1)
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'signature1': {exc}", PUBKEY_SCHEME)
     if key.format() != expected.format():

@@ -42,7 +42,11 @@ def verify_row(row: AddressRow) -> OwnershipProof:
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
     try:
-        recovered = recover(digest(row.message.encode("utf-8")), r_s, recovery_id).format(compressed=True)
+        message = row.message_utf8()
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc), SCHEME)
+    try:
+        recovered = recover(digest(message), r_s, recovery_id).format(compressed=True)
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
     if recovered != published:

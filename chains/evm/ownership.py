@@ -94,7 +94,10 @@ def verify_evm_row(
     """A plain row: signature1 recovers `address`. Owner mode (eoa1 set): signature1 recovers eoa1 and,
     when both are given, signature2 recovers eoa2; the contract address itself cannot be bound offline.
     `alt_form` is the network's extra address spelling (chains.evm.addresses.parse_address)."""
-    message = row.message.encode("utf-8")
+    try:
+        message = row.message_utf8()
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc))
     if not row.signature1:
         return OwnershipProof.failed("field 'signature1': empty")
     if row.eoa1:

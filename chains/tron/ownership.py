@@ -115,7 +115,7 @@ def verify_row(row: AddressRow, schemes: SchemeSet = OKX) -> OwnershipProof:
     if not row.signature1.strip():
         return OwnershipProof.failed("no signature")
     try:
-        found = recovered_accounts(row.message.encode("utf-8"), row.signature1, schemes)
+        found = recovered_accounts(row.message_utf8(), row.signature1, schemes)
     except ValueError as exc:
         return OwnershipProof.failed(str(exc))
     for label, account in found:

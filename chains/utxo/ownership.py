@@ -54,6 +54,10 @@ def verify_row(row: AddressRow, params: UtxoParams) -> OwnershipProof:
     if not signatures:
         return OwnershipProof.failed("row has no signature")
     try:
+        row.message_utf8()  # the digests below encode it again; a lone surrogate is the message's fault
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc))
+    try:
         script = _hex(row.script)
     except ValueError as exc:
         return OwnershipProof.failed(f"script column: {exc}")

@@ -74,7 +74,7 @@ def test_signature_valid_refuses_small_order_keys() -> None:
     identity = bytes([1]) + bytes(31)  # the neutral point's encoding
     # R = identity, s = 0 satisfies [s]B = R + [h]A for A = identity and any message: a verifier that accepts
     # small-order keys would take this as a signature of everything.
-    assert not ed25519.signature_valid("m", identity + bytes(32), identity)
+    assert not ed25519.signature_valid(b"m", identity + bytes(32), identity)
 
 
 def test_published_vectors_through_each_family() -> None:

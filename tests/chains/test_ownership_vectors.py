@@ -224,3 +224,13 @@ def test_valid_signature_fails_on_another_chain(vector):
         # FAILED, or UNCHECKED where the other family refuses the row's shape (e.g. APTOS with an eoa2): never
         # a proof.
         assert proof.status in (RowStatus.FAILED, RowStatus.UNCHECKED) and proof.reason, (code, proof)
+
+
+@pytest.mark.parametrize("vector", [v for v in VECTORS if v["expect"] == "valid"], ids=_id)
+def test_a_lone_surrogate_in_the_message_fails_on_field_message(vector):
+    """Every family encodes the message through AddressRow.message_utf8: the row fails naming the message, never
+    a signature and never with an exception."""
+    _require_family(vector)
+    row = dataclasses.replace(_row(vector), message=vector["message"] + "\ud800")
+    proof = _check(row, _registry(vector))
+    assert proof.status == RowStatus.FAILED and proof.reason.startswith("field 'message'"), proof
