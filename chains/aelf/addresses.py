@@ -9,19 +9,14 @@ account holds a different balance.
 
 from __future__ import annotations
 
-import hashlib
-
 import base58
 from coincurve import PublicKey
 
 from chains.base58_bounded import b58decode_check, shown
+from chains.secp256k1 import sha256d
 
 MAIN_CHAIN = "AELF"
 FULL_PREFIX = "ELF_"
-
-
-def sha256d(data: bytes) -> bytes:
-    return hashlib.sha256(hashlib.sha256(data).digest()).digest()
 
 
 def bare(address: str, chain: str = MAIN_CHAIN) -> str:

@@ -8,9 +8,10 @@ CRC16-XMODEM (big-endian) of the first 34 bytes. Only workchain 0 (basechain) ma
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from dataclasses import dataclass
+
+from chains.crc16 import crc16_xmodem
 
 BOUNCEABLE = 0x11
 NON_BOUNCEABLE = 0x51
@@ -29,10 +30,6 @@ class TonAddress:
     @property
     def raw(self) -> str:
         return f"{self.workchain}:{self.account.hex()}"
-
-
-def crc16_xmodem(data: bytes) -> int:
-    return binascii.crc_hqx(data, 0)  # CRC-CCITT, polynomial 0x1021, initial 0: XMODEM
 
 
 def decode(address: str) -> TonAddress:

@@ -11,10 +11,9 @@ the canonical form here is the classic address.
 from __future__ import annotations
 
 import base58
-from coincurve import PublicKey
 
 from chains.base58_bounded import XRP_ALPHABET, b58decode_check, shown
-from chains.secp256k1 import hash160
+from chains.secp256k1 import compressed_key_hash
 
 ACCOUNT_VERSION = 0x00
 X_MAINNET = bytes([0x05, 0x44])
@@ -79,8 +78,7 @@ def encode_x_address(account: bytes, tag: int | None = None, testnet: bool = Fal
     return base58.b58encode_check(body, alphabet=base58.XRP_ALPHABET).decode()
 
 
-def account_id(key: PublicKey) -> bytes:
-    return hash160(key.format(compressed=True))
+account_id = compressed_key_hash  # HASH160 of the compressed master key
 
 
 def canonical(address: str) -> str:
