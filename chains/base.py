@@ -219,3 +219,12 @@ class ChainFamily(ABC):
     def balance_query(self, row: AddressRow, token: Token, address: str) -> BalanceQuery:
         """The query that reads `token` for this row; families needing more than the address override it."""
         return BalanceQuery(address=address, contract=token.contract)
+
+
+class OfflineOnlyFamily(ChainFamily):
+    """A family whose ownership is checked offline but whose balances no backend reads yet: the pipeline
+    reports its rows' balances as not read (one wording for all of them)."""
+
+    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
+        raise ValueError(f"no balance backend exists yet for {network.name} ({network.code}; backend "
+                         f"{endpoint.backend!r}): its balances are not read, ownership is checked offline only")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from chains import ed25519
 from chains.aptos import addresses
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof, RowStatus
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof, RowStatus
 
 SCHEME = "okx-ed25519-aptos"
 OWNER_SCHEME = "okx-ed25519-aptos-owner"
 
 
-class AptosFamily(ChainFamily):
+class AptosFamily(OfflineOnlyFamily):
     name = "aptos"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -47,9 +47,6 @@ class AptosFamily(ChainFamily):
             f"current authentication key of account {addresses.encode(claimed)} needs the chain",
             binds_address=False,
         )
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")
 
 
 def _bind(row: AddressRow, expected: bytes, field: str, scheme: str) -> OwnershipProof:

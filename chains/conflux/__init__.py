@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.conflux import addresses
 from chains.okx_ecdsa import verify_derived_address
 
@@ -27,7 +27,7 @@ def _network_id(network: Network) -> int:
     return value
 
 
-class ConfluxFamily(ChainFamily):
+class ConfluxFamily(OfflineOnlyFamily):
     name = "conflux"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -40,7 +40,3 @@ class ConfluxFamily(ChainFamily):
             return OwnershipProof.unchecked(str(exc))
         return verify_derived_address(row, partial(addresses.decode, network_id=network_id), addresses.account_of,
                                       partial(addresses.encode, network_id=network_id))
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend exists yet for {network.name} ({network.code}): "
-                         "its balances are not read")

@@ -10,13 +10,13 @@ No balance backend yet.
 from __future__ import annotations
 
 from chains import ed25519
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.near import accounts
 
 SCHEME = "okx-ed25519-near"
 
 
-class NearFamily(ChainFamily):
+class NearFamily(OfflineOnlyFamily):
     name = "near"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -46,6 +46,3 @@ class NearFamily(ChainFamily):
             return OwnershipProof.failed(f"field 'address': implicit account {account} is not the signer's "
                                          f"{key.hex()}", SCHEME)
         return OwnershipProof.verified(f"{SCHEME}-implicit")
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")

@@ -7,13 +7,13 @@ can add signers or drop its master key's weight on chain; that is not checked of
 from __future__ import annotations
 
 from chains import ed25519
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.stellar import addresses
 
 SCHEME = "okx-ed25519-stellar"
 
 
-class StellarFamily(ChainFamily):
+class StellarFamily(OfflineOnlyFamily):
     name = "stellar"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -33,6 +33,3 @@ class StellarFamily(ChainFamily):
                 f"field 'address': {row.address.strip()} is not the signer's account {addresses.encode(key)}", SCHEME
             )
         return OwnershipProof.verified(SCHEME)
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")

@@ -9,7 +9,7 @@ OKX's scheme and do not verify. No balance backend yet.
 from __future__ import annotations
 
 from chains import ed25519
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.substrate import addresses
 
 SCHEME = "okx-ed25519-ss58"
@@ -31,7 +31,7 @@ def _decode(address: str, network: Network) -> bytes:
     return account
 
 
-class SubstrateFamily(ChainFamily):
+class SubstrateFamily(OfflineOnlyFamily):
     name = "substrate"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -55,6 +55,3 @@ class SubstrateFamily(ChainFamily):
             return OwnershipProof.failed(f"field 'address': {row.address.strip()} is not the signer's {derived}",
                                          SCHEME)
         return OwnershipProof.verified(SCHEME)
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")
