@@ -10,11 +10,12 @@ libsodium's (PyNaCl), which also refuses non-canonical signatures and small-orde
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
-from chains.base import AddressRow
+from chains.base import AddressRow, OwnershipProof
 from chains.okx_message import okx_preimage
 
 KEY_BYTES = 32
@@ -65,3 +66,22 @@ def signer_key(row: AddressRow, public_key: bytes | None = None) -> bytes:
             f"field 'signature1': does not verify over the OKX-framed message under the public key {public_key.hex()}"
         )
     return public_key
+
+
+def verify_address_is_key(
+    row: AddressRow, claimed: bytes, scheme: str, show: Callable[[bytes], str], published: bytes | None = None,
+    note: str = "",
+) -> OwnershipProof:
+    """For address forms that spell the key itself (SOL, SS58, Stellar/Pi, NEAR implicit): signature1 must verify
+    under the published key (`published` when the family parsed its own key form, else the script column) or,
+    when that column is empty, under the key the address spells; and that key must be the address's."""
+    if published is None and not row.script.strip():
+        published = claimed
+    try:
+        key = signer_key(row, published)
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc), scheme)
+    if key != claimed:
+        return OwnershipProof.failed(f"field 'address': {row.address.strip()} is not the signer's key {show(key)}",
+                                     scheme)
+    return OwnershipProof.verified(scheme, note)

@@ -27,8 +27,10 @@ def verify_derived_address(
     decode: Callable[[str], bytes],
     derive: Callable[[PublicKey], bytes],
     show: Callable[[bytes], str],
+    note: str = "",
 ) -> OwnershipProof:
-    """Verified when the key recovered from signature1 derives the row's address. Never raises for bad data."""
+    """Verified when the key recovered from signature1 derives the row's address (with `note`, what the proof
+    does not cover). Never raises for bad data."""
     try:
         claimed = decode(row.address)
     except ValueError as exc:
@@ -48,7 +50,7 @@ def verify_derived_address(
             f"not the row's {row.address.strip()}",
             SCHEME,
         )
-    return OwnershipProof.verified(SCHEME)
+    return OwnershipProof.verified(SCHEME, note)
 
 
 def verify_pubkey_and_address(

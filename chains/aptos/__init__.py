@@ -13,6 +13,7 @@ from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof, 
 
 SCHEME = "okx-ed25519-aptos"
 OWNER_SCHEME = "okx-ed25519-aptos-owner"
+ROTATION_NOTE = "the account's authentication key can be rotated on chain; not checked offline"
 
 
 class AptosFamily(OfflineOnlyFamily):
@@ -29,7 +30,7 @@ class AptosFamily(OfflineOnlyFamily):
         except ValueError as exc:
             return OwnershipProof.failed(f"field 'address': {exc}", scheme)
         if not owner_mode:
-            return _bind(row, claimed, "address", scheme)
+            return _bind(row, claimed, "address", scheme, ROTATION_NOTE)
         if row.eoa2.strip():
             return OwnershipProof.unchecked(
                 "field 'eoa2': a second APTOS owner cannot be proven (the row has one public-key column)"
@@ -49,7 +50,7 @@ class AptosFamily(OfflineOnlyFamily):
         )
 
 
-def _bind(row: AddressRow, expected: bytes, field: str, scheme: str) -> OwnershipProof:
+def _bind(row: AddressRow, expected: bytes, field: str, scheme: str, note: str = "") -> OwnershipProof:
     try:
         key = ed25519.signer_key(row)
     except ValueError as exc:
@@ -61,4 +62,4 @@ def _bind(row: AddressRow, expected: bytes, field: str, scheme: str) -> Ownershi
             f"{addresses.encode(derived)}",
             scheme,
         )
-    return OwnershipProof.verified(scheme)
+    return OwnershipProof.verified(scheme, note)

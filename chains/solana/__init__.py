@@ -23,12 +23,4 @@ class SolanaFamily(OfflineOnlyFamily):
             claimed = addresses.decode(row.address)
         except ValueError as exc:
             return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
-        try:
-            key = ed25519.signer_key(row, None if row.script.strip() else claimed)  # the address is the key
-        except ValueError as exc:
-            return OwnershipProof.failed(str(exc), SCHEME)
-        if key != claimed:
-            return OwnershipProof.failed(
-                f"field 'address': {row.address.strip()} is not the signer's key {addresses.encode(key)}", SCHEME
-            )
-        return OwnershipProof.verified(SCHEME)
+        return ed25519.verify_address_is_key(row, claimed, SCHEME, addresses.encode)

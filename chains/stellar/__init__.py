@@ -11,6 +11,8 @@ from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.stellar import addresses
 
 SCHEME = "okx-ed25519-stellar"
+ROTATION_NOTE = ("the account's master key can be re-weighted, or other signers added, on chain; not checked "
+                 "offline")
 
 
 class StellarFamily(OfflineOnlyFamily):
@@ -24,12 +26,4 @@ class StellarFamily(OfflineOnlyFamily):
             claimed = addresses.decode(row.address)
         except ValueError as exc:
             return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
-        try:
-            key = ed25519.signer_key(row, None if row.script.strip() else claimed)  # the address is the key
-        except ValueError as exc:
-            return OwnershipProof.failed(str(exc), SCHEME)
-        if key != claimed:
-            return OwnershipProof.failed(
-                f"field 'address': {row.address.strip()} is not the signer's account {addresses.encode(key)}", SCHEME
-            )
-        return OwnershipProof.verified(SCHEME)
+        return ed25519.verify_address_is_key(row, claimed, SCHEME, addresses.encode, note=ROTATION_NOTE)

@@ -8,6 +8,8 @@ OKX's scheme and do not verify. No balance backend yet.
 
 from __future__ import annotations
 
+from functools import partial
+
 from chains import ed25519
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.substrate import addresses
@@ -39,19 +41,11 @@ class SubstrateFamily(OfflineOnlyFamily):
 
     def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
         try:
-            network_prefix(network)
+            prefix = network_prefix(network)
         except ValueError as exc:
             return OwnershipProof.unchecked(str(exc))
         try:
             claimed = _decode(row.address, network)
         except ValueError as exc:
             return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
-        try:
-            key = ed25519.signer_key(row, None if row.script.strip() else claimed)  # the address is the key
-        except ValueError as exc:
-            return OwnershipProof.failed(str(exc), SCHEME)
-        if key != claimed:
-            derived = addresses.encode(key, network_prefix(network))
-            return OwnershipProof.failed(f"field 'address': {row.address.strip()} is not the signer's {derived}",
-                                         SCHEME)
-        return OwnershipProof.verified(SCHEME)
+        return ed25519.verify_address_is_key(row, claimed, SCHEME, partial(addresses.encode, prefix=prefix))

@@ -13,6 +13,8 @@ from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.okx_ecdsa import verify_derived_address
 from chains.xrpl import addresses
 
+ROTATION_NOTE = ("the account's master key can be disabled, or a regular key or signer list set, on chain; not "
+                 "checked offline")
 
 class XrplFamily(OfflineOnlyFamily):
     name = "xrpl"
@@ -21,4 +23,4 @@ class XrplFamily(OfflineOnlyFamily):
         return addresses.canonical(address)
 
     def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
-        return verify_derived_address(row, addresses.decode, addresses.account_id, addresses.encode)
+        return verify_derived_address(row, addresses.decode, addresses.account_id, addresses.encode, ROTATION_NOTE)
