@@ -22,6 +22,7 @@ SCRIPTS = [
     ("Liabilities: OKX Merkle-sum tree verification (generated, 1M leaves)", ["benchmarks/liabilities.py"]),
     ("Unattended runs: history, chart, metrics, retention, lock (per run)", ["benchmarks/unattended.py"]),
     ("EOS, Starknet and beacon-chain BLS ownership", ["benchmarks/eos_stark_bls_ownership.py"]),
+    ("Refusing an over-long (131072-character) address field, per network", ["benchmarks/long_fields.py"]),
 ]
 
 
