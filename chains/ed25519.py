@@ -9,18 +9,17 @@ libsodium's (PyNaCl), which also refuses non-canonical signatures and small-orde
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from chains.base import AddressRow, OwnershipProof
+from chains.hex_text import strict_fromhex
 from chains.okx_message import okx_preimage
 
 KEY_BYTES = 32
 SIGNATURE_BYTES = 64
-_HEX = re.compile(r"[0-9a-fA-F]*")  # bytes.fromhex would skip inner whitespace
 
 
 def parse_hex(text: str, size: int, what: str) -> bytes:
@@ -32,9 +31,10 @@ def parse_hex(text: str, size: int, what: str) -> bytes:
         raise ValueError(f"no {what}")
     if len(body) != 2 * size:
         raise ValueError(f"{what} must be {size} bytes of hex, got {len(body)} hex digits")
-    if not _HEX.fullmatch(body):
-        raise ValueError(f"{what} is not hex")
-    return bytes.fromhex(body)
+    try:
+        return strict_fromhex(body)
+    except ValueError:
+        raise ValueError(f"{what} is not hex") from None
 
 
 def signature_valid(message: bytes, signature: bytes, public_key: bytes) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from coincurve import PublicKey
 
+from chains.hex_text import strict_fromhex
 from chains.secp256k1 import keccak256, recover
 
 OKX_HEADER = b"OKX Signed Message:\n"
@@ -49,7 +50,7 @@ def parse_okx_rsv(signature: str) -> tuple[bytes, int]:
     if body[:2].lower() == "0x":
         body = body[2:]
     try:
-        raw = bytes.fromhex(body)
+        raw = strict_fromhex(body)
     except ValueError:
         raise ValueError("signature is not hex") from None
     if len(raw) != 65:

@@ -10,6 +10,8 @@ import hashlib
 from coincurve import PublicKey
 from Crypto.Hash import keccak as _keccak
 
+from chains.hex_text import strict_fromhex
+
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 HALF_N = SECP256K1_N // 2
 
@@ -65,7 +67,7 @@ def parse_public_key(text: str) -> PublicKey:
     if body[:2].lower() == "0x":
         body = body[2:]
     try:
-        raw = bytes.fromhex(body)
+        raw = strict_fromhex(body)
     except ValueError:
         raise ValueError("public key is not hex") from None
     if len(raw) == 64:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from chains.base import AddressRow, OwnershipProof
 from chains.evm.addresses import parse_address
+from chains.hex_text import strict_fromhex
 from chains.okx_message import okx_keccak_digest
 from chains.secp256k1 import HALF_N, eth_address_bytes, keccak256, recover
 
@@ -51,7 +52,7 @@ def parse_signature(text: str) -> tuple[bytes, int]:
     if hex_text[:2].lower() == "0x":
         hex_text = hex_text[2:]
     try:
-        raw = bytes.fromhex(hex_text)
+        raw = strict_fromhex(hex_text)
     except ValueError:
         raise ValueError("signature is not hex") from None
     if len(raw) != 65:

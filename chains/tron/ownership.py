@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chains.base import AddressRow, OwnershipProof
+from chains.hex_text import strict_fromhex
 from chains.secp256k1 import eth_address_bytes, keccak256, recover
 from chains.tron import addresses
 
@@ -84,7 +85,7 @@ def parse_signature(text: str) -> tuple[bytes, int]:
     if len(body) != 130:
         raise ValueError(f"signature must be 65 bytes of hex, got {len(body)} hex digits")
     try:
-        raw = bytes.fromhex(body)
+        raw = strict_fromhex(body)
     except ValueError:
         raise ValueError("signature is not hex") from None
     return raw[:64], raw[64]
