@@ -125,3 +125,19 @@ def test_starknet_signature_under_another_chain_fails():
     for network in ("ETH", "TRON", "EOS", "BETH"):
         [proof] = check_signatures([dataclasses.replace(row, coin="", network=network)], REGISTRY)
         assert proof is not None and proof.status == RowStatus.FAILED, network
+
+
+@pytest.mark.parametrize("text", ["0x1_0", "0x+10", "0x 10", "0x\u0661"])
+def test_felts_are_hex_digits_only(text):
+    with pytest.raises(ValueError, match="not hex"):
+        canonical_address(text)
+
+
+def test_signature_halves_are_hex_digits_only():
+    row, _ = _generated_row()
+    r, s = ecdsa.parse_signature(row.signature1)
+    assert ecdsa.parse_signature("0x" + row.signature1) == (r, s)
+    for spoiled in (f"{r:064x}" + " " + f"{s:064x}"[1:], f"{r:064x}" + "_" + f"{s:064x}"[1:],
+                    f"{r:064x}" + "+" + f"{s:064x}"[1:]):
+        with pytest.raises(ValueError, match="not hex"):
+            ecdsa.parse_signature(spoiled)
