@@ -54,6 +54,7 @@ def verify_row(row: AddressRow) -> OwnershipProof:
             f"field 'signature1': signs for {keys.encode_public_key(recovered)}, not the published key "
             f"{keys.encode_public_key(published)} (field 'script')", SCHEME)
     key = keys.encode_public_key(published)
-    reason = (f"signature valid for key {key}; whether {key} is in account {row.address.strip()!r}'s active or owner "
+    # the key quoted, so the report groups these rows as one reason (auditor.aggregate.reason_kind)
+    reason = (f"signature valid for EOS key {key!r}; whether it is in account {row.address.strip()!r}'s active or owner "
               "permission at the snapshot needs the chain")
     return OwnershipProof.unchecked(reason, SCHEME)

@@ -41,7 +41,7 @@ class NearFamily(OfflineOnlyFamily):
         except ValueError as exc:
             return OwnershipProof.failed(str(exc), SCHEME)
         return OwnershipProof.unchecked(
-            f"signature valid for key {key.hex()}; whether it is a full-access key of named account {account} "
+            f"signature valid for NEAR key {key.hex()}; whether it is a full-access key of named account {account} "
             "at the snapshot needs the chain",
             f"{SCHEME}-named",
         )

@@ -50,7 +50,7 @@ def test_published_vector_proves_the_key_not_the_account(vector):
     proof = FAMILY.verify_ownership(_row(vector), NETWORK)
     assert vector["expect"] == "valid"
     assert proof.status == RowStatus.UNCHECKED and proof.scheme == "okx-eos"
-    assert proof.reason.startswith(f"signature valid for key {vector['script_or_pubkey']}")
+    assert proof.reason.startswith(f"signature valid for EOS key {vector['script_or_pubkey']!r}")
     assert "active or owner permission at the snapshot needs the chain" in proof.reason
     [batch] = check_signatures([_row(vector)], REGISTRY)
     assert batch == proof
@@ -83,7 +83,7 @@ def test_generated_keys_verify_in_both_key_forms(legacy):
                      signature1=_sign(key, "I am an OKX address"),
                      script=keys.encode_public_key(key.public_key.format(), legacy=legacy))
     proof = FAMILY.verify_ownership(row, NETWORK)
-    assert proof.status == RowStatus.UNCHECKED and proof.reason.startswith("signature valid for key")
+    assert proof.status == RowStatus.UNCHECKED and proof.reason.startswith("signature valid for EOS key")
     other = dataclasses.replace(row, signature1=_sign(PrivateKey(), "I am an OKX address"))
     assert "not the published key" in FAMILY.verify_ownership(other, NETWORK).reason
 
@@ -146,3 +146,15 @@ def test_over_long_key_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatc
     for text in ("EOS" + "z" * 131072, "PUB_K1_" + "z" * 131072):
         with pytest.raises(ValueError, match="longer than any base58 spelling"):
             keys.parse_public_key(text)
+
+
+def test_needs_chain_reasons_group_as_one_kind_in_the_report():
+    from auditor.aggregate import reason_kind
+
+    kinds = set()
+    for name in ("okx.reserve1", "okx.reserve2"):
+        key = PrivateKey()
+        row = AddressRow(1, "EOS", "Vaulta", name, message="m", signature1=_sign(key, "m"),
+                         script=keys.encode_public_key(key.public_key.format()))
+        kinds.add(reason_kind(FAMILY.verify_ownership(row, NETWORK).reason))
+    assert kinds == {"signature valid for EOS key '…'"}

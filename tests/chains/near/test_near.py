@@ -33,11 +33,11 @@ def test_named_accounts_are_not_bound_offline() -> None:
     row = signed_row(key(3), "NEAR", "okx-reserves.near")
     proof = FAMILY.verify_ownership(row, NEAR)
     assert proof.status == RowStatus.UNCHECKED and proof.scheme.endswith("named")
-    assert f"signature valid for key {public(key(3)).hex()}" in proof.reason
+    assert f"signature valid for NEAR key {public(key(3)).hex()}" in proof.reason
     assert "full-access key of named account okx-reserves.near" in proof.reason and "needs the chain" in proof.reason
     for trust in (False, True):  # trust_owner_mode is for contract wallets proven by owners, not named accounts
         result = prove_ownership(row, AssetRegistry.load(), proof, OwnershipPolicy(trust_owner_mode=trust))
-        assert result.status == RowStatus.UNCHECKED and "signature valid for key" in result.reason
+        assert result.status == RowStatus.UNCHECKED and "signature valid for NEAR key" in result.reason
     bad_signature = FAMILY.verify_ownership(replace(row, message="other"), NEAR)
     assert bad_signature.status == RowStatus.FAILED
 
