@@ -55,6 +55,6 @@ def verify_row(row: AddressRow) -> OwnershipProof:
             f"{keys.encode_public_key(published)} (field 'script')", SCHEME)
     key = keys.encode_public_key(published)
     # the key quoted, so the report groups these rows as one reason (auditor.aggregate.reason_kind)
-    reason = (f"signature valid for EOS key {key!r}; whether it is in account {row.address.strip()!r}'s active or owner "
-              "permission at the snapshot needs the chain")
+    reason = (f"signature valid for EOS key {key!r}; whether it is in account {row.address.strip()!r}'s active or "
+              "owner permission at the snapshot needs the chain")
     return OwnershipProof.unchecked(reason, SCHEME)
