@@ -41,24 +41,29 @@ class AssetRegistry:
         cls, overrides: Mapping[str, Any] | None = None, directory: Path = REGISTRY_DIR,
         defaults: Mapping[str, Any] | None = None,
     ) -> AssetRegistry:
-        """The shipped registry, then `defaults` (what the input's exchange implies), then the user's overrides."""
+        """The shipped registry, then `defaults` (what the input's exchange implies), then the user's overrides.
+
+        Two shipped files defining the same code is a RegistryError naming both; `defaults` and overrides may
+        change an existing entry (that is what they are for)."""
         networks_raw: dict[str, dict[str, Any]] = {}
         tokens_raw: dict[str, dict[str, Any]] = {}
-        sources: list[tuple[str, Mapping[str, Any]]] = []
+        sources: list[tuple[str, Mapping[str, Any], bool]] = []  # (source, data, shipped)
         for path in sorted(directory.glob("*.toml")):
             with path.open("rb") as handle:
-                sources.append((str(path), tomllib.load(handle)))
+                sources.append((str(path), tomllib.load(handle), True))
         if defaults:
-            sources.append(("input layout defaults", defaults))
+            sources.append(("input layout defaults", defaults, False))
         if overrides:
-            sources.append(("config [registry]", overrides))
-        for source, data in sources:
-            for code, entry in (data.get("networks") or {}).items():
-                merged = {**networks_raw.get(_key(code), {}), **entry}
-                networks_raw[_key(code)] = merged | {"_source": source}
-            for code, entry in (data.get("tokens") or {}).items():
-                merged = {**tokens_raw.get(_key(code), {}), **entry}
-                tokens_raw[_key(code)] = merged | {"_source": source}
+            sources.append(("config [registry]", overrides, False))
+        for source, data, shipped in sources:
+            for kind, raw in (("networks", networks_raw), ("tokens", tokens_raw)):
+                for code, entry in (data.get(kind) or {}).items():
+                    previous = raw.get(_key(code), {})
+                    if shipped and previous.get("_shipped_in") not in (None, source):
+                        raise RegistryError(f"{kind}.{_key(code)} is defined in both {previous['_shipped_in']} and "
+                                            f"{source}: one code, one entry")
+                    shipped_in = source if shipped else previous.get("_shipped_in")
+                    raw[_key(code)] = {**previous, **entry, "_source": source, "_shipped_in": shipped_in}
         return cls.build(networks_raw, tokens_raw)
 
     @classmethod
@@ -81,7 +86,7 @@ class AssetRegistry:
                 params=params,
             )
             for alias in [code, *entry.get("aliases", [])]:
-                network_alias.setdefault(_key(alias), code)
+                _claim(network_alias, _key(alias), code, f"networks.{code}", networks_raw)
         tokens: dict[str, Token] = {}
         token_alias: dict[str, str] = {}
         by_asset_network: dict[tuple[str, str], Token] = {}
@@ -103,7 +108,7 @@ class AssetRegistry:
             )
             tokens[code] = token
             for alias in [code, *entry.get("aliases", [])]:
-                token_alias.setdefault(_key(alias), code)
+                _claim(token_alias, _key(alias), code, f"tokens.{code}", tokens_raw)
             by_asset_network.setdefault((token.asset, network), token)
         return cls(networks, tokens, network_alias, token_alias, by_asset_network)
 
@@ -135,6 +140,17 @@ class AssetRegistry:
             return Token(code=f"{asset}-{network.code}", asset=asset, network=network.code, contract=None,
                          decimals=network.native_decimals)
         return None
+
+
+def _claim(aliases: dict[str, str], alias: str, code: str, what: str, raw: Mapping[str, Mapping[str, Any]]) -> None:
+    """Record that `alias` means `code`; a RegistryError naming both entries when another code has it already
+    (whichever came first would otherwise win silently)."""
+    holder = aliases.setdefault(alias, code)
+    if holder != code:
+        kind = what.split(".")[0]
+        raise RegistryError(
+            f"{raw[code].get('_source', 'registry')}: {what} claims {alias!r}, which is already {kind}.{holder} "
+            f"(or one of its aliases) in {raw[holder].get('_source', 'registry')}")
 
 
 def _int(value: Any, where: str, field: str) -> int:

@@ -175,5 +175,10 @@ def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | Non
         result.binds_address = True  # nothing to trust: there is no account to read
         result.note(f"balance not read: field 'address': {problem}")
         return result
-    result.query = query if query is not None else family.balance_query(row, token, address)
+    try:
+        result.query = query if query is not None else family.balance_query(row, token, address)
+    except ValueError as exc:  # a field the query needs (owners, script) is unreadable: the row stays, unread
+        if result.status == RowStatus.VERIFIED:
+            result.status = RowStatus.UNCHECKED
+        result.note(f"balance not read: {exc}")
     return result

@@ -23,6 +23,7 @@ SCRIPTS = [
     ("Unattended runs: history, chart, metrics, retention, lock (per run)", ["benchmarks/unattended.py"]),
     ("EOS, Starknet and beacon-chain BLS ownership", ["benchmarks/eos_stark_bls_ownership.py"]),
     ("OKX scale: full `auditor run` over EVM, LTC multisig and TRON rows, per stage", ["benchmarks/okx_scale.py"]),
+    ("Refusing an over-long (131072-character) address field, per network", ["benchmarks/long_fields.py"]),
 ]
 
 

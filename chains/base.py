@@ -53,6 +53,16 @@ class AddressRow:
                              self.amount_in_base_units, self.snapshot_height, self.message, self.signature1,
                              self.signature2, self.script, self.eoa1, self.eoa2, self.kind, self.input_error))
 
+    def message_utf8(self) -> bytes:
+        """The message's UTF-8 bytes, which every scheme signs (or frames). ValueError naming field 'message'
+        when the text holds a lone surrogate: no UTF-8 signer can have signed it."""
+        try:
+            return self.message.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            code = ord(self.message[exc.start])
+            raise ValueError(f"field 'message': not valid Unicode text (lone surrogate U+{code:04X} at character "
+                             f"{exc.start + 1})") from None
+
 
 @dataclass(frozen=True, slots=True)
 class OwnershipProof:
@@ -61,8 +71,9 @@ class OwnershipProof:
     status: RowStatus
     scheme: str = ""  # which scheme decided, e.g. "evm-personal-sign-keccak"
     reason: str = ""  # why it failed or was left unchecked; empty when verified
-    # False when the signatures prove keys that the row's address cannot be tied to offline (a contract
-    # wallet proven by its owners): the pipeline then reports the row unchecked unless the user opts in.
+    # False for owner mode only: a contract wallet proven by its owners' keys (EVM eoa1/eoa2, Aptos eoa1). The
+    # pipeline reports such a row unchecked unless the user opts in ([audit] trust_owner_mode). A key that
+    # verifies but whose account binding needs the chain (NEAR named, EOS, Starknet) is `unchecked` instead.
     binds_address: bool = True
 
     def __reduce__(self):
@@ -77,8 +88,9 @@ class OwnershipProof:
         return cls(RowStatus.FAILED, scheme, reason)
 
     @classmethod
-    def unchecked(cls, reason: str) -> OwnershipProof:
-        return cls(RowStatus.UNCHECKED, "", reason)
+    def unchecked(cls, reason: str, scheme: str = "") -> OwnershipProof:
+        """Not decided offline; `scheme` names the check that did run, when one did (a valid key signature)."""
+        return cls(RowStatus.UNCHECKED, scheme, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,3 +233,12 @@ class ChainFamily(ABC):
     def balance_query(self, row: AddressRow, token: Token, address: str) -> BalanceQuery:
         """The query that reads `token` for this row; families needing more than the address override it."""
         return BalanceQuery(address=address, contract=token.contract)
+
+
+class OfflineOnlyFamily(ChainFamily):
+    """A family whose ownership is checked offline but whose balances no backend reads yet: the pipeline
+    reports its rows' balances as not read (one wording for all of them)."""
+
+    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
+        raise ValueError(f"no balance backend exists yet for {network.name} ({network.code}; backend "
+                         f"{endpoint.backend!r}): its balances are not read, ownership is checked offline only")

@@ -9,10 +9,13 @@ libsodium's (PyNaCl), which also refuses non-canonical signatures and small-orde
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
-from chains.base import AddressRow
+from chains.base import AddressRow, OwnershipProof
+from chains.hex_text import strict_fromhex
 from chains.okx_message import okx_preimage
 
 KEY_BYTES = 32
@@ -29,15 +32,15 @@ def parse_hex(text: str, size: int, what: str) -> bytes:
     if len(body) != 2 * size:
         raise ValueError(f"{what} must be {size} bytes of hex, got {len(body)} hex digits")
     try:
-        return bytes.fromhex(body)
+        return strict_fromhex(body)
     except ValueError:
         raise ValueError(f"{what} is not hex") from None
 
 
-def signature_valid(message: str, signature: bytes, public_key: bytes) -> bool:
-    """Does `signature` verify over okx_preimage(UTF-8 message) under `public_key`?"""
+def signature_valid(message: bytes, signature: bytes, public_key: bytes) -> bool:
+    """Does `signature` verify over okx_preimage(message) under `public_key`?"""
     try:
-        VerifyKey(public_key).verify(okx_preimage(message.encode("utf-8")), signature)
+        VerifyKey(public_key).verify(okx_preimage(message), signature)
     except (BadSignatureError, ValueError):  # ValueError: libsodium refuses the key itself
         return False
     return True
@@ -58,8 +61,27 @@ def signer_key(row: AddressRow, public_key: bytes | None = None) -> bytes:
         signature = parse_hex(row.signature1, SIGNATURE_BYTES, "Ed25519 signature")
     except ValueError as exc:
         raise ValueError(f"field 'signature1': {exc}") from None
-    if not signature_valid(row.message, signature, public_key):
+    if not signature_valid(row.message_utf8(), signature, public_key):
         raise ValueError(
             f"field 'signature1': does not verify over the OKX-framed message under the public key {public_key.hex()}"
         )
     return public_key
+
+
+def verify_address_is_key(
+    row: AddressRow, claimed: bytes, scheme: str, show: Callable[[bytes], str], published: bytes | None = None,
+    note: str = "",
+) -> OwnershipProof:
+    """For address forms that spell the key itself (SOL, SS58, Stellar/Pi, NEAR implicit): signature1 must verify
+    under the published key (`published` when the family parsed its own key form, else the script column) or,
+    when that column is empty, under the key the address spells; and that key must be the address's."""
+    if published is None and not row.script.strip():
+        published = claimed
+    try:
+        key = signer_key(row, published)
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc), scheme)
+    if key != claimed:
+        return OwnershipProof.failed(f"field 'address': {row.address.strip()} is not the signer's key {show(key)}",
+                                     scheme)
+    return OwnershipProof.verified(scheme, note)

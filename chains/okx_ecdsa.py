@@ -27,14 +27,20 @@ def verify_derived_address(
     decode: Callable[[str], bytes],
     derive: Callable[[PublicKey], bytes],
     show: Callable[[bytes], str],
+    note: str = "",
 ) -> OwnershipProof:
-    """Verified when the key recovered from signature1 derives the row's address. Never raises for bad data."""
+    """Verified when the key recovered from signature1 derives the row's address (with `note`, what the proof
+    does not cover). Never raises for bad data."""
     try:
         claimed = decode(row.address)
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
     try:
-        key = recover_okx_ecdsa_key(row.message.encode("utf-8"), row.signature1)
+        message = row.message_utf8()
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc), SCHEME)
+    try:
+        key = recover_okx_ecdsa_key(message, row.signature1)
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
     derived = derive(key)
@@ -44,7 +50,7 @@ def verify_derived_address(
             f"not the row's {row.address.strip()}",
             SCHEME,
         )
-    return OwnershipProof.verified(SCHEME)
+    return OwnershipProof.verified(SCHEME, note)
 
 
 def verify_pubkey_and_address(
@@ -67,7 +73,11 @@ def verify_pubkey_and_address(
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'script': {exc}", PUBKEY_SCHEME)
     try:
-        key = recover_okx_ecdsa_key(row.message.encode("utf-8"), row.signature1)
+        message = row.message_utf8()
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc), PUBKEY_SCHEME)
+    try:
+        key = recover_okx_ecdsa_key(message, row.signature1)
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'signature1': {exc}", PUBKEY_SCHEME)
     if key.format() != expected.format():

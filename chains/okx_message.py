@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from coincurve import PublicKey
 
-from chains.secp256k1 import keccak256, parse_public_key, recover
+from chains.hex_text import strict_fromhex
+from chains.secp256k1 import keccak256, recover
 
 OKX_HEADER = b"OKX Signed Message:\n"
 
@@ -49,7 +50,7 @@ def parse_okx_rsv(signature: str) -> tuple[bytes, int]:
     if body[:2].lower() == "0x":
         body = body[2:]
     try:
-        raw = bytes.fromhex(body)
+        raw = strict_fromhex(body)
     except ValueError:
         raise ValueError("signature is not hex") from None
     if len(raw) != 65:
@@ -69,22 +70,3 @@ def recover_okx_ecdsa_key(message: bytes, signature: str) -> PublicKey:
     r_s, recovery_id = parse_okx_rsv(signature)
     return recover(okx_keccak_digest(message), r_s, recovery_id)
 
-
-def verify_okx_ecdsa_pubkey(message: bytes, signature: str, public_key: str) -> PublicKey:
-    """The pubkey variant (SCHEMES.md section 5): the key recovered from `signature` must be `public_key`
-    (33-byte compressed, 65-byte uncompressed or 64-byte X || Y hex). Returns that key.
-
-    Raises ValueError: "public key: ..." when the given key is unreadable, "signature: ..." when the signature
-    is malformed or recovers another key.
-    """
-    try:
-        expected = parse_public_key(public_key)
-    except ValueError as exc:
-        raise ValueError(f"public key: {exc}") from None
-    try:
-        key = recover_okx_ecdsa_key(message, signature)
-    except ValueError as exc:
-        raise ValueError(f"signature: {exc}") from None
-    if key.format() != expected.format():
-        raise ValueError(f"signature: recovers key {key.format().hex()}, not the given {expected.format().hex()}")
-    return key

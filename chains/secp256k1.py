@@ -10,6 +10,8 @@ import hashlib
 from coincurve import PublicKey
 from Crypto.Hash import keccak as _keccak
 
+from chains.hex_text import strict_fromhex
+
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 HALF_N = SECP256K1_N // 2
 
@@ -45,6 +47,16 @@ def hash160(data: bytes) -> bytes:
     return hashlib.new("ripemd160", hashlib.sha256(data).digest()).digest()
 
 
+def sha256d(data: bytes) -> bytes:
+    """SHA-256(SHA-256(data)): Bitcoin's double hash (txids, base58check, message digests) and aelf's accounts."""
+    return hashlib.sha256(hashlib.sha256(data).digest()).digest()
+
+
+def compressed_key_hash(key: PublicKey) -> bytes:
+    """hash160 of the 33-byte compressed key: the account of Cosmos-SDK chains, the XRP Ledger and Avalanche X."""
+    return hash160(key.format(compressed=True))
+
+
 def parse_public_key(text: str) -> PublicKey:
     """A secp256k1 public key written as hex (`0x` optional): 33 bytes compressed, 65 bytes uncompressed, or
     64 bytes X || Y (the uncompressed form without its 0x04 prefix, as OKX's AVAX-X rows may carry it).
@@ -55,7 +67,7 @@ def parse_public_key(text: str) -> PublicKey:
     if body[:2].lower() == "0x":
         body = body[2:]
     try:
-        raw = bytes.fromhex(body)
+        raw = strict_fromhex(body)
     except ValueError:
         raise ValueError("public key is not hex") from None
     if len(raw) == 64:

@@ -24,12 +24,12 @@ from auditor.cli import main
 from auditor.demo.anvil import Anvil
 from auditor.demo.chain import DemoChain
 from auditor.demo.signing import demo_key, evm_address, sign_okx_evm
+from chains.secp256k1 import hash160
 from chains.tron import addresses as tron_addresses
 from chains.tron.ownership import digest_v2
 from chains.utxo.addresses import ScriptType, encode_address
 from chains.utxo.messages import message_digest
 from chains.utxo.params import UtxoParams
-from chains.utxo.scripts import hash160
 from tests.nodes import litecoind
 from tests.nodes.tron_server import ServerThread, TronLedger
 

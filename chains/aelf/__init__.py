@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 
 from chains.aelf import addresses
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.okx_ecdsa import verify_derived_address
 
 
@@ -17,7 +17,7 @@ def _chain(network: Network) -> str:
     return str(network.params.get("chain", addresses.MAIN_CHAIN))
 
 
-class AelfFamily(ChainFamily):
+class AelfFamily(OfflineOnlyFamily):
     name = "aelf"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -26,7 +26,3 @@ class AelfFamily(ChainFamily):
     def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
         decode = partial(addresses.decode, chain=_chain(network))
         return verify_derived_address(row, decode, addresses.account_of, addresses.encode)
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend exists yet for {network.name} ({network.code}): "
-                         "its balances are not read")

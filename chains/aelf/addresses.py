@@ -9,17 +9,14 @@ account holds a different balance.
 
 from __future__ import annotations
 
-import hashlib
-
 import base58
 from coincurve import PublicKey
 
+from chains.base58_bounded import b58decode_check, shown
+from chains.secp256k1 import sha256d
+
 MAIN_CHAIN = "AELF"
 FULL_PREFIX = "ELF_"
-
-
-def sha256d(data: bytes) -> bytes:
-    return hashlib.sha256(hashlib.sha256(data).digest()).digest()
 
 
 def bare(address: str, chain: str = MAIN_CHAIN) -> str:
@@ -41,9 +38,9 @@ def decode(address: str, chain: str = MAIN_CHAIN) -> bytes:
     if not text:
         raise ValueError("empty aelf address")
     try:
-        raw = base58.b58decode_check(text)
-    except ValueError as exc:  # bad characters or checksum
-        raise ValueError(f"not an aelf address: {address.strip()!r} ({exc})") from None
+        raw = b58decode_check(text, 32)
+    except ValueError as exc:  # bad characters or checksum, too long
+        raise ValueError(f"not an aelf address: {shown(address.strip())} ({exc})") from None
     if len(raw) != 32:
         raise ValueError(f"not an aelf address: {address.strip()!r} decodes to {len(raw)} bytes, expected 32")
     return raw

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from chains import ed25519
 from chains.aptos import addresses
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof, RowStatus
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof, RowStatus
 
 SCHEME = "okx-ed25519-aptos"
 OWNER_SCHEME = "okx-ed25519-aptos-owner"
+ROTATION_NOTE = "the account's authentication key can be rotated on chain; not checked offline"
 
 
-class AptosFamily(ChainFamily):
+class AptosFamily(OfflineOnlyFamily):
     name = "aptos"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -29,7 +30,7 @@ class AptosFamily(ChainFamily):
         except ValueError as exc:
             return OwnershipProof.failed(f"field 'address': {exc}", scheme)
         if not owner_mode:
-            return _bind(row, claimed, "address", scheme)
+            return _bind(row, claimed, "address", scheme, ROTATION_NOTE)
         if row.eoa2.strip():
             return OwnershipProof.unchecked(
                 "field 'eoa2': a second APTOS owner cannot be proven (the row has one public-key column)"
@@ -48,11 +49,8 @@ class AptosFamily(ChainFamily):
             binds_address=False,
         )
 
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")
 
-
-def _bind(row: AddressRow, expected: bytes, field: str, scheme: str) -> OwnershipProof:
+def _bind(row: AddressRow, expected: bytes, field: str, scheme: str, note: str = "") -> OwnershipProof:
     try:
         key = ed25519.signer_key(row)
     except ValueError as exc:
@@ -64,4 +62,4 @@ def _bind(row: AddressRow, expected: bytes, field: str, scheme: str) -> Ownershi
             f"{addresses.encode(derived)}",
             scheme,
         )
-    return OwnershipProof.verified(scheme)
+    return OwnershipProof.verified(scheme, note)

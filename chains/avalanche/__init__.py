@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import partial
 
 from chains.avalanche import addresses
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.okx_ecdsa import verify_pubkey_and_address
 
 
@@ -19,7 +19,7 @@ def _chain_and_hrp(network: Network) -> tuple[str, str]:
     return str(network.params.get("chain", "X")).upper(), str(network.params.get("hrp", addresses.MAINNET_HRP))
 
 
-class AvalancheFamily(ChainFamily):
+class AvalancheFamily(OfflineOnlyFamily):
     name = "avalanche"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -30,7 +30,3 @@ class AvalancheFamily(ChainFamily):
         chain, hrp = _chain_and_hrp(network)
         return verify_pubkey_and_address(row, partial(addresses.decode, chain=chain, hrp=hrp), addresses.key_hash,
                                          partial(addresses.encode, chain=chain, hrp=hrp))
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend exists yet for {network.name} ({network.code}): "
-                         "its balances are not read")

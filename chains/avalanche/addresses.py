@@ -5,10 +5,8 @@ so an address of another chain (P-..., C-...) or without the letter is refused o
 
 from __future__ import annotations
 
-from coincurve import PublicKey
-
 from chains import bech32_data
-from chains.secp256k1 import hash160
+from chains.secp256k1 import compressed_key_hash
 
 MAINNET_HRP = "avax"
 
@@ -33,8 +31,7 @@ def encode(key_hash: bytes, chain: str = "X", hrp: str = MAINNET_HRP) -> str:
     return f"{chain}-{bech32_data.encode(hrp, key_hash)}"
 
 
-def key_hash(key: PublicKey) -> bytes:
-    return hash160(key.format(compressed=True))
+key_hash = compressed_key_hash  # HASH160 of the compressed key
 
 
 def canonical(address: str, chain: str = "X", hrp: str = MAINNET_HRP) -> str:

@@ -6,12 +6,12 @@ backend exists yet (a beacon node's /eth/v1/beacon/states/{state}/validators wou
 
 from __future__ import annotations
 
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.beacon.keys import canonical
 from chains.beacon.ownership import verify_row
 
 
-class BeaconFamily(ChainFamily):
+class BeaconFamily(OfflineOnlyFamily):
     name = "beacon"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -19,7 +19,3 @@ class BeaconFamily(ChainFamily):
 
     def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
         return verify_row(row)
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet: validator balances are not read "
-                         f"(backend {endpoint.backend!r} unknown)")

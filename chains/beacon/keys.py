@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from chains.hex_text import strict_fromhex
+
 PUBKEY_BYTES = 48
 SIGNATURE_BYTES = 96
 
@@ -12,7 +14,7 @@ def parse_hex(text: str, size: int, what: str) -> bytes:
     if body[:2].lower() == "0x":
         body = body[2:]
     try:
-        raw = bytes.fromhex(body)
+        raw = strict_fromhex(body)
     except ValueError:
         raise ValueError(f"{what} is not hex") from None
     if len(raw) != size:

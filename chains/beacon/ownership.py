@@ -31,7 +31,11 @@ def verify_row(row: AddressRow) -> OwnershipProof:
         signature = bls.signature_point(parse_signature(row.signature1))
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
-    if not bls.verify(pubkey, bls_message(row.message.encode("utf-8")), signature):
+    try:
+        message = row.message_utf8()
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc), SCHEME)
+    if not bls.verify(pubkey, bls_message(message), signature):
         return OwnershipProof.failed(
             "field 'signature1': not a BLS signature of this message by the validator key in field 'address'",
             SCHEME)

@@ -10,13 +10,13 @@ bare key: unchecked. No balance backend yet.
 from __future__ import annotations
 
 from chains import ed25519
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.cardano import addresses
 
 SCHEME = "okx-ed25519-cardano"
 
 
-class CardanoFamily(ChainFamily):
+class CardanoFamily(OfflineOnlyFamily):
     name = "cardano"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -51,6 +51,3 @@ class CardanoFamily(ChainFamily):
             f"payment part bound to the signer; stake {stake_kind} hash {claimed.stake_part.hex()} is not covered "
             "by the signature",
         )
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")

@@ -4,7 +4,7 @@ Header = address type (high nibble) || network id (low nibble, 1 = mainnet). Typ
 is a key hash: 0 = base (payment key hash || stake key hash), 2 = base with a script stake credential,
 6 = enterprise (payment key hash only). A key hash is BLAKE2b-224 of the Ed25519 public key. Shelley
 addresses can exceed BIP-173's 90 characters, so the length limit of the bech32 library's decoder does not
-apply; its checksum and bit conversion are used as they are.
+apply; its checksum and bit conversion are used as they are, under a cap of our own (MAX_CHARS).
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ TYPE_NAMES = {
 }
 PAYLOAD_BYTES = {0: 56, 1: 56, 2: 56, 3: 56, 6: 28, 7: 28}  # pointer addresses (4, 5) vary in length
 PAYMENT_KEY_TYPES = frozenset({0, 2, 6})
+# The longest Shelley payment address is a pointer one: header, key hash and three varints of at most 10 bytes
+# (59 bytes, 106 characters with "addr1" and the checksum); anything much longer is refused before decoding.
+MAX_CHARS = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,8 @@ def key_hash(public_key: bytes) -> bytes:
 
 
 def _bech32_payload(text: str) -> tuple[str, bytes]:
+    if len(text) > MAX_CHARS:
+        raise ValueError(f"{text[:48]!r}... is {len(text)} characters; a Cardano address has at most {MAX_CHARS}")
     if text.lower() != text and text.upper() != text:
         raise ValueError(f"{text!r} mixes upper and lower case")
     lowered = text.lower()

@@ -8,26 +8,35 @@ from __future__ import annotations
 
 from functools import partial
 
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.conflux import addresses
 from chains.okx_ecdsa import verify_derived_address
 
+MAX_NETWORK_ID = 2**32 - 1  # CIP-37 network ids are 32-bit
+
 
 def _network_id(network: Network) -> int:
-    return int(network.chain_id or addresses.MAINNET_ID)
+    """The registry's chain_id (mainnet 1029 when absent). ValueError naming the entry when it is not a network
+    id: a string, bool or float would otherwise be coerced into some other network's prefix or raise later."""
+    value = network.chain_id
+    if value is None:
+        return addresses.MAINNET_ID
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_NETWORK_ID:
+        raise ValueError(f"registry network {network.code}: chain_id must be a Conflux network id (an integer "
+                         f"1..{MAX_NETWORK_ID}, mainnet {addresses.MAINNET_ID}), got {value!r}")
+    return value
 
 
-class ConfluxFamily(ChainFamily):
+class ConfluxFamily(OfflineOnlyFamily):
     name = "conflux"
 
     def normalize_address(self, address: str, network: Network) -> str:
         return addresses.canonical(address, _network_id(network))
 
     def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
-        network_id = _network_id(network)
+        try:
+            network_id = _network_id(network)
+        except ValueError as exc:
+            return OwnershipProof.unchecked(str(exc))
         return verify_derived_address(row, partial(addresses.decode, network_id=network_id), addresses.account_of,
                                       partial(addresses.encode, network_id=network_id))
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend exists yet for {network.name} ({network.code}): "
-                         "its balances are not read")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.cosmos import addresses
 from chains.okx_ecdsa import verify_derived_address
 
@@ -19,7 +19,7 @@ def _hrp(network: Network) -> str | None:
     return str(hrp) if hrp else None
 
 
-class CosmosFamily(ChainFamily):
+class CosmosFamily(OfflineOnlyFamily):
     name = "cosmos"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -34,7 +34,3 @@ class CosmosFamily(ChainFamily):
             return OwnershipProof.unchecked(f"registry network {network.code} has no bech32 'hrp' param")
         return verify_derived_address(row, partial(addresses.decode, hrp=hrp), addresses.key_hash,
                                       partial(addresses.encode, hrp=hrp))
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend exists yet for {network.name} ({network.code}): "
-                         "its balances are not read")

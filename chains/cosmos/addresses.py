@@ -4,10 +4,8 @@ Cosmos-SDK chain is one registry entry. 32-byte addresses (module and interchain
 
 from __future__ import annotations
 
-from coincurve import PublicKey
-
 from chains import bech32_data
-from chains.secp256k1 import hash160
+from chains.secp256k1 import compressed_key_hash
 
 
 def decode(address: str, hrp: str) -> bytes:
@@ -25,8 +23,7 @@ def encode(key_hash: bytes, hrp: str) -> str:
     return bech32_data.encode(hrp, key_hash)
 
 
-def key_hash(key: PublicKey) -> bytes:
-    return hash160(key.format(compressed=True))
+key_hash = compressed_key_hash  # HASH160 of the compressed key
 
 
 def canonical(address: str, hrp: str) -> str:

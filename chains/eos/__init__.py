@@ -6,12 +6,12 @@ table). No balance backend exists yet: open_adapter says so, and the pipeline re
 
 from __future__ import annotations
 
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.eos import accounts
 from chains.eos.ownership import verify_row
 
 
-class EosFamily(ChainFamily):
+class EosFamily(OfflineOnlyFamily):
     name = "eos"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -19,7 +19,3 @@ class EosFamily(ChainFamily):
 
     def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
         return verify_row(row)
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet: EOS/Vaulta balances are not read "
-                         f"(backend {endpoint.backend!r} unknown)")

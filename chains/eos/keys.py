@@ -13,6 +13,8 @@ from __future__ import annotations
 import base58
 from Crypto.Hash import RIPEMD160
 
+from chains.base58_bounded import b58decode
+
 LEGACY_PREFIX = "EOS"
 K1_KEY_PREFIX = "PUB_K1_"
 K1_SIG_PREFIX = "SIG_K1_"
@@ -25,9 +27,9 @@ def _checksum(data: bytes) -> bytes:
 
 def _decode(body: str, size: int, suffix: bytes, what: str) -> bytes:
     try:
-        raw = base58.b58decode(body)
-    except ValueError:
-        raise ValueError(f"{what} is not base58") from None
+        raw = b58decode(body, size + 4)
+    except ValueError as exc:
+        raise ValueError(f"{what} is not base58 ({exc})") from None
     if len(raw) != size + 4:
         raise ValueError(f"{what} decodes to {len(raw)} bytes, expected {size} and a 4-byte checksum")
     payload, checksum = raw[:size], raw[size:]

@@ -4,7 +4,7 @@ OKX signs SHA-256(varstr("OKX Signed Message:\\n") || varstr(message)) with the 
 public-key column names that key. Recovery gives the signing key, which must equal the published one. The
 account name in `address` is not part of the signature: that the key controls the account is a fact of the
 chain's permission table (the key must sit in the account's `active` or `owner` permission at the snapshot),
-so the proof says it does not bind the address and the pipeline reports the row unchecked.
+so the row is reported unchecked with the key it proved ([audit] trust_owner_mode does not change that).
 """
 
 from __future__ import annotations
@@ -42,13 +42,19 @@ def verify_row(row: AddressRow) -> OwnershipProof:
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
     try:
-        recovered = recover(digest(row.message.encode("utf-8")), r_s, recovery_id).format(compressed=True)
+        message = row.message_utf8()
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc), SCHEME)
+    try:
+        recovered = recover(digest(message), r_s, recovery_id).format(compressed=True)
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
     if recovered != published:
         return OwnershipProof.failed(
             f"field 'signature1': signs for {keys.encode_public_key(recovered)}, not the published key "
             f"{keys.encode_public_key(published)} (field 'script')", SCHEME)
-    note = (f"key {keys.encode_public_key(published)} signed; that it controls account {row.address.strip()!r} "
-            "needs the chain (the key must be in the account's active or owner permission at the snapshot)")
-    return OwnershipProof.verified(SCHEME, note, binds_address=False)
+    key = keys.encode_public_key(published)
+    # the key quoted, so the report groups these rows as one reason (auditor.aggregate.reason_kind)
+    reason = (f"signature valid for EOS key {key!r}; whether it is in account {row.address.strip()!r}'s active or "
+              "owner permission at the snapshot needs the chain")
+    return OwnershipProof.unchecked(reason, SCHEME)

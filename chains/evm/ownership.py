@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from chains.base import AddressRow, OwnershipProof
 from chains.evm.addresses import parse_address
+from chains.hex_text import strict_fromhex
 from chains.okx_message import okx_keccak_digest
 from chains.secp256k1 import HALF_N, eth_address_bytes, keccak256, recover
 
@@ -56,7 +57,7 @@ def parse_signature(text: str) -> tuple[bytes, int]:
     if hex_text[:2].lower() == "0x":
         hex_text = hex_text[2:]
     try:
-        raw = bytes.fromhex(hex_text)
+        raw = strict_fromhex(hex_text)
     except ValueError:
         raise ValueError("signature is not hex") from None
     if len(raw) != 65:
@@ -93,10 +94,16 @@ def signer_matches(
     return None, "signature does not recover the address under any supported digest"
 
 
-def verify_evm_row(row: AddressRow, schemes: Sequence[tuple[str, Digest]]) -> OwnershipProof:
+def verify_evm_row(
+    row: AddressRow, schemes: Sequence[tuple[str, Digest]], alt_form: str | None = None
+) -> OwnershipProof:
     """A plain row: signature1 recovers `address`. Owner mode (eoa1 set): signature1 recovers eoa1 and,
-    when both are given, signature2 recovers eoa2; the contract address itself cannot be bound offline."""
-    message = row.message.encode("utf-8")
+    when both are given, signature2 recovers eoa2; the contract address itself cannot be bound offline.
+    `alt_form` is the network's extra address spelling (chains.evm.addresses.parse_address)."""
+    try:
+        message = row.message_utf8()
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc))
     if not row.signature1:
         return OwnershipProof.failed("field 'signature1': empty")
     if row.eoa1:
@@ -110,7 +117,7 @@ def verify_evm_row(row: AddressRow, schemes: Sequence[tuple[str, Digest]]) -> Ow
     used: list[str] = []
     for who, account_text, field, signature in signers:
         try:
-            account = parse_address(account_text)
+            account = parse_address(account_text, alt_form)
         except ValueError as exc:
             return OwnershipProof.failed(f"field '{who}': {exc}")
         scheme, reason = signer_matches(signature, message, account, schemes)

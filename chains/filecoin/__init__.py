@@ -7,12 +7,12 @@ chains.evm.addresses. No balance backend exists yet.
 
 from __future__ import annotations
 
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.filecoin import addresses
 from chains.okx_ecdsa import verify_derived_address
 
 
-class FilecoinFamily(ChainFamily):
+class FilecoinFamily(OfflineOnlyFamily):
     name = "filecoin"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -20,7 +20,3 @@ class FilecoinFamily(ChainFamily):
 
     def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
         return verify_derived_address(row, addresses.decode, addresses.payload_of, addresses.encode)
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend exists yet for {network.name} ({network.code}): "
-                         "its balances are not read")

@@ -2,20 +2,22 @@
 
 Ownership: OKX's Ed25519 signature (chains.ed25519). An implicit account (64 hex digits) is the verified key
 itself and is bound; a named account (`x.near`) is controlled by whatever access keys it has on chain, so the
-row is verified with binds_address=False (unchecked by the pipeline). OKX does not check NEAR addresses at all.
+row is unchecked (the key is proven, the account binding needs the chain; trust_owner_mode does not change that).
+OKX does not check NEAR addresses at all.
 No balance backend yet.
 """
 
 from __future__ import annotations
 
 from chains import ed25519
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.near import accounts
 
 SCHEME = "okx-ed25519-near"
+ROTATION_NOTE = "the account's access keys can be added or deleted on chain; not checked offline"
 
 
-class NearFamily(ChainFamily):
+class NearFamily(OfflineOnlyFamily):
     name = "near"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -28,23 +30,18 @@ class NearFamily(ChainFamily):
             return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
         implicit = accounts.implicit_key(account)
         try:
-            published = accounts.parse_public_key(row.script) if row.script.strip() or not implicit else implicit
+            published = accounts.parse_public_key(row.script) if row.script.strip() else None
         except ValueError as exc:
             return OwnershipProof.failed(f"field 'script': {exc}", SCHEME)
+        if implicit is not None:  # the id spells the key
+            return ed25519.verify_address_is_key(row, implicit, f"{SCHEME}-implicit", bytes.hex, published,
+                                                 note=ROTATION_NOTE)
         try:
             key = ed25519.signer_key(row, published)
         except ValueError as exc:
             return OwnershipProof.failed(str(exc), SCHEME)
-        if implicit is None:
-            return OwnershipProof.verified(
-                f"{SCHEME}-named",
-                f"named account {account}: whether {key.hex()} is one of its access keys needs the chain",
-                binds_address=False,
-            )
-        if implicit != key:
-            return OwnershipProof.failed(f"field 'address': implicit account {account} is not the signer's "
-                                         f"{key.hex()}", SCHEME)
-        return OwnershipProof.verified(f"{SCHEME}-implicit")
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")
+        return OwnershipProof.unchecked(
+            f"signature valid for NEAR key {key.hex()}; whether it is a full-access key of named account {account} "
+            "at the snapshot needs the chain",
+            f"{SCHEME}-named",
+        )

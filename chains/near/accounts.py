@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 
-import base58
-
+from chains.base58_bounded import b58decode, shown
 from chains.ed25519 import KEY_BYTES, parse_hex
 
 _ACCOUNT_ID = re.compile(r"(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+")
@@ -38,10 +37,10 @@ def parse_public_key(text: str) -> bytes:
     body = text.strip()
     if body.startswith(KEY_PREFIX):
         try:
-            key = base58.b58decode(body[len(KEY_PREFIX) :])
-        except ValueError:
-            raise ValueError(f"{body!r} is not base58 after {KEY_PREFIX}") from None
+            key = b58decode(body[len(KEY_PREFIX) :], KEY_BYTES)
+        except ValueError as exc:
+            raise ValueError(f"{shown(body)} is not base58 after {KEY_PREFIX} ({exc})") from None
         if len(key) != KEY_BYTES:
-            raise ValueError(f"{body!r} is {len(key)} bytes, an Ed25519 key has {KEY_BYTES}")
+            raise ValueError(f"{shown(body)} is {len(key)} bytes, an Ed25519 key has {KEY_BYTES}")
         return key
     return parse_hex(body, KEY_BYTES, "Ed25519 public key")

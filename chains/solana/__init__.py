@@ -6,13 +6,13 @@ Ownership: OKX's Ed25519 signature (chains.ed25519); the verified key must be th
 from __future__ import annotations
 
 from chains import ed25519
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.solana import addresses
 
 SCHEME = "okx-ed25519-solana"
 
 
-class SolanaFamily(ChainFamily):
+class SolanaFamily(OfflineOnlyFamily):
     name = "solana"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -23,15 +23,4 @@ class SolanaFamily(ChainFamily):
             claimed = addresses.decode(row.address)
         except ValueError as exc:
             return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
-        try:
-            key = ed25519.signer_key(row, None if row.script.strip() else claimed)  # the address is the key
-        except ValueError as exc:
-            return OwnershipProof.failed(str(exc), SCHEME)
-        if key != claimed:
-            return OwnershipProof.failed(
-                f"field 'address': {row.address.strip()} is not the signer's key {addresses.encode(key)}", SCHEME
-            )
-        return OwnershipProof.verified(SCHEME)
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")
+        return ed25519.verify_address_is_key(row, claimed, SCHEME, addresses.encode)

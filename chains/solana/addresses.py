@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base58
 
+from chains.base58_bounded import b58decode, shown
+
 
 def decode(address: str) -> bytes:
     """The 32 bytes an address names. ValueError when it is not a canonical base58 Solana address."""
@@ -11,9 +13,9 @@ def decode(address: str) -> bytes:
     if not text:
         raise ValueError("empty")
     try:
-        raw = base58.b58decode(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not base58") from None
+        raw = b58decode(text, 32)
+    except ValueError as exc:
+        raise ValueError(f"{shown(text)} is not base58 ({exc})") from None
     if len(raw) != 32:
         raise ValueError(f"{text!r} decodes to {len(raw)} bytes, a Solana address has 32")
     if base58.b58encode(raw).decode() != text:  # extra leading '1's would name the same key twice

@@ -6,12 +6,12 @@ that the key is the account's signer lives on chain). No balance backend exists 
 
 from __future__ import annotations
 
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.starknet.felts import canonical_address
 from chains.starknet.ownership import verify_row
 
 
-class StarknetFamily(ChainFamily):
+class StarknetFamily(OfflineOnlyFamily):
     name = "starknet"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -19,7 +19,3 @@ class StarknetFamily(ChainFamily):
 
     def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
         return verify_row(row, str(network.params.get("snip12_chain_id", "SN_MAIN")))
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet: Starknet balances are not read "
-                         f"(backend {endpoint.backend!r} unknown)")

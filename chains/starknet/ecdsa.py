@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from crypto_cpp_py.cpp_bindings import cpp_get_public_key, cpp_sign, cpp_verify
 
+from chains.hex_text import strict_fromhex
+
 EC_ORDER = 0x800000000000010FFFFFFFFFFFFFFFFB781126DCAE7B2321E66A241ADC64D2F
 BOUND = 2**251
 
@@ -20,9 +22,10 @@ def parse_signature(text: str) -> tuple[int, int]:
     if len(body) != 128:
         raise ValueError(f"signature must be 128 hex digits (r || s), got {len(body)}")
     try:
-        return int(body[:64], 16), int(body[64:], 16)
+        raw = strict_fromhex(body)  # int() alone would take "_", signs and spaces at the r/s boundary
     except ValueError:
         raise ValueError("signature is not hex") from None
+    return int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
 
 
 def verify(message_hash: int, r: int, s: int, public_key: int) -> bool:

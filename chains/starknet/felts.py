@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
 FIELD_PRIME = 2**251 + 17 * 2**192 + 1
 MAX_SHORT_STRING = 31  # bytes that fit in one felt
 
@@ -13,10 +16,9 @@ def parse_felt(text: str, what: str) -> int:
         body = body[2:]
     if not body or len(body) > 64:
         raise ValueError(f"{what} must be 1 to 64 hex digits, got {len(body)}")
-    try:
-        value = int(body, 16)
-    except ValueError:
-        raise ValueError(f"{what} is not hex") from None
+    if not _HEX_DIGITS.fullmatch(body):  # int() would also take "_" and signs
+        raise ValueError(f"{what} is not hex")
+    value = int(body, 16)
     if value >= FIELD_PRIME:
         raise ValueError(f"{what} is not below the STARK field prime")
     return value

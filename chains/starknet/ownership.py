@@ -45,6 +45,7 @@ def verify_row(row: AddressRow, chain_id: str = "SN_MAIN") -> OwnershipProof:
         return OwnershipProof.failed(
             "field 'signature1': does not verify under the STARK key (field 'script') for this message and "
             "account address", SCHEME)
-    note = (f"STARK key 0x{key:x} signed this message for account {row.address.strip()}; that the key is the "
-            "account contract's signer is on-chain state, not checked offline")
-    return OwnershipProof.verified(SCHEME, note, binds_address=False)
+    reason = (f"signature valid for STARK key 0x{key:x} over this message for account {row.address.strip()}; "
+              "whether that key is the account contract's signer at the snapshot is on-chain state, not checked "
+              "offline")
+    return OwnershipProof.unchecked(reason, SCHEME)

@@ -7,13 +7,15 @@ can add signers or drop its master key's weight on chain; that is not checked of
 from __future__ import annotations
 
 from chains import ed25519
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.stellar import addresses
 
 SCHEME = "okx-ed25519-stellar"
+ROTATION_NOTE = ("the account's master key can be re-weighted, or other signers added, on chain; not checked "
+                 "offline")
 
 
-class StellarFamily(ChainFamily):
+class StellarFamily(OfflineOnlyFamily):
     name = "stellar"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -24,15 +26,4 @@ class StellarFamily(ChainFamily):
             claimed = addresses.decode(row.address)
         except ValueError as exc:
             return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
-        try:
-            key = ed25519.signer_key(row, None if row.script.strip() else claimed)  # the address is the key
-        except ValueError as exc:
-            return OwnershipProof.failed(str(exc), SCHEME)
-        if key != claimed:
-            return OwnershipProof.failed(
-                f"field 'address': {row.address.strip()} is not the signer's account {addresses.encode(key)}", SCHEME
-            )
-        return OwnershipProof.verified(SCHEME)
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")
+        return ed25519.verify_address_is_key(row, claimed, SCHEME, addresses.encode, note=ROTATION_NOTE)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import base64
 import binascii
 
+from chains.crc16 import crc16_xmodem
+
 ACCOUNT_VERSION = 0x30
 STRKEY_LENGTH = 56
 
 
 def _crc(data: bytes) -> bytes:
-    return binascii.crc_hqx(data, 0).to_bytes(2, "little")  # CRC-CCITT initial 0 = XMODEM
+    return crc16_xmodem(data).to_bytes(2, "little")
 
 
 def decode(address: str) -> bytes:

@@ -8,8 +8,10 @@ OKX's scheme and do not verify. No balance backend yet.
 
 from __future__ import annotations
 
+from functools import partial
+
 from chains import ed25519
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.substrate import addresses
 
 SCHEME = "okx-ed25519-ss58"
@@ -31,7 +33,7 @@ def _decode(address: str, network: Network) -> bytes:
     return account
 
 
-class SubstrateFamily(ChainFamily):
+class SubstrateFamily(OfflineOnlyFamily):
     name = "substrate"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -39,22 +41,11 @@ class SubstrateFamily(ChainFamily):
 
     def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
         try:
-            network_prefix(network)
+            prefix = network_prefix(network)
         except ValueError as exc:
             return OwnershipProof.unchecked(str(exc))
         try:
             claimed = _decode(row.address, network)
         except ValueError as exc:
             return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
-        try:
-            key = ed25519.signer_key(row, None if row.script.strip() else claimed)  # the address is the key
-        except ValueError as exc:
-            return OwnershipProof.failed(str(exc), SCHEME)
-        if key != claimed:
-            derived = addresses.encode(key, network_prefix(network))
-            return OwnershipProof.failed(f"field 'address': {row.address.strip()} is not the signer's {derived}",
-                                         SCHEME)
-        return OwnershipProof.verified(SCHEME)
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")
+        return ed25519.verify_address_is_key(row, claimed, SCHEME, partial(addresses.encode, prefix=prefix))

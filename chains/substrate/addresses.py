@@ -11,6 +11,8 @@ import hashlib
 
 import base58
 
+from chains.base58_bounded import b58decode, shown
+
 CHECKSUM_SALT = b"SS58PRE"
 ACCOUNT_BYTES = 32
 MAX_PREFIX = 16383
@@ -46,9 +48,9 @@ def decode(address: str) -> tuple[int, bytes]:
     if not text:
         raise ValueError("empty")
     try:
-        raw = base58.b58decode(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not base58") from None
+        raw = b58decode(text, 2 + ACCOUNT_BYTES + 2)  # the longest: 2-byte prefix, account, checksum
+    except ValueError as exc:
+        raise ValueError(f"{shown(text)} is not base58 ({exc})") from None
     if not raw:
         raise ValueError(f"{text!r} is not an SS58 address")
     prefix, size = _decode_prefix(raw)

@@ -7,13 +7,13 @@ backend yet.
 from __future__ import annotations
 
 from chains import ed25519
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.sui import addresses
 
 SCHEME = "okx-ed25519-sui"
 
 
-class SuiFamily(ChainFamily):
+class SuiFamily(OfflineOnlyFamily):
     name = "sui"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -35,6 +35,3 @@ class SuiFamily(ChainFamily):
                 SCHEME,
             )
         return OwnershipProof.verified(SCHEME)
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")

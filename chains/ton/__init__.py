@@ -9,14 +9,14 @@ No balance backend yet.
 from __future__ import annotations
 
 from chains import ed25519
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.ton import addresses
 from chains.ton.wallets import WALLETS, account_id
 
 SCHEME = "okx-ed25519-ton"
 
 
-class TonFamily(ChainFamily):
+class TonFamily(OfflineOnlyFamily):
     name = "ton"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -41,6 +41,3 @@ class TonFamily(ChainFamily):
         return OwnershipProof.failed(
             f"field 'address': {claimed.raw} is none of the signer's wallets ({', '.join(derived)})", SCHEME
         )
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend for {network.name} yet (ownership is checked offline only)")

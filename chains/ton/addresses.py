@@ -8,15 +8,16 @@ CRC16-XMODEM (big-endian) of the first 34 bytes. Only workchain 0 (basechain) ma
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from dataclasses import dataclass
+
+from chains.crc16 import crc16_xmodem
 
 BOUNCEABLE = 0x11
 NON_BOUNCEABLE = 0x51
 TESTNET_FLAG = 0x80
 BASECHAIN = 0
-_RAW = re.compile(r"(-?\d+):([0-9a-fA-F]{64})")
+_RAW = re.compile(r"(0|-1):([0-9a-fA-F]{64})")  # basechain or masterchain; ASCII digits only, no "-0" or "000"
 _FRIENDLY = re.compile(r"[A-Za-z0-9_\-+/]{48}")
 
 
@@ -29,10 +30,6 @@ class TonAddress:
     @property
     def raw(self) -> str:
         return f"{self.workchain}:{self.account.hex()}"
-
-
-def crc16_xmodem(data: bytes) -> int:
-    return binascii.crc_hqx(data, 0)  # CRC-CCITT, polynomial 0x1021, initial 0: XMODEM
 
 
 def decode(address: str) -> TonAddress:

@@ -12,6 +12,7 @@ from functools import lru_cache
 import base58
 from coincurve import PublicKey
 
+from chains.base58_bounded import b58decode_check, shown
 from chains.secp256k1 import eth_address_bytes
 
 PREFIX = 0x41
@@ -34,9 +35,9 @@ def decode(address: str) -> bytes:
             raise ValueError(f"not a TRON address: {text!r} is not hex") from None
     else:
         try:
-            raw = base58.b58decode_check(text)
-        except ValueError as exc:  # bad characters or checksum
-            raise ValueError(f"not a TRON address: {text!r} ({exc})") from None
+            raw = b58decode_check(text, ADDRESS_BYTES)
+        except ValueError as exc:  # bad characters or checksum, too long
+            raise ValueError(f"not a TRON address: {shown(text)} ({exc})") from None
     if len(raw) != ADDRESS_BYTES:
         raise ValueError(f"not a TRON address: {text!r} decodes to {len(raw)} bytes, expected {ADDRESS_BYTES}")
     if raw[0] != PREFIX:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from chains.base import AddressRow, OwnershipProof
+from chains.hex_text import strict_fromhex
 from chains.secp256k1 import eth_address_bytes, keccak256, recover
 from chains.tron import addresses
 
@@ -88,7 +89,7 @@ def parse_signature(text: str) -> tuple[bytes, int]:
     if len(body) != 130:
         raise ValueError(f"signature must be 65 bytes of hex, got {len(body)} hex digits")
     try:
-        raw = bytes.fromhex(body)
+        raw = strict_fromhex(body)
     except ValueError:
         raise ValueError("signature is not hex") from None
     return raw[:64], raw[64]
@@ -122,7 +123,7 @@ def verify_row(row: AddressRow, schemes: SchemeSet = OKX) -> OwnershipProof:
     if not row.signature1.strip():
         return OwnershipProof.failed("no signature")
     try:
-        candidates = recovered_accounts(row.message.encode("utf-8"), row.signature1, schemes)
+        candidates = recovered_accounts(row.message_utf8(), row.signature1, schemes)
     except ValueError as exc:
         return OwnershipProof.failed(str(exc))
     found: list[tuple[str, bytes]] = []

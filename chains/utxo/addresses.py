@@ -15,6 +15,7 @@ from functools import lru_cache
 import base58
 import bech32m
 
+from chains.base58_bounded import b58decode_check
 from chains.utxo.params import UtxoParams
 
 
@@ -82,10 +83,11 @@ def encode_address(kind: ScriptType, hash_: bytes, params: UtxoParams) -> str:
 
 
 def _decode_base58(text: str, params: UtxoParams) -> DecodedAddress:
+    longest = max(len(version) for version in (params.p2pkh, params.p2sh, *params.p2sh_alt)) + 20
     try:
-        raw = base58.b58decode_check(text)
-    except ValueError:
-        raise ValueError(f"not a valid {params.code} address (bad base58 characters or checksum)") from None
+        raw = b58decode_check(text, longest)
+    except ValueError as exc:
+        raise ValueError(f"not a valid {params.code} address (bad base58 characters or checksum: {exc})") from None
     candidates = [(ScriptType.P2PKH, params.p2pkh), (ScriptType.P2SH, params.p2sh)]
     candidates += [(ScriptType.P2SH, version) for version in params.p2sh_alt]
     for kind, version in candidates:

@@ -21,8 +21,7 @@ from functools import lru_cache
 from coincurve import PublicKey
 
 from chains.okx_message import varstr
-from chains.secp256k1 import recover
-from chains.utxo.scripts import sha256d
+from chains.secp256k1 import recover, sha256d
 
 SIGNATURE_SIZE = 65
 

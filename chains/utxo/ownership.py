@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from coincurve import PublicKey
 
 from chains.base import AddressRow, OwnershipProof
+from chains.secp256k1 import hash160
 from chains.utxo import bip322
 from chains.utxo.addresses import DecodedAddress, ScriptType, decode_address
 from chains.utxo.messages import (
@@ -35,7 +36,7 @@ from chains.utxo.messages import (
     parse_message_signature,
 )
 from chains.utxo.params import UtxoParams
-from chains.utxo.scripts import Multisig, hash160, key_address_form, parse_multisig, script_address_form
+from chains.utxo.scripts import Multisig, key_address_form, parse_multisig, script_address_form
 
 SCHEME_SINGLE = "utxo-signmessage"
 SCHEME_MULTISIG = "utxo-signmessage-multisig"
@@ -53,6 +54,10 @@ def verify_row(row: AddressRow, params: UtxoParams) -> OwnershipProof:
     signatures = _signatures(row)
     if not signatures:
         return OwnershipProof.failed("row has no signature")
+    try:
+        row.message_utf8()  # the digests below encode it again; a lone surrogate is the message's fault
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc))
     try:
         script = _hex(row.script)
     except ValueError as exc:

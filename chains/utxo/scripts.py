@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from coincurve import PublicKey
 
+from chains.secp256k1 import hash160, sha256d
 from chains.utxo.addresses import DecodedAddress, ScriptType
 
 OP_0 = 0x00
@@ -20,14 +21,6 @@ MAX_MULTISIG_KEYS = 20  # consensus limit of OP_CHECKMULTISIG
 
 def sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
-
-
-def sha256d(data: bytes) -> bytes:
-    return hashlib.sha256(hashlib.sha256(data).digest()).digest()
-
-
-def hash160(data: bytes) -> bytes:
-    return hashlib.new("ripemd160", hashlib.sha256(data).digest()).digest()
 
 
 @dataclass(frozen=True, slots=True)

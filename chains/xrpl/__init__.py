@@ -9,20 +9,18 @@ this scheme. No balance backend exists yet.
 
 from __future__ import annotations
 
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
+from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.okx_ecdsa import verify_derived_address
 from chains.xrpl import addresses
 
+ROTATION_NOTE = ("the account's master key can be disabled, or a regular key or signer list set, on chain; not "
+                 "checked offline")
 
-class XrplFamily(ChainFamily):
+class XrplFamily(OfflineOnlyFamily):
     name = "xrpl"
 
     def normalize_address(self, address: str, network: Network) -> str:
         return addresses.canonical(address)
 
     def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
-        return verify_derived_address(row, addresses.decode, addresses.account_id, addresses.encode)
-
-    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
-        raise ValueError(f"no balance backend exists yet for {network.name} ({network.code}): "
-                         "its balances are not read")
+        return verify_derived_address(row, addresses.decode, addresses.account_id, addresses.encode, ROTATION_NOTE)

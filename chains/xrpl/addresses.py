@@ -11,20 +11,21 @@ the canonical form here is the classic address.
 from __future__ import annotations
 
 import base58
-from coincurve import PublicKey
 
-from chains.secp256k1 import hash160
+from chains.base58_bounded import XRP_ALPHABET, b58decode_check, shown
+from chains.secp256k1 import compressed_key_hash
 
 ACCOUNT_VERSION = 0x00
 X_MAINNET = bytes([0x05, 0x44])
 X_TESTNET = bytes([0x04, 0x93])
+X_ADDRESS_BYTES = 31  # prefix, account ID, flag, tag: the longest payload either form has
 
 
 def _b58check_decode(text: str) -> bytes:
     try:
-        return base58.b58decode_check(text, alphabet=base58.XRP_ALPHABET)
-    except ValueError as exc:  # bad characters or checksum
-        raise ValueError(f"not an XRP Ledger address: {text!r} ({exc})") from None
+        return b58decode_check(text, X_ADDRESS_BYTES, alphabet=XRP_ALPHABET)
+    except ValueError as exc:  # bad characters or checksum, too long
+        raise ValueError(f"not an XRP Ledger address: {shown(text)} ({exc})") from None
 
 
 def decode(address: str) -> bytes:
@@ -44,7 +45,7 @@ def decode_x_address(address: str) -> tuple[bytes, int | None]:
     """(account ID, destination tag or None) of a mainnet X-address; testnet ones are refused."""
     text = address.strip()
     raw = _b58check_decode(text)
-    if len(raw) != 31:
+    if len(raw) != X_ADDRESS_BYTES:
         raise ValueError(f"not an X-address: {text!r} decodes to {len(raw)} bytes, expected 31")
     prefix, account, flag, tag_bytes = raw[:2], raw[2:22], raw[22], raw[23:]
     if prefix == X_TESTNET:
@@ -77,8 +78,7 @@ def encode_x_address(account: bytes, tag: int | None = None, testnet: bool = Fal
     return base58.b58encode_check(body, alphabet=base58.XRP_ALPHABET).decode()
 
 
-def account_id(key: PublicKey) -> bytes:
-    return hash160(key.format(compressed=True))
+account_id = compressed_key_hash  # HASH160 of the compressed master key
 
 
 def canonical(address: str) -> str:

@@ -47,6 +47,10 @@ def _eos(v: dict[str, str]) -> bool:
     return _family_name(v) == "eos"
 
 
+def _starknet(v: dict[str, str]) -> bool:
+    return _family_name(v) == "starknet"
+
+
 def _no_script(v: dict[str, str]) -> bool:
     return not v["script_or_pubkey"]
 
@@ -63,7 +67,7 @@ EXEMPTIONS: dict[str, list[tuple[Predicate, str]]] = {
         (_owner_mode, "owner mode: the signatures prove eoa1/eoa2; the contract, validator key or placeholder in "
                       "`address` is bound on chain (the proof says binds_address=False)"),
         (_eos, "okx-eos: the account name is not signed; the key must be in the account's permission on chain "
-               "(binds_address=False)"),
+               "(unchecked)"),
     ],
     "script": [
         (_no_script, "the row has no script/public key: the key is recovered from the signature (or, for BLS, is "
@@ -75,6 +79,8 @@ EXEMPTIONS: dict[str, list[tuple[Predicate, str]]] = {
 # reports a P2SH/P2WSH address proven only by a bare key as unchecked rather than verified.
 KEY_ONLY_MAY_BE_UNCHECKED: list[tuple[Predicate, str]] = [
     (_utxo_key_recovery, "okx-utxo key recovery: a bare key cannot bind a script address"),
+    (_eos, "okx-eos: the key is proven; whether it is in the account's permission needs the chain"),
+    (_starknet, "okx-stark: the key is proven; that it is the account's signer needs the chain"),
 ]
 
 
@@ -218,3 +224,13 @@ def test_valid_signature_fails_on_another_chain(vector):
         # FAILED, or UNCHECKED where the other family refuses the row's shape (e.g. APTOS with an eoa2): never
         # a proof.
         assert proof.status in (RowStatus.FAILED, RowStatus.UNCHECKED) and proof.reason, (code, proof)
+
+
+@pytest.mark.parametrize("vector", [v for v in VECTORS if v["expect"] == "valid"], ids=_id)
+def test_a_lone_surrogate_in_the_message_fails_on_field_message(vector):
+    """Every family encodes the message through AddressRow.message_utf8: the row fails naming the message, never
+    a signature and never with an exception."""
+    _require_family(vector)
+    row = dataclasses.replace(_row(vector), message=vector["message"] + "\ud800")
+    proof = _check(row, _registry(vector))
+    assert proof.status == RowStatus.FAILED and proof.reason.startswith("field 'message'"), proof

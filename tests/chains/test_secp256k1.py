@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from coincurve import PrivateKey
 
-from chains.secp256k1 import hash160, parse_public_key
+from chains.secp256k1 import compressed_key_hash, hash160, parse_public_key, sha256d
 
 
 def test_hash160_known_value() -> None:
@@ -29,3 +31,14 @@ def test_public_key_forms() -> None:
 def test_bad_public_keys(text: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         parse_public_key(text)
+
+
+def test_double_sha256_and_compressed_key_hash() -> None:
+    # Bitcoin's genesis block header hashes to its well-known id (byte-reversed)
+    header = bytes.fromhex(
+        "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc8"
+        "1bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c")
+    assert sha256d(header)[::-1].hex() == "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"
+    key = PrivateKey(b"\x01" * 32).public_key
+    assert compressed_key_hash(key) == hash160(key.format(compressed=True))
+    assert hash160(b"") == hashlib.new("ripemd160", hashlib.sha256(b"").digest()).digest()

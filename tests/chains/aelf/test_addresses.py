@@ -48,3 +48,14 @@ def test_side_chain_network_takes_its_own_full_form() -> None:
     for address, expected in ((f"ELF_{bare}_tDVV", RowStatus.VERIFIED), (f"ELF_{bare}_AELF", RowStatus.FAILED)):
         row = AddressRow(1, "ELF", "ELF-TDVV", address, message="m", signature1=sign_okx_ecdsa(key, "m"))
         assert family.verify_ownership(row, side).status == expected
+
+
+def _no_decode(*args: object, **kwargs: object) -> bytes:
+    raise AssertionError("base58 decoding ran on input the length bound should have refused")
+
+
+def test_over_long_address_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base58, "b58decode", _no_decode)
+    for text in ("z" * 131072, "ELF_" + "z" * 131072 + "_AELF"):
+        with pytest.raises(ValueError, match="longer than any base58 spelling"):
+            addresses.decode(text)

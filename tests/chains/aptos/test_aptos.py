@@ -62,3 +62,17 @@ def test_the_key_must_match_the_signature() -> None:
 def test_malformed_addresses(address: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         addresses.decode(address)
+
+
+@pytest.mark.parametrize("address", ["0x" + "ab" * 29 + " cd\tef", "0x" + "ab" * 31 + " a", "0xab_cd", "0x+abc"])
+def test_whitespace_and_signs_inside_the_hex_are_refused(address: str) -> None:
+    with pytest.raises(ValueError, match="not hex"):
+        addresses.decode(address)
+    assert len(addresses.decode("0x" + "ab" * 29 + "cdef")) == 32
+
+
+def test_verified_proof_says_the_authentication_key_can_rotate() -> None:
+    address = "0x" + _auth_key(7).hex()
+    proof = FAMILY.verify_ownership(signed_row(key(7), "APTOS", address), APTOS)
+    assert proof.status == RowStatus.VERIFIED and proof.binds_address
+    assert proof.reason == "the account's authentication key can be rotated on chain; not checked offline"

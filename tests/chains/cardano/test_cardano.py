@@ -73,3 +73,8 @@ def test_malformed_or_unsupported_addresses(address: str, reason: str) -> None:
         addresses.decode(address)
     proof = FAMILY.verify_ownership(replace(signed_row(key(1), "ADA", "x"), address=address), ADA)
     assert proof.status == RowStatus.FAILED and proof.reason.startswith("field 'address'")
+
+
+def test_over_long_address_is_refused_before_decoding() -> None:
+    with pytest.raises(ValueError, match="at most 128"):
+        addresses.decode("addr1" + "q" * 131072)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 
+import base58
 import pytest
 from coincurve import PrivateKey
 
 from auditor.assets import AssetRegistry
-from auditor.ownership import check_signatures, prove_ownership
+from auditor.ownership import OwnershipPolicy, check_signatures, prove_ownership
 from chains.base import AddressRow, RowStatus
 from chains.eos import EosFamily, accounts, keys
 from chains.eos.ownership import digest
@@ -48,12 +49,14 @@ def test_network_codes():
 def test_published_vector_proves_the_key_not_the_account(vector):
     proof = FAMILY.verify_ownership(_row(vector), NETWORK)
     assert vector["expect"] == "valid"
-    assert proof.status == RowStatus.VERIFIED and proof.scheme == "okx-eos"
-    assert proof.binds_address is False and "active or owner permission" in proof.reason
+    assert proof.status == RowStatus.UNCHECKED and proof.scheme == "okx-eos"
+    assert proof.reason.startswith(f"signature valid for EOS key {vector['script_or_pubkey']!r}")
+    assert "active or owner permission at the snapshot needs the chain" in proof.reason
     [batch] = check_signatures([_row(vector)], REGISTRY)
     assert batch == proof
-    result = prove_ownership(_row(vector), REGISTRY, batch)  # the pipeline does not count it as verified
-    assert result.status == RowStatus.UNCHECKED and "not bound" in result.reason
+    for trust in (False, True):  # the pipeline never counts it as verified, not even with trust_owner_mode
+        result = prove_ownership(_row(vector), REGISTRY, batch, OwnershipPolicy(trust_owner_mode=trust))
+        assert result.status == RowStatus.UNCHECKED and "active or owner permission" in result.reason
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda v: v["address"])
@@ -80,7 +83,7 @@ def test_generated_keys_verify_in_both_key_forms(legacy):
                      signature1=_sign(key, "I am an OKX address"),
                      script=keys.encode_public_key(key.public_key.format(), legacy=legacy))
     proof = FAMILY.verify_ownership(row, NETWORK)
-    assert proof.status == RowStatus.VERIFIED and not proof.binds_address
+    assert proof.status == RowStatus.UNCHECKED and proof.reason.startswith("signature valid for EOS key")
     other = dataclasses.replace(row, signature1=_sign(PrivateKey(), "I am an OKX address"))
     assert "not the published key" in FAMILY.verify_ownership(other, NETWORK).reason
 
@@ -132,3 +135,26 @@ def test_eos_signature_under_another_chain_fails():
     for network in ("TRON", "ETH", "STARKNET"):
         [proof] = check_signatures([dataclasses.replace(row, coin="", network=network)], REGISTRY)
         assert proof is not None and proof.status == RowStatus.FAILED, network
+
+
+def _no_decode(*args: object, **kwargs: object) -> bytes:
+    raise AssertionError("base58 decoding ran on input the length bound should have refused")
+
+
+def test_over_long_key_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base58, "b58decode", _no_decode)
+    for text in ("EOS" + "z" * 131072, "PUB_K1_" + "z" * 131072):
+        with pytest.raises(ValueError, match="longer than any base58 spelling"):
+            keys.parse_public_key(text)
+
+
+def test_needs_chain_reasons_group_as_one_kind_in_the_report():
+    from auditor.aggregate import reason_kind
+
+    kinds = set()
+    for name in ("okx.reserve1", "okx.reserve2"):
+        key = PrivateKey()
+        row = AddressRow(1, "EOS", "Vaulta", name, message="m", signature1=_sign(key, "m"),
+                         script=keys.encode_public_key(key.public_key.format()))
+        kinds.add(reason_kind(FAMILY.verify_ownership(row, NETWORK).reason))
+    assert kinds == {"signature valid for EOS key '…'"}

@@ -49,3 +49,19 @@ def test_round_trip_and_case() -> None:
 def test_refused_addresses(address: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         addresses.decode(address)
+
+
+def test_eam_delegated_addresses_share_the_f1_base32_and_checksum() -> None:
+    """f410f = protocol 4, namespace 10: the checksum is the same BLAKE2b-32 over (protocol || payload) as f1's."""
+    account = bytes.fromhex("07e47ed3c5a8ff59fb5d1df4051c34da67fc5547")
+    address = addresses.eam_address(account)
+    assert address == "f410fa7sh5u6fvd7vt625dx2akhbu3jt7yvkhgdp55ki"  # OKX crypto_test.go FEVM row
+    assert addresses.decode_eam(address) == addresses.decode_eam(address.upper()) == account
+    body = account + addresses.checksum(addresses.PROTOCOL_DELEGATED, bytes([addresses.EAM_NAMESPACE]) + account)
+    assert address == addresses.EAM_PREFIX + addresses.b32_encode(body)
+    for text, reason in (("t410f" + address[5:], "testnet"), ("f411f" + address[5:], "outside the EVM namespace"),
+                         (address[:-2] + "aa", "bad checksum|not canonical"), (address + "a", "expected 39")):
+        with pytest.raises(ValueError, match=reason):
+            addresses.decode_eam(text)
+    with pytest.raises(ValueError, match="f410"):  # the f1 decoder sends delegated addresses to network FEVM
+        addresses.decode(address)

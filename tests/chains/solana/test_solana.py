@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import base58
 import pytest
 
 from chains.base import Network, RowStatus
@@ -44,3 +45,13 @@ def test_leading_zero_bytes_keep_their_canonical_form() -> None:
     assert text.startswith("11") and addresses.decode(text) == raw
     with pytest.raises(ValueError):
         addresses.decode("1" + text)  # 33 bytes
+
+
+def _no_decode(*args: object, **kwargs: object) -> bytes:
+    raise AssertionError("base58 decoding ran on input the length bound should have refused")
+
+
+def test_over_long_address_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base58, "b58decode", _no_decode)
+    with pytest.raises(ValueError, match="longer than any base58 spelling"):
+        FAMILY.normalize_address("z" * 131072, SOL)

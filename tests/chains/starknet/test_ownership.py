@@ -9,7 +9,7 @@ import secrets
 import pytest
 
 from auditor.assets import AssetRegistry
-from auditor.ownership import check_signatures
+from auditor.ownership import OwnershipPolicy, check_signatures, prove_ownership
 from chains.base import AddressRow, RowStatus
 from chains.starknet import StarknetFamily, ecdsa
 from chains.starknet.felts import canonical_address, short_string
@@ -50,9 +50,12 @@ def test_vectors_present():
 def test_published_vector(vector):
     proof = FAMILY.verify_ownership(_row(vector), NETWORK)
     assert vector["expect"] == "valid"
-    assert proof.status == RowStatus.VERIFIED, proof.reason
-    assert proof.binds_address is False and "on-chain state" in proof.reason
+    assert proof.status == RowStatus.UNCHECKED and proof.scheme, proof.reason
+    assert proof.reason.startswith("signature valid for STARK key 0x") and "on-chain state" in proof.reason
     assert check_signatures([_row(vector)], REGISTRY) == [proof]
+    for trust in (False, True):  # the key is proven, the account binding is not: trust_owner_mode changes nothing
+        result = prove_ownership(_row(vector), REGISTRY, proof, OwnershipPolicy(trust_owner_mode=trust))
+        assert result.status == RowStatus.UNCHECKED
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda v: v["address"][:12])
@@ -73,7 +76,8 @@ def test_published_vector_mutations_fail(vector):
 
 def test_generated_key_signs_and_verifies():
     row, _ = _generated_row()
-    assert FAMILY.verify_ownership(row, NETWORK).status == RowStatus.VERIFIED
+    proof = FAMILY.verify_ownership(row, NETWORK)
+    assert proof.status == RowStatus.UNCHECKED and proof.reason.startswith("signature valid for STARK key")
     # the account address is inside the hash: the same signature for another account fails
     other = dataclasses.replace(row, address=hex(int(row.address, 16) + 1))
     assert FAMILY.verify_ownership(other, NETWORK).status == RowStatus.FAILED
@@ -121,3 +125,19 @@ def test_starknet_signature_under_another_chain_fails():
     for network in ("ETH", "TRON", "EOS", "BETH"):
         [proof] = check_signatures([dataclasses.replace(row, coin="", network=network)], REGISTRY)
         assert proof is not None and proof.status == RowStatus.FAILED, network
+
+
+@pytest.mark.parametrize("text", ["0x1_0", "0x+10", "0x 10", "0x\u0661"])
+def test_felts_are_hex_digits_only(text):
+    with pytest.raises(ValueError, match="not hex"):
+        canonical_address(text)
+
+
+def test_signature_halves_are_hex_digits_only():
+    row, _ = _generated_row()
+    r, s = ecdsa.parse_signature(row.signature1)
+    assert ecdsa.parse_signature("0x" + row.signature1) == (r, s)
+    for spoiled in (f"{r:064x}" + " " + f"{s:064x}"[1:], f"{r:064x}" + "_" + f"{s:064x}"[1:],
+                    f"{r:064x}" + "+" + f"{s:064x}"[1:]):
+        with pytest.raises(ValueError, match="not hex"):
+            ecdsa.parse_signature(spoiled)

@@ -49,3 +49,11 @@ def test_malformed_strkeys() -> None:
             addresses.decode(address)
     with pytest.raises(ValueError, match="muxed"):
         addresses.decode("M" + good[1:])
+
+
+def test_verified_proof_says_the_master_key_can_change_on_chain() -> None:
+    address = addresses.encode(public(key(4)))
+    for network in (PI, XLM):
+        proof = StellarFamily().verify_ownership(signed_row(key(4), network.code, address), network)
+        assert proof.status == RowStatus.VERIFIED
+        assert "master key can be re-weighted" in proof.reason and "not checked offline" in proof.reason

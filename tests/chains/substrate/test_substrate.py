@@ -70,3 +70,13 @@ def test_missing_prefix_leaves_the_row_unchecked() -> None:
     row = signed_row(key(1), "DOT", addresses.encode(public(key(1)), 0))
     proof = FAMILY.verify_ownership(row, network)
     assert proof.status == RowStatus.UNCHECKED and "ss58_prefix" in proof.reason
+
+
+def _no_decode(*args: object, **kwargs: object) -> bytes:
+    raise AssertionError("base58 decoding ran on input the length bound should have refused")
+
+
+def test_over_long_address_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base58, "b58decode", _no_decode)
+    with pytest.raises(ValueError, match="longer than any base58 spelling"):
+        FAMILY.normalize_address("z" * 131072, DOT)

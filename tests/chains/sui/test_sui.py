@@ -39,3 +39,8 @@ def test_address_forms(address: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         FAMILY.normalize_address(address, SUI)
     assert FAMILY.normalize_address("0x2", SUI) == "0x" + "0" * 63 + "2"
+
+
+def test_whitespace_inside_the_hex_is_refused() -> None:
+    with pytest.raises(ValueError, match="not hex"):
+        FAMILY.normalize_address("0x" + "ab" * 29 + " cd\tef", SUI)

@@ -65,6 +65,12 @@ def test_generated_keys_verify_in_every_form(wallet: str) -> None:
         ("-1:" + "ab" * 32, "workchain -1"),
         ("0:" + "ab" * 31, "neither"),
         ("EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sD", "neither"),
+        # the workchain is 0 or -1 in ASCII digits: no signed zero, padding, Unicode digits or other numbers
+        ("-0:" + "ab" * 32, "neither"),
+        ("000:" + "ab" * 32, "neither"),
+        ("\u0660:" + "ab" * 32, "neither"),
+        ("\uff10:" + "ab" * 32, "neither"),
+        ("1" * 5000 + ":" + "ab" * 32, "neither"),
     ],
 )
 def test_malformed_addresses(address: str, reason: str) -> None:

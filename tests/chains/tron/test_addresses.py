@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base58
 import pytest
 from coincurve import PrivateKey
 from eth_abi import encode
@@ -39,3 +40,14 @@ def test_zero_address_is_the_mint_side() -> None:
 def test_rejects(bad: str) -> None:
     with pytest.raises(ValueError):
         addresses.canonical(bad)
+
+
+def _no_decode(*args: object, **kwargs: object) -> bytes:
+    raise AssertionError("base58 decoding ran on input the length bound should have refused")
+
+
+def test_over_long_address_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base58, "b58decode", _no_decode)
+    with pytest.raises(ValueError, match="longer than any base58 spelling") as caught:
+        addresses.decode("T" + "z" * 131071)
+    assert len(str(caught.value)) < 300  # the field is not echoed whole

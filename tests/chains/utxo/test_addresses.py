@@ -179,3 +179,13 @@ def test_broken_registry_parameters_are_named() -> None:
         UtxoParams.from_network(broken)
     with pytest.raises(ValueError, match="missing"):
         UtxoParams.from_network(Network("XYZ", "utxo", "x", "XYZ", 8, params={"p2pkh": 0}))
+
+
+def _no_decode(*args: object, **kwargs: object) -> bytes:
+    raise AssertionError("base58 decoding ran on input the length bound should have refused")
+
+
+def test_over_long_address_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base58, "b58decode", _no_decode)
+    with pytest.raises(ValueError, match="longer than any base58 spelling"):
+        decode_address("1" + "z" * 131071, UtxoParams.from_network(REGISTRY.network("BTC")))

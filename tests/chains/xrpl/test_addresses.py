@@ -63,3 +63,14 @@ def test_malformed_addresses(address: str, reason: str) -> None:
 def test_x_address_tag_out_of_range() -> None:
     with pytest.raises(ValueError, match="32-bit"):
         addresses.encode_x_address(bytes(20), 2**32)
+
+
+def _no_decode(*args: object, **kwargs: object) -> bytes:
+    raise AssertionError("base58 decoding ran on input the length bound should have refused")
+
+
+def test_over_long_address_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base58, "b58decode", _no_decode)
+    for text in ("r" + "z" * 131071, "X" + "z" * 131071):
+        with pytest.raises(ValueError, match="longer than any base58 spelling"):
+            addresses.decode(text)

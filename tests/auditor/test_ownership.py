@@ -1,0 +1,36 @@
+"""auditor/ownership.py: every row leaves with a status; trust_owner_mode promotes owner mode only."""
+
+from __future__ import annotations
+
+from auditor.assets import AssetRegistry
+from auditor.ownership import UNBOUND_NOTE, OwnershipPolicy, prove_ownership
+from chains.base import AddressRow, BalanceQuery, OwnershipProof, RowStatus, Token
+from chains.registry import get_family
+
+REGISTRY = AssetRegistry.load()
+
+
+def test_trust_owner_mode_promotes_owner_mode_but_not_needs_chain_proofs() -> None:
+    row = AddressRow(1, "ETH", "ETH", "0x" + "11" * 20, message="m", signature1="x", eoa1="0x" + "22" * 20)
+    owner_mode = OwnershipProof.verified("evm", "owner mode", binds_address=False)
+    needs_chain = OwnershipProof.unchecked("signature valid for key K; account binding needs the chain", "okx-eos")
+    for trust in (False, True):
+        policy = OwnershipPolicy(trust_owner_mode=trust)
+        owner = prove_ownership(row, REGISTRY, owner_mode, policy)
+        assert owner.status == (RowStatus.VERIFIED if trust else RowStatus.UNCHECKED)
+        assert (UNBOUND_NOTE in owner.reason) is not trust
+        chain = prove_ownership(row, REGISTRY, needs_chain, policy)
+        assert chain.status == RowStatus.UNCHECKED and chain.scheme == "okx-eos"
+
+
+def test_a_balance_query_that_cannot_be_built_leaves_the_row_unread(monkeypatch) -> None:
+    family = get_family("evm")
+
+    def broken(row: AddressRow, token: Token, address: str) -> BalanceQuery:
+        raise ValueError("field 'eoa1': unreadable")
+
+    monkeypatch.setattr(family, "balance_query", broken)
+    row = AddressRow(1, "ETH", "ETH", "0x" + "11" * 20, message="m", signature1="x")
+    result = prove_ownership(row, REGISTRY, OwnershipProof.verified("evm"))
+    assert result.status == RowStatus.UNCHECKED and result.query is None
+    assert "balance not read: field 'eoa1': unreadable" in result.reason
