@@ -1,5 +1,6 @@
-"""Runs every benchmark and writes BENCHMARKS.md (`make bench`). Each script prints its own figures; this one
-collects them, with the machine and the date, so the file says where the numbers came from."""
+"""Runs the benchmarks and writes BENCHMARKS.md (`make bench`). Each script prints its own figures; this one
+keeps each script's latest output in benchmarks/results/<script>.md, stamped with the machine and the time, and
+assembles BENCHMARKS.md from all of them, so `benchmarks/run.py okx_scale` re-measures one section only."""
 
 from __future__ import annotations
 
@@ -27,21 +28,47 @@ SCRIPTS = [
 ]
 
 
-def main() -> int:
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _stem(command: list[str]) -> str:
+    return Path(command[0]).stem
+
+
+def _measure(title: str, command: list[str]) -> None:
+    began = datetime.datetime.now(datetime.UTC)
+    result = subprocess.run([sys.executable, *command], cwd=ROOT, capture_output=True, text=True, check=False,
+                            env=os.environ | {"PYTHONPATH": str(ROOT)}, timeout=3600)
+    output = result.stdout.strip() or result.stderr.strip()[-2000:]
+    stamp = (f"_Measured {began:%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, {platform.machine()}, Python "
+             f"{platform.python_version()}; `{' '.join(command)}` exited {result.returncode}._")
+    body = output if output.startswith("|") else f"```\n{output}\n```"
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{_stem(command)}.md").write_text(f"{stamp}\n\n{body}\n")
+    print(f"{title}: exit {result.returncode}", file=sys.stderr)
+
+
+def main(argv: list[str]) -> int:
+    """Re-measure the scripts named in argv (stems such as `okx_scale`; none: all), then rewrite BENCHMARKS.md."""
+    known = {_stem(command) for _, command in SCRIPTS}
+    unknown = set(argv) - known
+    if unknown:
+        print(f"unknown benchmark(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}", file=sys.stderr)
+        return 2
+    for title, command in SCRIPTS:
+        if not argv or _stem(command) in argv:
+            _measure(title, command)
     sections = [
         "# Benchmarks",
         "",
-        f"Written by `make bench` (benchmarks/run.py) on {datetime.date.today()}: {os.cpu_count()} cores, "
-        f"{platform.machine()}, Python {platform.python_version()}. Nodes run on the same machine as the auditor, "
-        "so node CPU competes with ours; remote nodes shift the balance of costs (see notes).",
+        "Written by `make bench` (benchmarks/run.py). Nodes run on the same machine as the auditor, so node CPU "
+        "competes with ours; remote nodes shift the balance of costs (see notes). Each section says when it was "
+        "measured.",
         "",
     ]
     for title, command in SCRIPTS:
-        result = subprocess.run([sys.executable, *command], cwd=ROOT, capture_output=True, text=True, check=False,
-                                env=os.environ | {"PYTHONPATH": str(ROOT)}, timeout=3600)
-        output = result.stdout.strip() or result.stderr.strip()[-2000:]
-        sections += [f"## {title}", "", output if output.startswith("|") else f"```\n{output}\n```", ""]
-        print(f"{title}: exit {result.returncode}", file=sys.stderr)
+        result = RESULTS / f"{_stem(command)}.md"
+        sections += [f"## {title}", "", result.read_text().strip() if result.exists() else "_not measured yet_", ""]
     notes = ROOT / "benchmarks" / "NOTES.md"
     if notes.exists():
         sections += [notes.read_text().strip(), ""]
@@ -50,4 +77,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
