@@ -77,7 +77,9 @@ def timed(label: str, network_code: str, rows: list[AddressRow]) -> str:
     started = time.perf_counter()
     proofs = [family.verify_ownership(row, network) for row in rows]
     elapsed = time.perf_counter() - started
-    assert all(p.status == RowStatus.VERIFIED for p in proofs), proofs[0]
+    # EOS and Starknet prove the key, and leave the account binding to the chain (unchecked, scheme named)
+    assert all(p.status == RowStatus.VERIFIED or (p.status == RowStatus.UNCHECKED and p.reason.startswith(
+        "signature valid")) for p in proofs), proofs[0]
     return f"| {label} | {len(rows)} | {elapsed:.2f} | {len(rows) / elapsed:,.0f} |"
 
 
