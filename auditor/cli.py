@@ -8,16 +8,17 @@ import logging
 import sys
 from pathlib import Path
 
-from auditor import __version__, check, schedule, trend
-from auditor.alerts import AlertEvent, send_alerts
+from auditor import __version__
 from auditor.assets import RegistryError
 from auditor.audit import EXIT_INPUT, EXIT_INTERNAL, verify_file
 from auditor.config import ConfigError, load_config
 from auditor.formats import InputError
 from auditor.logs import FORMATS, setup_logging
+from auditor.ops import check, schedule, trend
+from auditor.ops.alerts import AlertEvent, send_alerts
+from auditor.ops.unattended import run_unattended
 from auditor.ownership import OwnershipPolicy
 from auditor.report import EXIT_MEANING
-from auditor.unattended import run_unattended
 from chains.transport import scrub_known
 
 log = logging.getLogger("auditor")

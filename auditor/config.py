@@ -20,7 +20,7 @@ from auditor.liabilities.declared import read_liabilities_file  # noqa: F401  (m
 from auditor.liabilities.errors import LiabilitiesConfigError
 from auditor.liabilities.settings import LiabilitiesSettings, parse_liabilities_section
 from auditor.money import MAX_DIGITS
-from auditor.ops_settings import OpsSettings, SettingsError, parse_ops
+from auditor.ops.settings import OpsSettings, SettingsError, parse_ops
 from auditor.secrets import MissingVariable, expand_env
 from auditor.workers import default_workers
 from chains.base import Endpoint

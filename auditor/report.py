@@ -158,7 +158,7 @@ class ReserveReport:
     started_at: str = ""
     finished_at: str = ""
     mode: str = "run"  # "run" or "verify" (ownership only)
-    previous: dict[str, Any] | None = None  # change since the previous run of the config (auditor.history.compare)
+    previous: dict[str, Any] | None = None  # change since the previous run of the config (auditor.ops.history.compare)
     extra_markdown: list[str] = field(default_factory=list)  # sections added by the run (history, chart)
 
     def to_json(self) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from auditor.assets import AssetRegistry
 from chains.aptos.addresses import authentication_key
 from chains.base import AddressRow, RowStatus
 from chains.cardano.addresses import enterprise_address
-from chains.okx_message import okx_preimage
 from chains.registry import get_family
+from chains.signing.okx_message import okx_preimage
 from chains.solana.addresses import encode as solana_address
 from chains.stellar.addresses import encode as stellar_address
 from chains.substrate.addresses import encode as ss58_address

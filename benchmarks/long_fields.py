@@ -1,5 +1,5 @@
 """CPU time to refuse an over-long address field, per network (the csv module's default field limit is 131072
-characters; a hostile file can raise it). Before chains/base58_bounded, base58 networks took ~11 s per such
+characters; a hostile file can raise it). Before chains/encoding/base58_bounded, base58 networks took ~11 s per such
 field (quadratic decoding); every figure here should now be a few milliseconds at most (linear scans).
 
 Run: python benchmarks/long_fields.py [CHARACTERS]

@@ -27,9 +27,9 @@ from chains.conflux import addresses as conflux
 from chains.cosmos import addresses as cosmos
 from chains.evm.addresses import fevm_address
 from chains.filecoin import addresses as filecoin
-from chains.okx_message import okx_keccak_digest, recover_okx_ecdsa_key
 from chains.registry import get_family
-from chains.secp256k1 import eth_address_bytes
+from chains.signing.okx_message import okx_keccak_digest, recover_okx_ecdsa_key
+from chains.signing.secp256k1 import eth_address_bytes
 from chains.xrpl import addresses as xrpl
 
 MESSAGE = "I am an OKX address"

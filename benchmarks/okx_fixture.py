@@ -33,7 +33,7 @@ from eth_abi import encode as abi_encode
 
 from auditor.demo.signing import evm_address, sign_okx_evm
 from chains.evm.adapter import MULTICALL3
-from chains.secp256k1 import keccak256
+from chains.signing.secp256k1 import keccak256
 from chains.tron import addresses as tron_addresses
 from chains.tron.ownership import digest_v1, digest_v2
 from chains.utxo.addresses import ScriptType, encode_address

@@ -126,7 +126,7 @@ def naive_baseline(fixture: Fixture, anvil_url: str, contracts: dict[str, str], 
     from eth_account.messages import encode_defunct
     from web3 import HTTPProvider, Web3
 
-    from chains.secp256k1 import keccak256
+    from chains.signing.secp256k1 import keccak256
 
     rows = []
     with fixture.csv_path.open(newline="") as handle:

@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditor.chart import ratio_chart
-from auditor.history import AssetRecord, RunHistory, RunRecord, compare
-from auditor.lock import RunLock
-from auditor.metrics import render, write_atomically
-from auditor.retention import prune_runs
+from auditor.ops.chart import ratio_chart
+from auditor.ops.history import AssetRecord, RunHistory, RunRecord, compare
+from auditor.ops.lock import RunLock
+from auditor.ops.metrics import render, write_atomically
+from auditor.ops.retention import prune_runs
 
 CONFIG = "/srv/auditor/configs/okx.toml"
 
@@ -90,12 +90,13 @@ def demo_overhead(repeat: int = 5) -> None:
     import io
     import os
 
+    from tests.auditor.ops_support import write_config
+
     from auditor.audit import run_audit
     from auditor.cli import main as cli_main
     from auditor.config import load_config
     from auditor.demo.anvil import Anvil
     from auditor.demo.scenario import build_demo
-    from tests.auditor.ops_support import write_config
 
     with tempfile.TemporaryDirectory() as tmp, Anvil(chain_id=1) as eth_node, Anvil(chain_id=42161) as arb_node:
         data = Path(tmp)

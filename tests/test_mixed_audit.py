@@ -24,7 +24,7 @@ from auditor.cli import main
 from auditor.demo.anvil import Anvil
 from auditor.demo.chain import DemoChain
 from auditor.demo.signing import demo_key, evm_address, sign_okx_evm
-from chains.secp256k1 import hash160
+from chains.signing.secp256k1 import hash160
 from chains.tron import addresses as tron_addresses
 from chains.tron.ownership import digest_v2
 from chains.utxo.addresses import ScriptType, encode_address

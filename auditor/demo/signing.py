@@ -8,7 +8,7 @@ from coincurve import PrivateKey
 
 from chains.evm.addresses import checksum_address
 from chains.evm.ownership import eip191, personal_sign_of_hash
-from chains.secp256k1 import eth_address_bytes
+from chains.signing.secp256k1 import eth_address_bytes
 
 
 def demo_key(label: str) -> PrivateKey:

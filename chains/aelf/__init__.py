@@ -10,7 +10,7 @@ from functools import partial
 
 from chains.aelf import addresses
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
-from chains.okx_ecdsa import verify_derived_address
+from chains.signing.okx_ecdsa import verify_derived_address
 
 
 def _chain(network: Network) -> str:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import base58
 from coincurve import PublicKey
 
-from chains.base58_bounded import b58decode_check, shown
-from chains.secp256k1 import sha256d
+from chains.encoding.base58_bounded import b58decode_check, shown
+from chains.signing.secp256k1 import sha256d
 
 MAIN_CHAIN = "AELF"
 FULL_PREFIX = "ELF_"

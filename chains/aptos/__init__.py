@@ -1,15 +1,15 @@
 """Aptos family: APT and its tokens.
 
-Ownership: OKX's Ed25519 signature (chains.ed25519). The verified key's authentication key must equal the
+Ownership: OKX's Ed25519 signature (chains.signing.ed25519). The verified key's authentication key must equal the
 address, or, in owner mode (`eoa1` set), `eoa1`: then the address is not bound offline, since which key
 controls an Aptos account (its current authentication key, rotatable) is on-chain state. No balance backend yet.
 """
 
 from __future__ import annotations
 
-from chains import ed25519
 from chains.aptos import addresses
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof, RowStatus
+from chains.signing import ed25519
 
 SCHEME = "okx-ed25519-aptos"
 OWNER_SCHEME = "okx-ed25519-aptos-owner"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from chains.move_address import decode, encode
+from chains.encoding.move_address import decode, encode
 
 __all__ = ["ED25519_SCHEME", "authentication_key", "decode", "encode"]
 

@@ -3,7 +3,7 @@
 Ownership, OKX's pubkey variant (SCHEMES.md section 5): signature1, over OKX's "ECDSA family" digest, must
 recover the key in the public-key column (33-byte compressed, or 64-byte X || Y). OKX stops there; we also
 require that key's address to be the row's "X-avax1..." address, or the proof would not be tied to the
-balance read (chains.okx_ecdsa.verify_pubkey_and_address). No balance backend exists yet.
+balance read (chains.signing.okx_ecdsa.verify_pubkey_and_address). No balance backend exists yet.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import partial
 
 from chains.avalanche import addresses
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
-from chains.okx_ecdsa import verify_pubkey_and_address
+from chains.signing.okx_ecdsa import verify_pubkey_and_address
 
 
 def _chain_and_hrp(network: Network) -> tuple[str, str]:

@@ -5,8 +5,8 @@ so an address of another chain (P-..., C-...) or without the letter is refused o
 
 from __future__ import annotations
 
-from chains import bech32_data
-from chains.secp256k1 import compressed_key_hash
+from chains.encoding import bech32_data
+from chains.signing.secp256k1 import compressed_key_hash
 
 MAINNET_HRP = "avax"
 

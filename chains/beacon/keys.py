@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from chains.hex_text import strict_fromhex
+from chains.encoding.hex_text import strict_fromhex
 
 PUBKEY_BYTES = 48
 SIGNATURE_BYTES = 96

@@ -1,6 +1,6 @@
 """Cardano family: ADA and native tokens on mainnet.
 
-Ownership: OKX's Ed25519 signature (chains.ed25519). The verified key's hash (BLAKE2b-224) must be the payment
+Ownership: OKX's Ed25519 signature (chains.signing.ed25519). The verified key's hash (BLAKE2b-224) must be the payment
 credential of the row's Shelley address: an enterprise address (0x61) is then fully bound; for a base address
 (0x01, or 0x21 with a script stake part) the payment part is bound and the stake part, which no signature here
 covers, is reported in the note. Script payment credentials, pointer and Byron addresses cannot be tied to a
@@ -9,9 +9,9 @@ bare key: unchecked. No balance backend yet.
 
 from __future__ import annotations
 
-from chains import ed25519
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.cardano import addresses
+from chains.signing import ed25519
 
 SCHEME = "okx-ed25519-cardano"
 

@@ -10,7 +10,7 @@ from functools import partial
 
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.conflux import addresses
-from chains.okx_ecdsa import verify_derived_address
+from chains.signing.okx_ecdsa import verify_derived_address
 
 MAX_NETWORK_ID = 2**32 - 1  # CIP-37 network ids are 32-bit
 

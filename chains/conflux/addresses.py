@@ -13,7 +13,7 @@ from __future__ import annotations
 from cfx_address import Base32Address
 from coincurve import PublicKey
 
-from chains.secp256k1 import eth_address_bytes
+from chains.signing.secp256k1 import eth_address_bytes
 
 MAINNET_ID = 1029
 

@@ -11,7 +11,7 @@ from functools import partial
 
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.cosmos import addresses
-from chains.okx_ecdsa import verify_derived_address
+from chains.signing.okx_ecdsa import verify_derived_address
 
 
 def _hrp(network: Network) -> str | None:

@@ -4,8 +4,8 @@ Cosmos-SDK chain is one registry entry. 32-byte addresses (module and interchain
 
 from __future__ import annotations
 
-from chains import bech32_data
-from chains.secp256k1 import compressed_key_hash
+from chains.encoding import bech32_data
+from chains.signing.secp256k1 import compressed_key_hash
 
 
 def decode(address: str, hrp: str) -> bytes:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base58
 from Crypto.Hash import RIPEMD160
 
-from chains.base58_bounded import b58decode
+from chains.encoding.base58_bounded import b58decode
 
 LEGACY_PREFIX = "EOS"
 K1_KEY_PREFIX = "PUB_K1_"

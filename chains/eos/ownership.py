@@ -13,8 +13,8 @@ import hashlib
 
 from chains.base import AddressRow, OwnershipProof
 from chains.eos import accounts, keys
-from chains.okx_message import okx_preimage
-from chains.secp256k1 import recover
+from chains.signing.okx_message import okx_preimage
+from chains.signing.secp256k1 import recover
 
 SCHEME = "okx-eos"
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from chains import bech32_data
+from chains.encoding import bech32_data
 from chains.filecoin.addresses import decode_eam, eam_address
-from chains.secp256k1 import keccak256
+from chains.signing.secp256k1 import keccak256
 
 _HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _HIGH_NIBBLES = frozenset("89abcdef")  # EIP-55: a letter is upper-case where the hash nibble is >= 8

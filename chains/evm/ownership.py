@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 from chains.base import AddressRow, OwnershipProof
+from chains.encoding.hex_text import strict_fromhex
 from chains.evm.addresses import parse_address
-from chains.hex_text import strict_fromhex
-from chains.okx_message import okx_keccak_digest
-from chains.secp256k1 import HALF_N, eth_address_bytes, keccak256, recover
+from chains.signing.okx_message import okx_keccak_digest
+from chains.signing.secp256k1 import HALF_N, eth_address_bytes, keccak256, recover
 
 
 @lru_cache(maxsize=256)  # every row of a file signs the same statement: hash it once

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.filecoin import addresses
-from chains.okx_ecdsa import verify_derived_address
+from chains.signing.okx_ecdsa import verify_derived_address
 
 
 class FilecoinFamily(OfflineOnlyFamily):

@@ -1,6 +1,6 @@
 """NEAR family: NEAR and its tokens.
 
-Ownership: OKX's Ed25519 signature (chains.ed25519). An implicit account (64 hex digits) is the verified key
+Ownership: OKX's Ed25519 signature (chains.signing.ed25519). An implicit account (64 hex digits) is the verified key
 itself and is bound; a named account (`x.near`) is controlled by whatever access keys it has on chain, so the
 row is unchecked (the key is proven, the account binding needs the chain; trust_owner_mode does not change that).
 OKX does not check NEAR addresses at all.
@@ -9,9 +9,9 @@ No balance backend yet.
 
 from __future__ import annotations
 
-from chains import ed25519
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
 from chains.near import accounts
+from chains.signing import ed25519
 
 SCHEME = "okx-ed25519-near"
 ROTATION_NOTE = "the account's access keys can be added or deleted on chain; not checked offline"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from chains.base58_bounded import b58decode, shown
-from chains.ed25519 import KEY_BYTES, parse_hex
+from chains.encoding.base58_bounded import b58decode, shown
+from chains.signing.ed25519 import KEY_BYTES, parse_hex
 
 _ACCOUNT_ID = re.compile(r"(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+")
 _IMPLICIT = re.compile(r"[0-9a-f]{64}")

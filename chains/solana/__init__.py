@@ -1,12 +1,13 @@
 """Solana family: SOL and SPL tokens. The address is the signer's Ed25519 key itself (base58).
 
-Ownership: OKX's Ed25519 signature (chains.ed25519); the verified key must be the address. No balance backend yet.
+Ownership: OKX's Ed25519 signature (chains.signing.ed25519); the verified key must be the address.
+No balance backend yet.
 """
 
 from __future__ import annotations
 
-from chains import ed25519
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
+from chains.signing import ed25519
 from chains.solana import addresses
 
 SCHEME = "okx-ed25519-solana"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base58
 
-from chains.base58_bounded import b58decode, shown
+from chains.encoding.base58_bounded import b58decode, shown
 
 
 def decode(address: str) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from crypto_cpp_py.cpp_bindings import cpp_get_public_key, cpp_sign, cpp_verify
 
-from chains.hex_text import strict_fromhex
+from chains.encoding.hex_text import strict_fromhex
 
 EC_ORDER = 0x800000000000010FFFFFFFFFFFFFFFFB781126DCAE7B2321E66A241ADC64D2F
 BOUND = 2**251

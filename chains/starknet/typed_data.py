@@ -17,7 +17,7 @@ from functools import cache
 
 from crypto_cpp_py.cpp_bindings import cpp_hash
 
-from chains.secp256k1 import keccak256
+from chains.signing.secp256k1 import keccak256
 from chains.starknet.felts import short_string
 
 DOMAIN_TYPE = "StarkNetDomain(name:felt,version:felt,chainId:felt)"

@@ -1,13 +1,13 @@
 """Stellar family: Pi Network (PI) and Stellar (XLM) accounts, `G...` strkeys of the account's Ed25519 key.
 
-Ownership: OKX's Ed25519 signature (chains.ed25519); the account id must be the verified key. A Stellar account
+Ownership: OKX's Ed25519 signature (chains.signing.ed25519); the account id must be the verified key. A Stellar account
 can add signers or drop its master key's weight on chain; that is not checked offline. No balance backend yet.
 """
 
 from __future__ import annotations
 
-from chains import ed25519
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
+from chains.signing import ed25519
 from chains.stellar import addresses
 
 SCHEME = "okx-ed25519-stellar"

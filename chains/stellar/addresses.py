@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from chains.crc16 import crc16_xmodem
+from chains.encoding.crc16 import crc16_xmodem
 
 ACCOUNT_VERSION = 0x30
 STRKEY_LENGTH = 56

@@ -1,7 +1,7 @@
 """Substrate family: Polkadot (DOT), Kusama (KSM) and other SS58 networks; the registry gives each network's
 SS58 prefix (`ss58_prefix`).
 
-Ownership: OKX's Ed25519 signature (chains.ed25519); the address must be the SS58 form of the verified key with
+Ownership: OKX's Ed25519 signature (chains.signing.ed25519); the address must be the SS58 form of the verified key with
 the network's prefix (an address of another network fails). sr25519 keys, common in Substrate wallets, are not
 OKX's scheme and do not verify. No balance backend yet.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from chains import ed25519
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
+from chains.signing import ed25519
 from chains.substrate import addresses
 
 SCHEME = "okx-ed25519-ss58"

@@ -11,7 +11,7 @@ import hashlib
 
 import base58
 
-from chains.base58_bounded import b58decode, shown
+from chains.encoding.base58_bounded import b58decode, shown
 
 CHECKSUM_SALT = b"SS58PRE"
 ACCOUNT_BYTES = 32

@@ -1,13 +1,13 @@
 """Sui family: SUI and its coins. The address is BLAKE2b-256(0x00 || Ed25519 key) (chains.sui.addresses).
 
-Ownership: OKX's Ed25519 signature (chains.ed25519); the verified key must derive the address. No balance
+Ownership: OKX's Ed25519 signature (chains.signing.ed25519); the verified key must derive the address. No balance
 backend yet.
 """
 
 from __future__ import annotations
 
-from chains import ed25519
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
+from chains.signing import ed25519
 from chains.sui import addresses
 
 SCHEME = "okx-ed25519-sui"

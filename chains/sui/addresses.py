@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 
-from chains.move_address import decode, encode
+from chains.encoding.move_address import decode, encode
 
 __all__ = ["ED25519_FLAG", "decode", "encode", "from_public_key"]
 

@@ -1,6 +1,6 @@
 """TON family: Toncoin and jettons (USDT on TON...).
 
-Ownership: OKX's Ed25519 signature (chains.ed25519). A TON address is the hash of a wallet's StateInit, so the
+Ownership: OKX's Ed25519 signature (chains.signing.ed25519). A TON address is the hash of a wallet's StateInit, so the
 verified key must derive the row's account as one of the standard wallets (chains.ton.wallets: v3r2, v4r2,
 highload v3) in basechain; any of the raw, bounceable and non-bounceable forms names the same account.
 No balance backend yet.
@@ -8,8 +8,8 @@ No balance backend yet.
 
 from __future__ import annotations
 
-from chains import ed25519
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
+from chains.signing import ed25519
 from chains.ton import addresses
 from chains.ton.wallets import WALLETS, account_id
 

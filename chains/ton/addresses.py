@@ -11,7 +11,7 @@ import base64
 import re
 from dataclasses import dataclass
 
-from chains.crc16 import crc16_xmodem
+from chains.encoding.crc16 import crc16_xmodem
 
 BOUNCEABLE = 0x11
 NON_BOUNCEABLE = 0x51

@@ -12,8 +12,8 @@ from functools import lru_cache
 import base58
 from coincurve import PublicKey
 
-from chains.base58_bounded import b58decode_check, shown
-from chains.secp256k1 import eth_address_bytes
+from chains.encoding.base58_bounded import b58decode_check, shown
+from chains.signing.secp256k1 import eth_address_bytes
 
 PREFIX = 0x41
 ADDRESS_BYTES = 21

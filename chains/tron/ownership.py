@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from chains.base import AddressRow, OwnershipProof
-from chains.hex_text import strict_fromhex
-from chains.secp256k1 import eth_address_bytes, keccak256, recover
+from chains.encoding.hex_text import strict_fromhex
+from chains.signing.secp256k1 import eth_address_bytes, keccak256, recover
 from chains.tron import addresses
 
 HEADER = b"\x19TRON Signed Message:\n"

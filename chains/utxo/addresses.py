@@ -15,7 +15,7 @@ from functools import lru_cache
 import base58
 import bech32m
 
-from chains.base58_bounded import b58decode_check
+from chains.encoding.base58_bounded import b58decode_check
 from chains.utxo.params import UtxoParams
 
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from coincurve import PublicKey, PublicKeyXOnly
 
 from chains.base import OwnershipProof
-from chains.secp256k1 import hash160, sha256d
+from chains.signing.secp256k1 import hash160, sha256d
 from chains.utxo.addresses import DecodedAddress, ScriptType
 from chains.utxo.messages import varstr
 from chains.utxo.scripts import parse_multisig, sha256

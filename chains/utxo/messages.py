@@ -20,8 +20,8 @@ from functools import lru_cache
 
 from coincurve import PublicKey
 
-from chains.okx_message import varstr
-from chains.secp256k1 import recover, sha256d
+from chains.signing.okx_message import varstr
+from chains.signing.secp256k1 import recover, sha256d
 
 SIGNATURE_SIZE = 65
 

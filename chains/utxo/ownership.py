@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from coincurve import PublicKey
 
 from chains.base import AddressRow, OwnershipProof
-from chains.secp256k1 import hash160
+from chains.signing.secp256k1 import hash160
 from chains.utxo import bip322
 from chains.utxo.addresses import DecodedAddress, ScriptType, decode_address
 from chains.utxo.messages import (

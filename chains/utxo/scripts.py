@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from coincurve import PublicKey
 
-from chains.secp256k1 import hash160, sha256d
+from chains.signing.secp256k1 import hash160, sha256d
 from chains.utxo.addresses import DecodedAddress, ScriptType
 
 OP_0 = 0x00

@@ -10,7 +10,7 @@ this scheme. No balance backend exists yet.
 from __future__ import annotations
 
 from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
-from chains.okx_ecdsa import verify_derived_address
+from chains.signing.okx_ecdsa import verify_derived_address
 from chains.xrpl import addresses
 
 ROTATION_NOTE = ("the account's master key can be disabled, or a regular key or signer list set, on chain; not "

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import base58
 
-from chains.base58_bounded import XRP_ALPHABET, b58decode_check, shown
-from chains.secp256k1 import compressed_key_hash
+from chains.encoding.base58_bounded import XRP_ALPHABET, b58decode_check, shown
+from chains.signing.secp256k1 import compressed_key_hash
 
 ACCOUNT_VERSION = 0x00
 X_MAINNET = bytes([0x05, 0x44])

@@ -15,7 +15,7 @@ from auditor.cli import main
 from auditor.demo.anvil import Anvil, free_port
 from auditor.demo.scenario import ETH, MESSAGE, USDT, build_demo
 from auditor.demo.signing import demo_key, evm_address, sign_okx_evm
-from auditor.history import RunHistory
+from auditor.ops.history import RunHistory
 from auditor.report import ADDRESSES_HEADER
 
 CONFIG = """

@@ -11,7 +11,7 @@ import pytest
 from auditor.cli import main
 from auditor.config import ConfigError, load_config
 from auditor.demo.anvil import free_port
-from tests.auditor.ops_support import WebhookReceiver, write_config
+from tests.auditor.ops.support import WebhookReceiver, write_config
 
 SECRETS = {"ETH_KEY": "S3cretEthKey-42xyz", "ARB_TOKEN": "S3cretArbToken77", "HOOK": "S3cretHookPath99",
            "HEADER": "S3cretHeaderVal55"}

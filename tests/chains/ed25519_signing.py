@@ -5,7 +5,7 @@ from __future__ import annotations
 from nacl.signing import SigningKey
 
 from chains.base import AddressRow
-from chains.okx_message import okx_preimage
+from chains.signing.okx_message import okx_preimage
 
 MESSAGE = "I am an OKX address"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from coincurve import PrivateKey
 
 from chains.base import AddressRow
-from chains.okx_message import okx_keccak_digest
+from chains.signing.okx_message import okx_keccak_digest
 from tests.conftest import load_vectors
 
 

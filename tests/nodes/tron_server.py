@@ -43,7 +43,7 @@ from aiohttp import web
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 
-from chains.secp256k1 import keccak256
+from chains.signing.secp256k1 import keccak256
 from chains.tron import addresses
 
 MAINNET_GENESIS_ID = "00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc"

@@ -23,7 +23,7 @@ def test_short_and_verbose_forms() -> None:
 def test_user_type_nibble_is_forced() -> None:
     from coincurve import PrivateKey
 
-    from chains.secp256k1 import eth_address_bytes
+    from chains.signing.secp256k1 import eth_address_bytes
 
     key = PrivateKey(b"\x44" * 32).public_key
     account = addresses.account_of(key)

@@ -7,9 +7,9 @@ import pytest
 from bech32m import codecs
 from coincurve import PrivateKey
 
-from chains import bech32_data
 from chains.base import AddressRow, Network, RowStatus
 from chains.cosmos import addresses
+from chains.encoding import bech32_data
 from chains.registry import get_family
 from tests.chains.okx_ecdsa_signing import sign_okx_ecdsa
 

@@ -13,7 +13,7 @@ from auditor.ownership import prove_ownership
 from chains.base import AddressRow, RowStatus
 from chains.evm import EvmFamily
 from chains.evm.addresses import canonical, fevm_address, okc_address, parse_address
-from chains.secp256k1 import eth_address_bytes
+from chains.signing.secp256k1 import eth_address_bytes
 from tests.conftest import load_vectors
 
 REGISTRY = AssetRegistry.load()

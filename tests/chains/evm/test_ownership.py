@@ -12,7 +12,7 @@ from auditor.formats.layouts import EXCHANGE_REGISTRY
 from chains.base import AddressRow, RowStatus
 from chains.evm import EvmFamily
 from chains.evm.addresses import checksum_address, parse_address
-from chains.secp256k1 import keccak256
+from chains.signing.secp256k1 import keccak256
 from tests.conftest import load_vectors
 
 REGISTRY = AssetRegistry.load()

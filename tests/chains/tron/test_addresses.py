@@ -7,7 +7,7 @@ import pytest
 from coincurve import PrivateKey
 from eth_abi import encode
 
-from chains.secp256k1 import eth_address_bytes
+from chains.signing.secp256k1 import eth_address_bytes
 from chains.tron import addresses
 
 USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"

@@ -1,0 +1,96 @@
+"""Row checks for OKX's secp256k1 "ECDSA family" chains (SCHEMES.md sections 4 and 5): XRP, FIL, ELF, CFX,
+LUNC and other Cosmos-SDK chains, AVAX-X.
+
+Every such chain signs the same digest (chains.signing.okx_message.recover_okx_ecdsa_key); they differ only in how
+an address is derived from the recovered key. A family hands in two functions: `decode` (the row's address
+text -> the raw bytes the address commits to, ValueError when it is not an address of that network) and
+`derive` (key -> those same raw bytes), plus `show` to print derived bytes as an address in failure reasons.
+Comparing raw bytes keeps the hot path free of encoding work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from coincurve import PublicKey
+
+from chains.base import AddressRow, OwnershipProof
+from chains.signing.okx_message import recover_okx_ecdsa_key
+from chains.signing.secp256k1 import parse_public_key
+
+SCHEME = "okx-ecdsa"
+PUBKEY_SCHEME = "okx-ecdsa-pubkey"
+
+
+def verify_derived_address(
+    row: AddressRow,
+    decode: Callable[[str], bytes],
+    derive: Callable[[PublicKey], bytes],
+    show: Callable[[bytes], str],
+    note: str = "",
+) -> OwnershipProof:
+    """Verified when the key recovered from signature1 derives the row's address (with `note`, what the proof
+    does not cover). Never raises for bad data."""
+    try:
+        claimed = decode(row.address)
+    except ValueError as exc:
+        return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+    try:
+        message = row.message_utf8()
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc), SCHEME)
+    try:
+        key = recover_okx_ecdsa_key(message, row.signature1)
+    except ValueError as exc:
+        return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
+    derived = derive(key)
+    if derived != claimed:
+        return OwnershipProof.failed(
+            f"field 'signature1': recovers key {key.format().hex()}, whose address is {show(derived)}, "
+            f"not the row's {row.address.strip()}",
+            SCHEME,
+        )
+    return OwnershipProof.verified(SCHEME, note)
+
+
+def verify_pubkey_and_address(
+    row: AddressRow,
+    decode: Callable[[str], bytes],
+    derive: Callable[[PublicKey], bytes],
+    show: Callable[[bytes], str],
+) -> OwnershipProof:
+    """The pubkey variant: signature1 must recover the key in the `script` column (what OKX checks) AND that
+    key must derive the row's address (what binds the proof to the balance we read)."""
+    try:
+        claimed = decode(row.address)
+    except ValueError as exc:
+        return OwnershipProof.failed(f"field 'address': {exc}", PUBKEY_SCHEME)
+    if not row.script.strip():
+        return OwnershipProof.failed("field 'script': empty (the public-key column must hold the signer's key)",
+                                     PUBKEY_SCHEME)
+    try:
+        expected = parse_public_key(row.script)
+    except ValueError as exc:
+        return OwnershipProof.failed(f"field 'script': {exc}", PUBKEY_SCHEME)
+    try:
+        message = row.message_utf8()
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc), PUBKEY_SCHEME)
+    try:
+        key = recover_okx_ecdsa_key(message, row.signature1)
+    except ValueError as exc:
+        return OwnershipProof.failed(f"field 'signature1': {exc}", PUBKEY_SCHEME)
+    if key.format() != expected.format():
+        return OwnershipProof.failed(
+            f"field 'signature1': recovers key {key.format().hex()}, not the public-key column's "
+            f"{expected.format().hex()}",
+            PUBKEY_SCHEME,
+        )
+    derived = derive(key)
+    if derived != claimed:
+        return OwnershipProof.failed(
+            f"field 'address': the proven key {key.format().hex()} has address {show(derived)}, "
+            f"not {row.address.strip()}",
+            PUBKEY_SCHEME,
+        )
+    return OwnershipProof.verified(PUBKEY_SCHEME)
