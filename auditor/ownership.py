@@ -102,7 +102,12 @@ def _with_query(family, row: AddressRow, registry: AssetRegistry, address: Addre
         return address
 
 
+UNSIGNED = "fields 'signature1' and 'signature2' are empty: the row carries no ownership signature"
+
+
 def _verify(family, row: AddressRow, network: Network) -> OwnershipProof:
+    if not row.signature1.strip() and not row.signature2.strip():  # one wording for every family's report rows
+        return OwnershipProof.failed(UNSIGNED)
     try:
         return family.verify_ownership(row, network)
     except Exception as exc:  # a family bug must not lose the row

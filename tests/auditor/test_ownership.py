@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.assets import AssetRegistry
-from auditor.ownership import UNBOUND_NOTE, OwnershipPolicy, prove_ownership
+from auditor.ownership import UNBOUND_NOTE, UNSIGNED, OwnershipPolicy, check_signatures, prove_ownership
 from chains.base import AddressRow, BalanceQuery, OwnershipProof, RowStatus, Token
 from chains.registry import get_family
 
@@ -34,3 +34,15 @@ def test_a_balance_query_that_cannot_be_built_leaves_the_row_unread(monkeypatch)
     result = prove_ownership(row, REGISTRY, OwnershipProof.verified("evm"))
     assert result.status == RowStatus.UNCHECKED and result.query is None
     assert "balance not read: field 'eoa1': unreadable" in result.reason
+
+
+def test_an_unsigned_row_fails_with_one_reason_on_every_network() -> None:
+    rows = [AddressRow(i, coin, network, address, message="huobi")
+            for i, (coin, network, address) in enumerate([
+                ("ETH", "ETH", "0x" + "11" * 20), ("TRX", "TRON", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),
+                ("DOGE", "DOGE", "DH5yaieqoZN36fDVciNyRueRGvGLR3mr7L"),
+                ("SOL", "SOL", "11111111111111111111111111111111"),
+                ("XRP", "XRP", "rrrrrrrrrrrrrrrrrrrrrhoLvTp"), ("EOS", "EOS", "okbwallet1tr")], start=1)]
+    for row, proof in zip(rows, check_signatures(rows, REGISTRY), strict=True):
+        assert proof is not None and proof.status == RowStatus.FAILED and proof.reason == UNSIGNED, (row, proof)
+        assert prove_ownership(row, REGISTRY, proof).reason.startswith(UNSIGNED)
