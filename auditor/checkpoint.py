@@ -17,6 +17,7 @@ The file is removed when the run has written its report.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import queue
@@ -56,10 +57,25 @@ def row_digest(row: AddressRow, layout: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+FORMAT_VERSION = 1  # of the tables below; a checkpoint of another format is not read
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A digest of the code and registry that decide verdicts and queries: a checkpoint written by another
+    version of auditor (a verifier fixed since, a registry entry changed) is not reused."""
+    digest = hashlib.sha256(str(FORMAT_VERSION).encode())
+    root = Path(__file__).resolve().parents[1]
+    for folder, pattern in (("auditor", "*.py"), ("chains", "*.py"), ("configs/registry", "*.toml")):
+        for path in sorted((root / folder).rglob(pattern)):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def run_key(config_sha256: str, input_file: Path) -> str:
-    """What a checkpoint belongs to: the config's bytes and the input file as it is on disk."""
+    """What a checkpoint belongs to: the config's bytes, the input file as it is on disk, and this code."""
     stat = input_file.stat()
-    return json.dumps([config_sha256, str(input_file.resolve()), stat.st_size, stat.st_mtime_ns])
+    return json.dumps([config_sha256, str(input_file.resolve()), stat.st_size, stat.st_mtime_ns, code_fingerprint()])
 
 
 def _query_key(network: str, height: int, query: BalanceQuery) -> tuple:
@@ -75,13 +91,15 @@ class Checkpoint:
         self.note = ""
         if not resume:
             self._remove()
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        found = self._db.execute("SELECT value FROM meta WHERE key = 'run'").fetchone()
+        try:
+            self._db = self._open()
+            found = self._db.execute("SELECT value FROM meta WHERE key = 'run'").fetchone()
+        except sqlite3.DatabaseError as exc:  # not a checkpoint (corrupt, truncated): nothing in it can be trusted
+            self.note = f"the checkpoint {self.path} is unreadable ({exc}): starting afresh"
+            self._remove()
+            self._db, found = self._open(), None
         if found is not None and found[0] != key:
-            self.note = "the checkpoint belongs to another config or input file: starting afresh"
+            self.note = "the checkpoint belongs to another config, input file or auditor version: starting afresh"
             self._db.close()
             self._remove()
             self._db = sqlite3.connect(self.path, isolation_level=None)
@@ -94,6 +112,13 @@ class Checkpoint:
         if self.resumed:
             self._db.executescript(INDEXES)
         self._writer = _Writer(self.path)
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(SCHEMA)
+        return db
 
     def _count(self, table: str) -> int:
         return self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

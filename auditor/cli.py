@@ -80,7 +80,10 @@ def _parser() -> argparse.ArgumentParser:
         "with --tree). The format is detected from the file. Exit 0 yes, 1 no, 2 bad input.",
     )
     inclusion.add_argument("proof", type=Path, help="the user's proof file (JSON)")
-    inclusion.add_argument("--tree", type=Path, help="the full liabilities tree (OKX v2, BitMEX)")
+    inclusion.add_argument("--tree", type=Path, help="the full liabilities tree (OKX v1 and v2, BitMEX)")
+    inclusion.add_argument("--root", metavar="HASH",
+                           help="the root hash the exchange published (OKX v1, zk-STARK trunk root); without it or "
+                           "--tree the answer is 'not anchored'")
 
     demo = commands.add_parser(
         "demo", help="start a local anvil, build a signed demo file and run a full audit on it",
@@ -131,7 +134,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_demo(args.out)
     if args.command == "verify-inclusion":
-        return verify_inclusion_command(args.proof, args.tree)
+        return verify_inclusion_command(args.proof, args.tree, args.root)
     if args.command == "verify":
         try:
             statements = frozenset(args.message) if args.message else None
@@ -145,12 +148,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     return run_command(args.config, args.out, args.resume, args.quiet)
 
 
-def verify_inclusion_command(proof: Path, tree: Path | None) -> int:
+def verify_inclusion_command(proof: Path, tree: Path | None, root: str | None = None) -> int:
     from auditor.liabilities.errors import ProofInputError
     from auditor.liabilities.inclusion import verify_inclusion
 
     try:
-        result = verify_inclusion(proof, tree)
+        result = verify_inclusion(proof, tree, root)
     except ProofInputError as exc:
         return _fail(EXIT_INPUT, str(exc))
     print(f"{'yes' if result.included else 'no'} ({result.format}): {result.reason}")

@@ -12,14 +12,15 @@ from auditor.liabilities.errors import ProofInputError, ProofRejected
 from auditor.money import CONTEXT
 
 OKX_COINS = ("BTC", "ETH", "USDT")
-_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_NUMBER = re.compile(r"-?[0-9]{1,40}(\.[0-9]{1,40})?")  # bounded: sums stay exact in money.CONTEXT
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def parse_amount(text: Any, where: str, field: str) -> Decimal:
     """A balance string: a plain decimal number, never negative (a negative leaf would hide a liability)."""
     if not isinstance(text, str) or not _NUMBER.fullmatch(text):
-        raise ProofInputError(f"{where}: field '{field}': not a plain decimal string: {text!r}")
+        raise ProofInputError(f"{where}: field '{field}': not a plain decimal string of at most 40+40 digits: "
+                              f"{str(text)[:60]!r}")
     value = Decimal(text)
     if text.startswith("-"):  # "-0" included: not a balance OKX would write
         raise ProofRejected(f"{where}: field '{field}': negative balance {text}")

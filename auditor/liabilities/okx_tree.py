@@ -32,7 +32,7 @@ from auditor.liabilities.errors import ProofInputError, ProofRejected
 from auditor.liabilities.okx_balances import HEX64, OKX_COINS, add_all, parse_balances
 
 _LEVEL = re.compile(r"[1-9][0-9]{0,5}")
-_AMOUNT = r'([0-9]+(?:\.[0-9]+)?)'
+_AMOUNT = r'([0-9]{1,40}(?:\.[0-9]{1,40})?)'
 # The usual line, whole: one match instead of a split, three field checks and a JSON parse. Anything else
 # (a negative amount, other spacing or key order, garbage) takes the slow path, which names the field.
 _FAST_LINE = re.compile(

@@ -70,6 +70,8 @@ def _walk(me: Mapping[str, Any], steps: list, path: Path) -> InclusionResult:
     if _sha(nonce + balances_json(texts)) != node_hash:
         raise ProofRejected(f"{where}: field 'hash': not SHA-256 of the nonce and the balances")
     side = _field(me, "type", where, int)
+    if side not in (LEFT, RIGHT):
+        raise ProofRejected(f"{where}: field 'type': {side} is not a side (1 left, 2 right)")
     height = 1
     for index, step in enumerate(steps[:-1]):
         where = f"{path}: path[{index}]"

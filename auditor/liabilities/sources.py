@@ -1,9 +1,9 @@
 """The liabilities an audit divides by, per asset, with where each figure came from and whether it was proven.
 
-A verified figure (the root of a Merkle-sum tree whose every node was recomputed, or a per-coin sum of a verified
-zk-STARK proof) replaces the declared one. A declared figure that disagrees with a verified one is a finding and
-fails that asset. A proof that does not hold fails every asset it claims; its claimed figures are still shown,
-marked unverified.
+A verified figure (the root of a Merkle-sum tree whose every node was recomputed) replaces the declared one. A
+declared figure that disagrees with a verified one, or with the per-coin sum of zk-STARK proofs that pass every
+check of their format (not a proof: see stark_source), is a finding and fails that asset. A proof that does not
+hold fails every asset it claims; its claimed figures are still shown, marked unverified.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from auditor.liabilities.errors import ProofInputError, ProofRejected
 from auditor.liabilities.settings import LiabilitiesSettings
-from auditor.liabilities.stark_source import check_stark
+from auditor.liabilities.stark_source import UNSOUND, check_stark
 from auditor.money import CONTEXT, dec_str, whole_units
 
 SATOSHI_DECIMALS = 8
@@ -35,7 +35,7 @@ class AssetLiability:
 class ProofCheck:
     kind: str  # "merkle_tree" or "stark_proofs"
     path: str
-    status: str  # "verified" or "rejected"
+    status: str  # "verified", "consistent" (zk-STARK v1: the format holds, the sums are not proven), "rejected"
     detail: str
 
 
@@ -73,7 +73,10 @@ def resolve_liabilities(settings: LiabilitiesSettings,
     return outcome
 
 
-def _use_verified(outcome: LiabilitiesOutcome, asset: str, amount: Decimal, source: str, how: str) -> None:
+def _use_verified(outcome: LiabilitiesOutcome, asset: str, amount: Decimal, source: str, how: str,
+                  proven: bool = True) -> None:
+    """`amount` from a proof replaces the declared figure; a disagreement is a finding. `proven` False: the proof
+    file holds together but does not prove the figure (zk-STARK v1), so it is reported unproven."""
     previous = outcome.assets.get(asset)
     if previous is not None and previous.amount is not None and previous.amount != amount:
         kind = "declared" if not previous.verified else "verified by another proof"
@@ -84,7 +87,7 @@ def _use_verified(outcome: LiabilitiesOutcome, asset: str, amount: Decimal, sour
             "declared_source": previous.source, "verified": dec_str(amount), "verified_source": source,
             "difference": dec_str(CONTEXT.subtract(amount, previous.amount)),
         })
-    outcome.assets[asset] = AssetLiability(asset, amount, source, True, how)
+    outcome.assets[asset] = AssetLiability(asset, amount, source, proven, how)
 
 
 def _use_claimed(outcome: LiabilitiesOutcome, asset: str, amount: Decimal, source: str, how: str) -> None:
@@ -118,10 +121,11 @@ def _merkle(path: Path, outcome: LiabilitiesOutcome) -> None:
         outcome.checks.append(ProofCheck("merkle_tree", str(path), "rejected", str(exc)))
         root = None if bitmex else read_root(path)
         for asset, amount in sorted((root.totals if root else {}).items()):
-            outcome.fail(asset, f"the Merkle tree was rejected: {exc}")
             _use_claimed(outcome, asset, amount, source, "root of a Merkle tree that failed verification")
-        if bitmex:
-            outcome.fail("BTC", f"the Merkle tree was rejected: {exc}")
+        # every asset the tree could speak for fails, even when its root line itself is unreadable
+        covered = {"BTC"} if bitmex else {"BTC", "ETH", "USDT"}
+        for asset in sorted(covered | set(outcome.assets)):
+            outcome.fail(asset, f"the Merkle tree was rejected: {exc}")
         return
     outcome.checks.append(ProofCheck("merkle_tree", str(path), "verified", how))
     for asset, amount in sorted(totals.items()):
@@ -143,7 +147,8 @@ def _stark(folder: Path, settings: LiabilitiesSettings, outcome: LiabilitiesOutc
             _use_claimed(outcome, asset, amount, source, "sum of zk-STARK proofs that failed verification")
         return
     for asset, amount in sorted(stark.proven.items()):
-        _use_verified(outcome, asset, amount, source, "this coin's sum in the verified zk-STARK proofs")
+        _use_verified(outcome, asset, amount, source, "this coin's sum in zk-STARK proofs that pass every check of "
+                      f"OKX's v1 format, which does not prove it ({UNSOUND})", proven=False)
     for asset, amount in sorted(stark.claimed.items()):
         _use_claimed(outcome, asset, amount, source, "zk-STARK: only the total value is proven, not this coin's sum")
 

@@ -79,3 +79,20 @@ def test_run_key_follows_the_input_file(tmp_path):
     assert run_key("cfg", path) == key and run_key("other", path) != key
     path.write_text("ab\n")
     assert run_key("cfg", path) != key
+
+
+def test_run_key_follows_the_code_that_decides_verdicts(tmp_path, monkeypatch):
+    path = tmp_path / "in.csv"
+    path.write_text("a\n")
+    key = run_key("cfg", path)
+    monkeypatch.setattr("auditor.checkpoint.code_fingerprint", lambda: "another auditor version")
+    assert run_key("cfg", path) != key  # a verifier fixed since must not be overruled by saved verdicts
+
+
+def test_an_unreadable_checkpoint_is_replaced_not_fatal(tmp_path):
+    (tmp_path / ".work").mkdir()
+    (tmp_path / ".work" / "checkpoint.sqlite").write_bytes(b"not a database at all" * 100)
+    checkpoint = _open(tmp_path, resume=True)
+    assert not checkpoint.resumed and "unreadable" in checkpoint.note
+    checkpoint.save_verdicts([(row_digest(ROW, "okx-12col"), OwnershipProof.verified("s"))])
+    checkpoint.close()

@@ -26,14 +26,30 @@ def _edited(tmp_path: Path, source: Path, edit) -> Path:
     return path
 
 
+# The roots OKX's example publishes beside these proofs (what a user compares with)
+V1_ROOT = "ac6b39d2a0aa8112bd1aadff5e7d4b5c2b91cd54d595262ba4367f5d2db4160d"
+STARK_TRUNK_ROOT = "6119b687c0c58ebffd019d416ae9eb0e47b40b8e32f26bfcd63f8a9fda0e3bba"
+
+
 def test_okx_v1_verifies_and_reaches_the_published_root():
     proof = needs_shared(OKX / "merkle_proof_file.json")
-    result = verify_inclusion(proof)
+    result = verify_inclusion(proof, root=V1_ROOT)
     assert result.included, result.reason
     assert result.format == "okx-v1"
     assert result.details["root"] == json.loads(proof.read_text())["path"][-1]["hash"]
     other_snapshot = verify_inclusion(proof, OKX / "full-liabilities-merkle-tree.txt")  # a different snapshot's tree
     assert not other_snapshot.included and "is not the root of" in other_snapshot.reason
+
+
+def test_a_proof_is_yes_only_when_anchored_to_a_published_root():
+    proof = needs_shared(OKX / "merkle_proof_file.json")
+    unanchored = verify_inclusion(proof)
+    assert not unanchored.included and unanchored.reason.startswith("not anchored") and V1_ROOT in unanchored.reason
+    other = verify_inclusion(proof, root="0x" + "ab" * 32)
+    assert not other.included and "not the published root" in other.reason
+    if STARK_PROOFS:
+        assert not verify_inclusion(STARK_PROOFS[0]).included
+        assert not verify_inclusion(STARK_PROOFS[0], root="00" * 32).included
 
 
 @pytest.mark.parametrize("edit", [
@@ -43,6 +59,7 @@ def test_okx_v1_verifies_and_reaches_the_published_root():
     lambda d: d["path"][3].update(type=2),
     lambda d: d["path"][-1]["balances"].update(ETH="939953.49090362"),
     lambda d: d["path"].pop(7),
+    lambda d: d["self"].update(type=7),  # not a side at all
 ])
 def test_okx_v1_changed_balance_nonce_or_path_fails(tmp_path, edit):
     proof = _edited(tmp_path, needs_shared(OKX / "merkle_proof_file.json"), edit)
@@ -87,7 +104,7 @@ def test_all_60_stark_inclusion_proofs_verify():
     assert len(STARK_PROOFS) == 60
     trunk_roots = set()
     for proof in STARK_PROOFS:
-        result = verify_inclusion(proof)
+        result = verify_inclusion(proof, root=STARK_TRUNK_ROOT)
         assert result.included, (proof, result.reason)
         trunk_roots.add(result.details["trunk root"])
     assert len(trunk_roots) == 1  # every batch hangs under the same trunk
@@ -110,17 +127,19 @@ def test_stark_changed_balance_or_nonce_fails(tmp_path, edit, why):
         needs_shared(OKX / "zk_stark_v1" / "inclusion_proof_data")
     for source in (STARK_PROOFS[0], STARK_PROOFS[-1]):
         proof = _edited(tmp_path, source, edit)
-        result = verify_inclusion(proof)
+        result = verify_inclusion(proof, root=STARK_TRUNK_ROOT)
         assert not result.included
         assert why in result.reason, result.reason
 
 
 def test_cli_yes_no_and_bad_input(tmp_path, capsys):
     proof = needs_shared(OKX / "merkle_proof_file.json")
-    assert main(["verify-inclusion", str(proof)]) == 0
+    assert main(["verify-inclusion", str(proof), "--root", V1_ROOT]) == 0
     assert capsys.readouterr().out.startswith("yes (okx-v1)")
+    assert main(["verify-inclusion", str(proof)]) == 1
+    assert capsys.readouterr().out.startswith("no (okx-v1): not anchored")
     bad = _edited(tmp_path, proof, lambda d: d["self"]["balances"].update(BTC="2"))
-    assert main(["verify-inclusion", str(bad)]) == 1
+    assert main(["verify-inclusion", str(bad), "--root", V1_ROOT]) == 1
     assert capsys.readouterr().out.startswith("no (okx-v1)")
     broken = _edited(tmp_path, proof, lambda d: d["self"]["balances"].update(BTC="two"))
     assert main(["verify-inclusion", str(broken)]) == 2

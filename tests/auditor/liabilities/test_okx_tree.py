@@ -142,3 +142,12 @@ def test_unreadable_input_names_file_line_and_field(tmp_path):
     with pytest.raises(ProofInputError, match="cannot read"):
         verify_okx_tree(tmp_path / "missing.txt")
     assert read_root(tmp_path / "missing.txt") is None
+
+
+def test_an_amount_too_long_to_sum_exactly_is_bad_input_not_a_crash(tmp_path):
+    line = '{},{},{{"BTC":"{}","ETH":"0","USDT":"0"}}\n'
+    path = tmp_path / "tree.txt"
+    path.write_text(line.format("a" * 64, 2, "1") + line.format("b" * 64, 1, "1" + "0" * 249 + ".1")
+                    + line.format("c" * 64, 1, "1"))
+    with pytest.raises(ProofInputError, match="at most 40"):
+        verify_okx_tree(path)

@@ -44,15 +44,17 @@ def _settings(tmp_path: Path, **section) -> LiabilitiesSettings:
     return parse_liabilities_section(section, tmp_path, "test.toml")
 
 
-def test_stark_main_coins_are_verified_total_only_coins_are_not(tmp_path):
+def test_stark_sums_are_never_proven_but_a_disagreeing_declared_figure_fails(tmp_path):
     result = FakeStarkSums(True, (), {"BTC": 150_000_000, "ETH": 7, "XRP": 5_000}, 0, ("BTC", "ETH"), ("XRP",),
                            ("batches/a0", "trunk"))
     seen: list[Path] = []
     settings = _settings(tmp_path, stark_proofs=".", stark_decimals=8, BTC="1.5", ETH="1")
     outcome = resolve_liabilities(settings, fake_verifier(result, seen))
     assert seen == [tmp_path.resolve()]
-    assert outcome.assets["BTC"].verified and outcome.assets["BTC"].amount == Decimal("1.5")
-    assert outcome.assets["ETH"].amount == Decimal("0.00000007") and outcome.assets["ETH"].verified
+    # OKX's v1 format cannot prove sums (tests/auditor/liabilities/stark/test_soundness.py): never "verified"
+    assert not any(item.verified for item in outcome.assets.values())
+    assert outcome.assets["BTC"].amount == Decimal("1.5") and "does not prove it" in outcome.assets["BTC"].how
+    assert outcome.assets["ETH"].amount == Decimal("0.00000007")
     assert outcome.problems == {"ETH": [outcome.problems["ETH"][0]]} and "disagree" in outcome.problems["ETH"][0]
     assert outcome.assets["XRP"].amount == Decimal("0.00005") and not outcome.assets["XRP"].verified
     assert [f["asset"] for f in outcome.findings] == ["ETH"]
@@ -78,10 +80,21 @@ def test_stark_rejected_fails_its_coins(tmp_path):
 def test_real_stark_verifier(tmp_path):
     folder = needs_shared(STARK_DATA)
     outcome = resolve_liabilities(_settings(tmp_path, stark_proofs=str(folder), stark_decimals=0))
-    assert outcome.checks[0].status == "verified", outcome.checks[0].detail
+    assert outcome.checks[0].status == "consistent", outcome.checks[0].detail
+    assert "does not prove the sums" in outcome.checks[0].detail
     trunk = json.loads((folder / "trunk" / "sum_values.json").read_text())
-    proven = {asset: item.amount for asset, item in outcome.assets.items() if item.verified}
-    assert proven and all(amount == Decimal(trunk[asset]) for asset, amount in proven.items())
+    shown = {asset: item.amount for asset, item in outcome.assets.items()}
+    assert shown and all(amount == Decimal(trunk[asset]) for asset, amount in shown.items())
+    assert not any(item.verified for item in outcome.assets.values()) and not outcome.problems
+
+
+def test_a_tree_whose_root_line_is_unreadable_fails_its_assets(tmp_path):
+    tree = (needs_shared(SHARED / "okx" / "full-liabilities-merkle-tree.txt")).read_text().splitlines()
+    tree[0] = tree[0].replace('"BTC":"0.00005"', '"BTC":"-1"')
+    (tmp_path / "tree.txt").write_text("\n".join(tree) + "\n")
+    outcome = resolve_liabilities(_settings(tmp_path, merkle_tree="tree.txt", XRP="5"))
+    assert outcome.checks[0].status == "rejected"
+    assert set(outcome.problems) == {"BTC", "ETH", "USDT", "XRP"}
 
 
 def test_bitmex_tree_as_merkle_tree_gives_btc(tmp_path):
