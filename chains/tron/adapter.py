@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 
 from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
@@ -176,10 +176,16 @@ class TronBalanceAdapter(BalanceAdapter):
         unique = list(dict.fromkeys(queries))
         native = [q for q in unique if q.contract is None]
         tokens = [q for q in unique if q.contract is not None]
-        results: dict[BalanceQuery, Balance] = {}
-        trx = await asyncio.gather(*(self._trx_balance(q, block) for q in native))
-        results.update(zip(native, trx, strict=True))
-        results.update(await self._trc20_balances(tokens, block))
+        # TRX and TRC-20 reads go out together: they are independent, and the transport's concurrency limit
+        # stays full while the TRC-20 side waits between its head reads.
+        trc20_reads = asyncio.ensure_future(self._trc20_balances(tokens, block))
+        try:
+            trx = await asyncio.gather(*(self._trx_balance(q, block) for q in native))
+        except BaseException:
+            trc20_reads.cancel()
+            raise
+        results: dict[BalanceQuery, Balance] = dict(zip(native, trx, strict=True))
+        results.update(await trc20_reads)
         return results
 
     async def _trx_balance(self, query: BalanceQuery, block: BlockRef) -> Balance:
@@ -200,13 +206,20 @@ class TronBalanceAdapter(BalanceAdapter):
             if not pending:
                 break
             # The first round reads in groups; accounts that moved during their read retry one by one,
-            # which narrows (before, after] to a single request.
+            # which narrows (before, after] to a single request. A group's histories are fetched while the
+            # next groups' tips are read (a group needs only its own head reads).
             group = self.options.pin_group_size if round_number == 0 else 1
-            reads = await self._tip_reads(pending, block, group)
-            await self._let_events_settle(max(read.after.timestamp for read in reads))
-            decided = await asyncio.gather(*(self._roll_back(read, block) for read in reads))
+            deciding: list[asyncio.Future[list[tuple[_TipRead, Balance | None]]]] = []
+            try:
+                async for reads in self._tip_reads(pending, block, group):
+                    deciding.append(asyncio.ensure_future(self._decide(reads, block)))
+                decided = await asyncio.gather(*deciding)
+            except BaseException:
+                for task in deciding:
+                    task.cancel()
+                raise
             pending = []
-            for read, balance in zip(reads, decided, strict=True):
+            for read, balance in (pair for pairs in decided for pair in pairs):
                 if balance is None:
                     pending.append(read.query)
                 else:
@@ -220,7 +233,16 @@ class TronBalanceAdapter(BalanceAdapter):
             )
         return results
 
-    async def _tip_reads(self, queries: list[BalanceQuery], block: BlockRef, group: int) -> list[_TipRead]:
+    async def _decide(self, reads: list[_TipRead], block: BlockRef) -> list[tuple[_TipRead, Balance | None]]:
+        """Each tip read rolled back to the snapshot (None: read it again), once the event index has its blocks."""
+        await self._let_events_settle(max(read.after.timestamp for read in reads))
+        decided = await asyncio.gather(*(self._roll_back(read, block) for read in reads))
+        return list(zip(reads, decided, strict=True))
+
+    async def _tip_reads(
+        self, queries: list[BalanceQuery], block: BlockRef, group: int
+    ) -> AsyncIterator[list[_TipRead]]:
+        """balanceOf of the queries, `group` at a time between two head reads; yields each group's reads."""
         api = self._api()
         solid = self.options.confirmed
         try:
@@ -229,7 +251,6 @@ class TronBalanceAdapter(BalanceAdapter):
             raise DataSourceError(f"{self.endpoint.display}: cannot read the head block ({exc})") from exc
         if before.number < block.number:
             raise DataSourceError(f"{self.endpoint.display}: head {before.number} is below the snapshot {block.number}")
-        reads: list[_TipRead] = []
         for start in range(0, len(queries), group):
             chunk = queries[start : start + group]
             answers = await asyncio.gather(*(self._balance_of(q) for q in chunk))
@@ -242,10 +263,9 @@ class TronBalanceAdapter(BalanceAdapter):
                     f"{self.endpoint.display}: head went back from {before.number} to {after.number} "
                     "(a load balancer mixing nodes?); point the endpoint at one node"
                 )
-            for query, (amount, error) in zip(chunk, answers, strict=True):
-                reads.append(_TipRead(query, amount, error, before, after))
+            yield [_TipRead(query, amount, error, before, after)
+                   for query, (amount, error) in zip(chunk, answers, strict=True)]
             before = after
-        return reads
 
     async def _balance_of(self, query: BalanceQuery) -> tuple[int | None, str]:
         try:

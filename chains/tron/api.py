@@ -12,9 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
-
 from chains.transport import HttpTransport, RequestError
 from chains.tron import addresses
 
@@ -136,7 +133,8 @@ class TronHttpApi:
 
     async def trc20_balance(self, contract: str, address: str, *, solid: bool) -> int:
         """balanceOf(address) of a TRC-20 contract, executed on the head (or solidified) state."""
-        word = abi_encode(["address"], [addresses.evm_hex(address)]).hex()
+        # the ABI word of an `address` argument: 12 zero bytes, then the 20-byte account (eth_abi costs ~20 µs)
+        word = "00" * 12 + addresses.decode(address)[1:].hex()
         body = {
             # The caller must be an existing account on some nodes; a holder of TRC-20 tokens alone may never
             # have been activated, while the contract's own account always exists. balanceOf ignores msg.sender.
@@ -165,8 +163,7 @@ class TronHttpApi:
             raise TronApiError(f"{what}: constant_result is not hex") from None
         if len(data) != 32:
             raise TronApiError(f"{what}: constant_result has {len(data)} bytes, expected one uint256 word")
-        (value,) = abi_decode(["uint256"], data)
-        return int(value)
+        return int.from_bytes(data, "big")  # one uint256 word
 
     async def trc20_transfers(
         self,

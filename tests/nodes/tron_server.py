@@ -377,15 +377,20 @@ class TronServer:
             calldata = BALANCE_OF_SELECTOR + bytes.fromhex(str(body.get("parameter", "")))
         if calldata[:4] != BALANCE_OF_SELECTOR or len(calldata) != 36:
             return self._revert()
-        (account,) = abi_decode(["address"], calldata[4:])
-        holder = addresses.from_evm_bytes(bytes.fromhex(account[2:]))
+        if calldata[4:16] == bytes(12):  # a well-formed address word, read without eth_abi's ~20 µs
+            holder = addresses.from_evm_bytes(calldata[16:36])
+        else:  # let eth_abi refuse it as before
+            (account,) = abi_decode(["address"], calldata[4:])
+            holder = addresses.from_evm_bytes(bytes.fromhex(account[2:]))
         if self.faults.on_constant_call is not None:
             self.faults.on_constant_call(contract, holder)
         if holder in self.faults.malformed:
             return web.json_response({"result": {"result": True}, "constant_result": ["zz"]})
         solid = request.path.startswith("/walletsolidity/")
         height = self.ledger.solid_head if solid else self.ledger.head
-        word = abi_encode(["uint256"], [self.ledger.balance(holder, height, contract)]).hex()
+        balance = self.ledger.balance(holder, height, contract)
+        fits = 0 <= balance < 1 << 256
+        word = balance.to_bytes(32, "big").hex() if fits else abi_encode(["uint256"], [balance]).hex()
         return web.json_response({
             "result": {"result": True},
             "energy_used": 935,
