@@ -49,14 +49,17 @@ def _measure(title: str, command: list[str]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Re-measure the scripts named in argv (stems such as `okx_scale`; none: all), then rewrite BENCHMARKS.md."""
+    """Re-measure the scripts named in argv (stems such as `okx_scale`; none: all; `--collect`: none, only
+    reassemble), then rewrite BENCHMARKS.md."""
+    collect_only = argv == ["--collect"]
+    argv = [] if collect_only else argv
     known = {_stem(command) for _, command in SCRIPTS}
     unknown = set(argv) - known
     if unknown:
         print(f"unknown benchmark(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}", file=sys.stderr)
         return 2
     for title, command in SCRIPTS:
-        if not argv or _stem(command) in argv:
+        if not collect_only and (not argv or _stem(command) in argv):
             _measure(title, command)
     sections = [
         "# Benchmarks",
