@@ -11,15 +11,14 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from auditor.formats.layouts import GenericColumns
-from auditor.liabilities.declared import read_liabilities_file  # noqa: F401  (moved; importable from here still)
 from auditor.liabilities.errors import LiabilitiesConfigError
 from auditor.liabilities.settings import LiabilitiesSettings, parse_liabilities_section
-from auditor.money import MAX_DIGITS
+from auditor.money import parse_amount
 from auditor.ops.settings import OpsSettings, SettingsError, parse_ops
 from auditor.secrets import MissingVariable, expand_env
 from auditor.workers import default_workers
@@ -242,18 +241,7 @@ def _path(base: Path, value: Any, where: str) -> Path:
 
 
 def _decimal(value: Any, where: str) -> Decimal:
-    """Amounts and ratios: strings or integers. TOML floats are refused, because 0.1 is not exact there."""
-    if isinstance(value, (bool, float)):
-        raise ConfigError(f"{where}: write amounts as strings (\"1.05\"), not floats, so they stay exact")
-    if isinstance(value, Decimal):
-        result = value
-    else:
-        try:
-            result = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ConfigError(f"{where}: not a number: {value!r}") from None
-    if not result.is_finite() or result < 0:
-        raise ConfigError(f"{where}: must be a non-negative number, got {value!r}")
-    if result and (result.adjusted() >= MAX_DIGITS or -result.as_tuple().exponent > MAX_DIGITS):
-        raise ConfigError(f"{where}: more than {MAX_DIGITS} digits before or after the point: {value!r}")
-    return result
+    try:
+        return parse_amount(value, where)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None

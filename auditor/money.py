@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import decimal
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 # Enough digits for any sum of uint256 balances with 18 decimals, so additions never round; the reader refuses
 # amounts beyond MAX_DIGITS, so no input can reach the limit (and Inexact is trapped in case one did).
@@ -58,3 +58,23 @@ def has_more_places_than(value: Decimal, decimals: int) -> bool:
     """True when a whole-unit amount has more fractional digits than the token can hold."""
     exponent = value.normalize(CONTEXT).as_tuple().exponent
     return isinstance(exponent, int) and -exponent > decimals
+
+
+def parse_amount(value: object, where: str) -> Decimal:
+    """An amount or ratio written in a config: a string or an integer, finite, non-negative, at most MAX_DIGITS
+    digits before or after the point. TOML floats are refused, because 0.1 is not exact there. ValueError says
+    why, prefixed by `where`."""
+    if isinstance(value, (bool, float)):
+        raise ValueError(f"{where}: write amounts as strings (\"1.05\"), not floats, so they stay exact")
+    if isinstance(value, Decimal):
+        result = value
+    else:
+        try:
+            result = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(f"{where}: not a number: {value!r}") from None
+    if not result.is_finite() or result < 0:
+        raise ValueError(f"{where}: must be a non-negative number, got {value!r}")
+    if result and (result.adjusted() >= MAX_DIGITS or -result.as_tuple().exponent > MAX_DIGITS):
+        raise ValueError(f"{where}: more than {MAX_DIGITS} digits before or after the point: {value!r}")
+    return result

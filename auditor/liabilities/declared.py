@@ -5,30 +5,20 @@ from __future__ import annotations
 
 import csv
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from auditor import money
 from auditor.liabilities.errors import LiabilitiesConfigError
-from auditor.money import MAX_DIGITS
 
 
 def parse_amount(value: Any, where: str) -> Decimal:
-    """Amounts: strings or integers. TOML floats are refused, because 0.1 is not exact there."""
-    if isinstance(value, (bool, float)):
-        raise LiabilitiesConfigError(f"{where}: write amounts as strings (\"1.05\"), not floats, so they stay exact")
-    if isinstance(value, Decimal):
-        result = value
-    else:
-        try:
-            result = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise LiabilitiesConfigError(f"{where}: not a number: {value!r}") from None
-    if not result.is_finite() or result < 0:
-        raise LiabilitiesConfigError(f"{where}: must be a non-negative number, got {value!r}")
-    if result and (result.adjusted() >= MAX_DIGITS or -result.as_tuple().exponent > MAX_DIGITS):
-        raise LiabilitiesConfigError(f"{where}: more than {MAX_DIGITS} digits before or after the point: {value!r}")
-    return result
+    """Amounts: strings or integers, exact (auditor.money.parse_amount)."""
+    try:
+        return money.parse_amount(value, where)
+    except ValueError as exc:
+        raise LiabilitiesConfigError(str(exc)) from None
 
 
 def read_liabilities_file(path: Path) -> dict[str, Decimal]:
