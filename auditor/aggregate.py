@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from auditor.assets import AssetRegistry
 from auditor.findings import FindingLog
@@ -26,13 +27,19 @@ MESSAGES_LISTED = 50
 REASON_KINDS_LISTED = 100
 
 
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_FILE_LINE = re.compile(r"\S*[:/]\d+:")  # file:line: prefixes
+_HEX_OR_NUMBER = re.compile(r"\b(0x)?[0-9a-fA-F]{6,}\b|\b\d+\b")
+
+
+@lru_cache(maxsize=4096)  # called per failed or unchecked row; most rows of a file share a handful of reasons
 def reason_kind(reason: str) -> str:
     """A row's reason without its particulars (file, line, numbers, keys, addresses, quoted values), so that
     rows failing for the same reason group together in the report."""
     first = reason.split("; ")[0]
-    first = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", first)
-    first = re.sub(r"\S*[:/]\d+:", "", first)  # file:line: prefixes
-    return re.sub(r"\b(0x)?[0-9a-fA-F]{6,}\b|\b\d+\b", "…", first).strip()
+    first = _QUOTED.sub("'…'", first)
+    first = _FILE_LINE.sub("", first)
+    return _HEX_OR_NUMBER.sub("…", first).strip()
 
 
 @dataclass
@@ -112,11 +119,13 @@ class Aggregator:
         self.schemes_by_network: dict[str, Counter] = defaultdict(Counter)
 
     def add(self, result: RowResult) -> None:
-        self.rows[result.status.value] += 1
+        status = result.status.value  # read once: an enum's .value is a descriptor call, and this runs per row
+        self.rows[status] += 1
         self.rows["total"] += 1
         network = network_label(result)
-        self.by_network[network][result.status.value] += 1
-        self.by_network[network]["total"] += 1
+        by_network = self.by_network[network]
+        by_network[status] += 1
+        by_network["total"] += 1
         if result.scheme:
             self.schemes_by_network[network][result.scheme] += 1
         message = result.row.message
@@ -124,8 +133,8 @@ class Aggregator:
             self.messages[message] += 1
         else:
             self.messages_other += 1
-        if result.status.value in self.reasons:
-            reasons = self.reasons[result.status.value]
+        if status in self.reasons:
+            reasons = self.reasons[status]
             kind = reason_kind(result.reason)
             if kind in reasons or len(reasons) < REASON_KINDS_LISTED:
                 reasons[kind] += 1
@@ -134,7 +143,7 @@ class Aggregator:
         if result.token is None or result.status == RowStatus.DUPLICATE:
             return
         token, totals = result.token, self.assets[result.token.asset]
-        totals.addresses[result.status.value] += 1
+        totals.addresses[status] += 1
         per_network = totals.networks[token.network]
         if result.declared is not None and result.counted:
             totals.declared = add(totals.declared, result.declared)

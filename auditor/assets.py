@@ -9,6 +9,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ class RegistryError(ValueError):
     pass
 
 
+@lru_cache(maxsize=4096)  # each row looks its coin and network up 2-3 times; a file names few
 def _key(code: str) -> str:
     return " ".join(code.strip().upper().split())
 

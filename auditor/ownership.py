@@ -59,9 +59,20 @@ def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[Ow
     proofs: list[OwnershipProof | None] = []
     addresses: list[Address] = []
     done: dict[tuple, tuple[OwnershipProof, Address]] = {}
+    resolved: dict[tuple[str, str], tuple[Token | None, Network | None, object]] = {}  # registry look-ups
     for row in rows:
-        network = None if row.input_error else _network_of(row, registry, registry.resolve(row.coin, row.network))
-        family = get_family(network.family) if network is not None else None
+        if row.input_error:
+            proofs.append(None)
+            addresses.append(None)
+            continue
+        lookup = resolved.get((row.coin, row.network))
+        if lookup is None:
+            token = registry.resolve(row.coin, row.network)
+            network = _network_of(row, registry, token)
+            lookup = resolved[row.coin, row.network] = (
+                token, network, get_family(network.family) if network is not None else None
+            )
+        token, network, family = lookup
         if family is None or network is None:
             proofs.append(None)
             addresses.append(None)
@@ -72,7 +83,7 @@ def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[Ow
         if checked is None:
             checked = done[key] = (_verify(family, row, network), _normalize(family, row, network))
         proofs.append(checked[0])
-        addresses.append(_with_query(family, row, registry, checked[1]))
+        addresses.append(_with_query(family, row, token, checked[1]))
     return proofs, addresses
 
 
@@ -89,11 +100,10 @@ def _normalize(family, row: AddressRow, network: Network) -> Address:
         return "", f"internal error in {network.family} address check: {type(exc).__name__}: {exc}", None
 
 
-def _with_query(family, row: AddressRow, registry: AssetRegistry, address: Address) -> Address:
+def _with_query(family, row: AddressRow, token: Token | None, address: Address) -> Address:
     """The row's balance query too, when its address and token are known (UTXO queries parse the script)."""
     if address is None or address[1]:
         return address
-    token = registry.resolve(row.coin, row.network)
     if token is None:
         return address
     try:

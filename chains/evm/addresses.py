@@ -6,6 +6,7 @@ spelling of the same 20 bytes where the registry says so (`alt_address_form`): O
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from chains.encoding import bech32_data
 from chains.filecoin.addresses import decode_eam, eam_address
@@ -34,6 +35,7 @@ def okc_address(account: bytes) -> str:
     return bech32_data.encode(OKC_HRP, account)
 
 
+@lru_cache(maxsize=1024)  # a row's address is parsed by its signature check and again for its balance query
 def parse_address(text: str, alt_form: str | None = None) -> bytes:
     """The 20 account bytes of `text`. Raises ValueError naming what is wrong.
 

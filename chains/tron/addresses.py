@@ -20,6 +20,7 @@ ADDRESS_BYTES = 21
 ZERO_ADDRESS = base58.b58encode_check(bytes([PREFIX]) + bytes(20)).decode()  # mint/burn side of Transfer
 
 
+@lru_cache(maxsize=1024)  # a row's address is decoded by its signature check and again for its balance query
 def decode(address: str) -> bytes:
     """The 21 raw bytes of a base58check ("T...") or hex ("41...", 42 digits) TRON address.
 

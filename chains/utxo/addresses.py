@@ -108,6 +108,8 @@ def _decode_base58(text: str, params: UtxoParams) -> DecodedAddress:
 
 def _bech32_hrp(text: str) -> str | None:
     """The HRP of a checksum-valid bech32/bech32m string, else None (base58 strings can contain a "1")."""
+    if text.lower() != text and text.upper() != text:  # mixed case is never bech32: skip the library's scan
+        return None
     try:
         return bech32m.codecs.bech32_decode(text)[0]
     except bech32m.DecodeError:

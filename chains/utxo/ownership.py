@@ -136,7 +136,11 @@ def _verify_multisig(
     form = script_address_form(address, script)
     if form is None:
         return OwnershipProof.failed(f"redeem script does not hash to this {address.type} address", SCHEME_MULTISIG)
-    script_keys = {PublicKey(key).format(): index for index, key in enumerate(multisig.keys)}
+    # parse_multisig has checked every key is a point, and a valid 33-byte key is already in compressed form:
+    # only 65-byte keys need parsing to be compared with the recovered key's compressed form.
+    script_keys = {
+        key if len(key) == 33 else PublicKey(key).format(): index for index, key in enumerate(multisig.keys)
+    }
     signer_of: dict[int, str] = {}  # script key index -> first signature label that proved it
     for label, signature in signatures:
         try:
