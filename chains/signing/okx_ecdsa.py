@@ -22,6 +22,18 @@ SCHEME = "okx-ecdsa"
 PUBKEY_SCHEME = "okx-ecdsa-pubkey"
 
 
+def _recover(row: AddressRow, scheme: str) -> PublicKey | OwnershipProof:
+    """The key signature1 recovers over the row's message, or the failed proof that says which field is wrong."""
+    try:
+        message = row.message_utf8()
+    except ValueError as exc:
+        return OwnershipProof.failed(str(exc), scheme)
+    try:
+        return recover_okx_ecdsa_key(message, row.signature1)
+    except ValueError as exc:
+        return OwnershipProof.failed(f"field 'signature1': {exc}", scheme)
+
+
 def verify_derived_address(
     row: AddressRow,
     decode: Callable[[str], bytes],
@@ -35,14 +47,9 @@ def verify_derived_address(
         claimed = decode(row.address)
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
-    try:
-        message = row.message_utf8()
-    except ValueError as exc:
-        return OwnershipProof.failed(str(exc), SCHEME)
-    try:
-        key = recover_okx_ecdsa_key(message, row.signature1)
-    except ValueError as exc:
-        return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
+    key = _recover(row, SCHEME)
+    if isinstance(key, OwnershipProof):
+        return key
     derived = derive(key)
     if derived != claimed:
         return OwnershipProof.failed(
@@ -72,14 +79,9 @@ def verify_pubkey_and_address(
         expected = parse_public_key(row.script)
     except ValueError as exc:
         return OwnershipProof.failed(f"field 'script': {exc}", PUBKEY_SCHEME)
-    try:
-        message = row.message_utf8()
-    except ValueError as exc:
-        return OwnershipProof.failed(str(exc), PUBKEY_SCHEME)
-    try:
-        key = recover_okx_ecdsa_key(message, row.signature1)
-    except ValueError as exc:
-        return OwnershipProof.failed(f"field 'signature1': {exc}", PUBKEY_SCHEME)
+    key = _recover(row, PUBKEY_SCHEME)
+    if isinstance(key, OwnershipProof):
+        return key
     if key.format() != expected.format():
         return OwnershipProof.failed(
             f"field 'signature1': recovers key {key.format().hex()}, not the public-key column's "
