@@ -188,7 +188,8 @@ def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | Non
         if result.status == RowStatus.VERIFIED:  # owner mode: proven owners, but no readable account
             result.status = RowStatus.UNCHECKED
         result.binds_address = True  # nothing to trust: there is no account to read
-        result.note(f"balance not read: field 'address': {problem}")
+        said = f"field 'address': {problem}"
+        result.note("balance not read" if said in result.reason else f"balance not read: {said}")
         return result
     try:
         result.query = query if query is not None else family.balance_query(row, token, address)

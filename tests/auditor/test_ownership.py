@@ -46,3 +46,10 @@ def test_an_unsigned_row_fails_with_one_reason_on_every_network() -> None:
     for row, proof in zip(rows, check_signatures(rows, REGISTRY), strict=True):
         assert proof is not None and proof.status == RowStatus.FAILED and proof.reason == UNSIGNED, (row, proof)
         assert prove_ownership(row, REGISTRY, proof).reason.startswith(UNSIGNED)
+
+
+def test_an_unreadable_address_is_said_once_and_its_balance_not_read() -> None:
+    row = AddressRow(2, "ETH", "ETH", "0xzz", amount="1", message="m", signature1="0x12")
+    result = prove_ownership(row, REGISTRY)
+    assert result.status == RowStatus.FAILED and result.query is None
+    assert result.reason.count("field 'address'") == 1 and "balance not read" in result.reason
