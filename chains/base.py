@@ -13,12 +13,16 @@ chain touches one folder under `chains/` and one line in `chains/registry.py`.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ClassVar, Protocol, Self
+
+from auditor.errors import SourceProblem
+from chains.options import BackendOptions, NoOptions
 
 
 class RowStatus(enum.StrEnum):
@@ -175,18 +179,115 @@ class Snapshot:
     endpoint: str  # Endpoint.display, never the secret-bearing url
 
 
-class DataSourceError(Exception):
-    """A data source cannot answer at all (wrong chain, behind the snapshot, no history, unreachable)."""
+class RequestProblem(Exception):
+    """Base of the transport's per-request failures (chains.transport.RequestError derives from it)."""
 
 
-class BalanceAdapter(ABC):
-    """Reads balances of one network from one endpoint. Use as an async context manager."""
+class Refusal(enum.StrEnum):
+    """Why a source cannot answer at the snapshot: one kind, one wording (`SourceRefusal.text`)."""
+
+    UNREACHABLE = "unreachable"  # no usable answer to the snapshot check after the transport's retries
+    WRONG_CHAIN = "wrong-chain"  # the source serves another chain (chain id, genesis hash)
+    BEHIND = "behind"  # its tip is below the snapshot height
+    NO_BLOCK = "no-block"  # it has no block at the snapshot height
+    NO_STATE = "no-state"  # it has the block but not the state or history at it (pruned, not an archive)
+    NOT_FINAL = "not-final"  # the snapshot block is not final (solidified, irreversible) on it yet
+    REORG = "reorg"  # the block at the snapshot height changed while balances were read
+
+
+_REFUSAL_TEXT = {
+    Refusal.UNREACHABLE: "{where} could not be asked about block {height}: {detail}",
+    Refusal.WRONG_CHAIN: "{where} serves another chain: {detail}",
+    Refusal.BEHIND: "{where} is at block {detail}, behind the snapshot height {height}: wait for it to sync",
+    Refusal.NO_BLOCK: "{where} has no block {height}{detail_suffix}",
+    Refusal.NO_STATE: "{where} cannot read balances at block {height} ({detail}): it must keep the state or "
+    "history of past blocks (an archive or full-history server)",
+    Refusal.NOT_FINAL: "{where}: snapshot block {height} is not final yet ({detail}): retry later",
+    Refusal.REORG: "{where}: block {height} changed during the run ({detail}): a chain reorganisation; the "
+    "balances read are not the snapshot's",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRefusal:
+    """A source refused for a (network, height), as data: reports group and count by `kind`."""
+
+    kind: Refusal
+    network: str
+    endpoint: str  # Endpoint.display: never the secret-bearing url
+    height: int | None
+    detail: str = ""
+
+    @property
+    def text(self) -> str:
+        where = f"{self.network} endpoint {self.endpoint}"
+        suffix = f" ({self.detail})" if self.detail else ""
+        return _REFUSAL_TEXT[self.kind].format(where=where, height=self.height, detail=self.detail,
+                                               detail_suffix=suffix)
+
+
+class DataSourceError(SourceProblem):
+    """A data source cannot answer at all (wrong chain, behind the snapshot, no history, unreachable).
+
+    Raised with a `SourceRefusal` by the snapshot template (`DataSourceError.refuse`), or with a plain message
+    by a transport that gave up on a request.
+    """
+
+    def __init__(self, message: str, refusal: SourceRefusal | None = None) -> None:
+        super().__init__(message)
+        self.refusal = refusal
+
+    @classmethod
+    def refuse(cls, kind: Refusal, network: str, endpoint: str, height: int | None, detail: str = "") -> Self:
+        refusal = SourceRefusal(kind, network, endpoint, height, detail)
+        return cls(refusal.text, refusal)
+
+
+class StateUnavailable(Exception):
+    """Raised by `BalanceAdapter.check_state`: the source has the block but cannot read state at it."""
+
+
+class Transport(Protocol):
+    """What the lifecycle needs of a transport: a count of requests and a way to close it."""
+
+    requests_sent: int
+
+    async def aclose(self) -> None: ...
+
+
+class BalanceAdapter(ABC):  # noqa: B024 - tip_height/block_hash become abstract once every adapter is migrated
+    """Reads balances of one network from one endpoint. Use as an async context manager.
+
+    The lifecycle is the same for every family, and lives here:
+
+    * `__init__` parses the backend's options (`options_type`), so a bad option fails before any request;
+    * `__aenter__` opens the transport once (`open_transport`), inside the running event loop;
+    * `snapshot(height)` is a template: chain identity, tip, the block's hash, the state at it, finality,
+      each refused with one wording per `Refusal` kind; a family writes only the small hooks below;
+    * `fetch_balances` / `stream_balances` check the snapshot, read in batches (`read_batch`, or a whole
+      `read_balances` for families that need their own scheduling), yield answers as each batch arrives, and
+      check afterwards that the block at the height is still the snapshot's (else a REORG refusal).
+    """
+
+    # None only while an adapter still reads `endpoint.options` itself (being migrated); new ones set a type.
+    options_type: ClassVar[type[BackendOptions] | None] = NoOptions
+    method: ClassVar[str] = ""  # Balance.method of the figures this backend gives
+    identity_name: ClassVar[str] = "chain id"  # what `chain_identity` returns, for the WRONG_CHAIN wording
+    max_batch: ClassVar[int | None] = None  # the API's own limit of queries per request, if any
+    recheck_block: ClassVar[bool] = True  # ask the block hash again after reading (reorg detection)
 
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         self.network = network
         self.endpoint = endpoint
+        self.options: Any = (endpoint.options if self.options_type is None
+                             else self.options_type.parse(endpoint.options, f"[networks.{network.code}.options]"))
+        self._transport: Transport | None = None
+        self._snapshots: dict[int, Snapshot] = {}
+
+    # ---- lifecycle ------------------------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
+        self._transport = self.open_transport()
         return self
 
     async def __aexit__(
@@ -194,20 +295,165 @@ class BalanceAdapter(ABC):
     ) -> None:
         await self.aclose()
 
-    async def aclose(self) -> None:  # noqa: B027 - optional hook
+    def open_transport(self) -> Transport:
+        """The transport, created once when the adapter is entered (inside the running loop)."""
+        from chains.transport import HttpTransport  # the transport module imports this one
+
+        return HttpTransport(self.endpoint)
+
+    @property
+    def transport(self) -> Any:
+        if self._transport is None:
+            raise RuntimeError(f"{type(self).__name__} used outside `async with`: the transport is not open")
+        return self._transport
+
+    @property
+    def requests_sent(self) -> int:
+        return self._transport.requests_sent if self._transport is not None else 0
+
+    async def aclose(self) -> None:
         """Release connections."""
+        if self._transport is not None:
+            await self._transport.aclose()
 
-    @abstractmethod
+    def refuse(self, kind: Refusal, height: int | None, detail: str = "") -> DataSourceError:
+        return DataSourceError.refuse(kind, self.network.code, self.endpoint.display, height, detail)
+
+    # ---- the snapshot template ------------------------------------------------------------------------
+
     async def snapshot(self, height: int) -> Snapshot:
-        """Check that the source can answer at `height` (right chain, not behind, history kept).
+        """Check that the source can answer at `height`; the block's hash as the source reports it.
 
-        Raises DataSourceError with a message a user can act on.
+        Raises DataSourceError (with its `refusal`) with a message a user can act on. Checked once per height.
         """
+        known = self._snapshots.get(height)
+        if known is not None:
+            return known
+        try:
+            expected = self.expected_identity()
+            if expected is not None:
+                found = await self.chain_identity()
+                if found.lower() != expected.lower():
+                    raise self.refuse(Refusal.WRONG_CHAIN, height, f"its {self.identity_name} is {found}, "
+                                      f"{self.network.name} has {expected}")
+            tip = await self.tip_height()
+            if tip < height:
+                raise self.refuse(Refusal.BEHIND, height, str(tip))
+            block_hash = await self.block_hash(height)
+            if not block_hash:
+                raise self.refuse(Refusal.NO_BLOCK, height)
+            final = await self.final_height()
+            if final is not None and final < height:
+                raise self.refuse(Refusal.NOT_FINAL, height, f"final up to block {final}")
+            snapshot = Snapshot(self.network.code, height, block_hash, self.endpoint.display)
+            try:
+                await self.check_state(snapshot)
+            except StateUnavailable as exc:
+                raise self.refuse(Refusal.NO_STATE, height, str(exc)) from None
+        except DataSourceError as exc:
+            if exc.refusal is not None:
+                raise
+            raise self.refuse(Refusal.UNREACHABLE, height, str(exc)) from exc
+        except (RequestProblem, ValueError, TypeError, KeyError) as exc:
+            raise self.refuse(Refusal.UNREACHABLE, height, f"{type(exc).__name__}: {exc}") from exc
+        self._snapshots[height] = snapshot
+        return snapshot
 
-    @abstractmethod
+    def expected_identity(self) -> str | None:
+        """The chain identity the source must report (config first, then registry); None: not checked."""
+        if self.endpoint.chain_id is not None:
+            return str(self.endpoint.chain_id)
+        if self.network.chain_id is not None:
+            return str(self.network.chain_id)
+        return None
+
+    async def chain_identity(self) -> str:
+        """The source's own chain identity (chain id, genesis hash...), compared with `expected_identity`."""
+        raise NotImplementedError(f"{type(self).__name__} does not report its chain identity")
+
+    async def tip_height(self) -> int:
+        """The source's newest block (or ledger, slot...) height."""
+        raise NotImplementedError
+
+    async def block_hash(self, height: int) -> str | None:
+        """The hash of the block at `height`, or None when the source does not have it."""
+        raise NotImplementedError
+
+    async def final_height(self) -> int | None:
+        """The newest final (irreversible) height where the family's reads need one; None: not checked."""
+        return None
+
+    async def check_state(self, snapshot: Snapshot) -> None:  # noqa: B027 - optional hook
+        """Raise StateUnavailable when state at the snapshot cannot be read (a pruned node)."""
+
+    # ---- reading balances ------------------------------------------------------------------------------
+
     async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
         """Balances at `height`, one entry per query. A query the source could not answer gets a
         Balance with amount None and an error; it is never reported as 0."""
+        answers: dict[BalanceQuery, Balance] = {}
+        async for part in self.stream_balances(queries, height):
+            answers.update(part)
+        return answers
+
+    async def stream_balances(
+        self, queries: Sequence[BalanceQuery], height: int
+    ) -> AsyncIterator[Mapping[BalanceQuery, Balance]]:
+        """Answers as they arrive (the caller checkpoints each part). Raises DataSourceError when the source
+        cannot answer at `height` at all, or when the block changed during the read (REORG)."""
+        snapshot = await self.snapshot(height)
+        unique = list(dict.fromkeys(queries))
+        if not unique:
+            return
+        async for part in self.read_balances(unique, snapshot):
+            yield part
+        if self.recheck_block:
+            try:
+                now = await self.block_hash(height)
+            except (RequestProblem, DataSourceError, ValueError, TypeError) as exc:
+                raise self.refuse(Refusal.UNREACHABLE, height, f"block hash re-check failed: {exc}") from exc
+            if now != snapshot.block_hash:
+                self._snapshots.pop(height, None)
+                raise self.refuse(Refusal.REORG, height, f"was {snapshot.block_hash}, now {now or 'missing'}")
+
+    def batch_size(self) -> int:
+        size = max(1, self.endpoint.batch_size)
+        return min(size, self.max_batch) if self.max_batch else size
+
+    async def read_balances(
+        self, queries: Sequence[BalanceQuery], snapshot: Snapshot
+    ) -> AsyncIterator[Mapping[BalanceQuery, Balance]]:
+        """Default scheduling: batches of `batch_size()` read concurrently (the transport bounds how many are
+        in flight), each yielded when it completes. A batch whose request fails after the transport's retries
+        leaves only its own queries unread, with the reason; what other batches read is kept."""
+        size = self.batch_size()
+        batches = [list(queries[i : i + size]) for i in range(0, len(queries), size)]
+        tasks = [asyncio.ensure_future(self._read_batch_or_errors(batch, snapshot)) for batch in batches]
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                yield await next_done
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def _read_batch_or_errors(
+        self, batch: list[BalanceQuery], snapshot: Snapshot
+    ) -> Mapping[BalanceQuery, Balance]:
+        try:
+            answers = dict(await self.read_batch(batch, snapshot))
+        except DataSourceError as exc:
+            if exc.refusal is not None:
+                raise  # the source as a whole cannot answer: not a per-row matter
+            return {q: Balance(None, self.method, str(exc)) for q in batch}
+        except RequestProblem as exc:
+            return {q: Balance(None, self.method, f"request failed: {exc}") for q in batch}
+        for query in batch:  # an adapter that forgot a query must not make it vanish
+            answers.setdefault(query, Balance(None, self.method, "the source gave no answer for this query"))
+        return answers
+
+    async def read_batch(self, batch: Sequence[BalanceQuery], snapshot: Snapshot) -> Mapping[BalanceQuery, Balance]:
+        """The balances of one batch at the snapshot. Families using the default `read_balances` write this."""
+        raise NotImplementedError(f"{type(self).__name__} implements neither read_batch nor read_balances")
 
 
 class ChainFamily(ABC):

@@ -25,7 +25,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from chains.base import DataSourceError, Endpoint
+from chains.base import DataSourceError, Endpoint, RequestProblem
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -78,7 +78,7 @@ class TransientError(Exception):
         self.retry_after = retry_after
 
 
-class RequestError(Exception):
+class RequestError(RequestProblem):
     """A failure that retrying will not fix (4xx, malformed reply, JSON-RPC error)."""
 
 

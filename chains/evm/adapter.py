@@ -67,6 +67,7 @@ def _uint256(data: bytes, what: str) -> int:
 
 
 class EvmBalanceAdapter(BalanceAdapter):
+    options_type = None  # reads endpoint.options itself until moved onto the lifecycle
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
         self._transport = HttpTransport(endpoint)

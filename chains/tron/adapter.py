@@ -66,6 +66,7 @@ class _TipRead:
 
 
 class TronBalanceAdapter(BalanceAdapter):
+    options_type = None  # reads endpoint.options itself until moved onto the lifecycle
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
         self.options = TronOptions.from_endpoint(endpoint)

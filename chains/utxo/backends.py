@@ -71,6 +71,7 @@ def expected_genesis(network: Network, endpoint: Endpoint) -> str | None:
 class UtxoBackend(BalanceAdapter):
     """What the three backends share: the network's parameters, the snapshot they last checked, and the split
     of a chunk of queries into output scripts to read and answers for addresses that cannot be read."""
+    options_type = None  # reads endpoint.options itself until moved onto the lifecycle
 
     method = ""  # Balance.method of every figure this backend gives
 
