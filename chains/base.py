@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self
@@ -149,9 +149,13 @@ class BalanceQuery:
     # UTXO: the scriptPubKey paying `address`, worked out with the address (a signature worker has just
     # decoded it) so the backend need not decode it again. Not part of the query's identity.
     locking_script: bytes = field(default=b"", compare=False)
+    # Family-specific data the family's adapter needs (a frozen, hashable dataclass of that family's own,
+    # e.g. the EOS key to find in the account's permissions). The generic pipeline never looks inside.
+    detail: Hashable | None = None
 
     def __reduce__(self):  # pickled by the 100,000 between processes: plain tuples, not dataclass state
-        return (BalanceQuery, (self.address, self.contract, self.script, self.owners, self.locking_script))
+        return (BalanceQuery, (self.address, self.contract, self.script, self.owners, self.locking_script,
+                               self.detail))
 
 
 @dataclass(frozen=True, slots=True)
