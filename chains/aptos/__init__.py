@@ -1,26 +1,36 @@
-"""Aptos family: APT and its tokens.
+"""Aptos family: APT and fungible-asset tokens (USDT, USDC) on the Aptos mainnet.
 
 Ownership: OKX's Ed25519 signature (chains.signing.ed25519). The verified key's authentication key must equal the
 address, or, in owner mode (`eoa1` set), `eoa1`: then the address is not bound offline, since which key
-controls an Aptos account (its current authentication key, rotatable) is on-chain state. No balance backend yet.
+controls an Aptos account (its current authentication key, rotatable) is on-chain state.
+Balances: the fullnode REST API at the snapshot block's last ledger version (backend "aptos-rest").
 """
 
 from __future__ import annotations
 
 from chains.aptos import addresses
-from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof, RowStatus
+from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof, RowStatus
 from chains.signing import ed25519
 
 SCHEME = "okx-ed25519-aptos"
 OWNER_SCHEME = "okx-ed25519-aptos-owner"
 ROTATION_NOTE = "the account's authentication key can be rotated on chain; not checked offline"
+BACKENDS = ("aptos-rest", "rest", "")
 
 
-class AptosFamily(OfflineOnlyFamily):
+class AptosFamily(ChainFamily):
     name = "aptos"
 
     def normalize_address(self, address: str, network: Network) -> str:
         return addresses.encode(addresses.decode(address))
+
+    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
+        if endpoint.backend not in BACKENDS:
+            raise ValueError(f"Aptos is read over a fullnode's REST API (backend \"aptos-rest\"), not "
+                             f"{endpoint.backend!r}")
+        from chains.aptos.adapter import AptosBalanceAdapter
+
+        return AptosBalanceAdapter(network, endpoint)
 
     def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
         owner_mode = bool(row.eoa1.strip())
