@@ -65,6 +65,15 @@ class Ledger:
     ledger_hash: str
     accounts: dict[str, AccountState]
     lines: dict[tuple[str, str, str], tuple[Decimal, bool]]  # (holder, issuer, currency) -> (balance, frozen)
+    _by_holder: dict[str, list[tuple[str, str, str]]] | None = None
+
+    def lines_of(self, holder: str) -> list[tuple[str, str, str]]:
+        """The keys of `holder`'s trust lines, sorted (indexed once: a sealed ledger never changes)."""
+        if self._by_holder is None:
+            self._by_holder = {}
+            for key in sorted(self.lines):
+                self._by_holder.setdefault(key[0], []).append(key)
+        return self._by_holder.get(holder, [])
 
 
 class XrplChain:
@@ -324,8 +333,10 @@ class XrplServer:
         if account in self.faults.other_account:
             shown = next(a for a in found.accounts if a != account)
         lines = []
-        for (holder, issuer, currency), (balance, frozen) in sorted(found.lines.items()):
-            if holder != shown or (peer is not None and issuer != peer):
+        for key in found.lines_of(shown):
+            _, issuer, currency = key
+            balance, frozen = found.lines[key]
+            if peer is not None and issuer != peer:
                 continue
             text = "1.2.3" if account in self.faults.malformed else _iou_text(balance)
             line = {"account": issuer, "balance": text, "currency": currency, "limit": "1000000000",
