@@ -173,3 +173,17 @@ def test_a_server_without_the_snapshot_ledger_is_refused_with_exit_3(world):
         xrp_rows = [r for r in csv.DictReader(handle) if r["network"] == "XRP"]
     assert xrp_rows and all(r["onchain"] == "" for r in xrp_rows), xrp_rows
     assert Decimal(report["assets"]["APT"]["onchain_verified"]) == world["expect"]["APT"]
+
+
+def test_a_node_that_pruned_the_snapshot_block_is_refused_with_exit_3(world):
+    server = world["aptos"]
+    server.faults.oldest_block = server.chain.head
+    try:
+        assert main(["run", str(_config(world))]) == 3
+    finally:
+        server.faults.oldest_block = 0
+    report = _report(world)
+    assert [e["network"] for e in report["data_source_errors"]] == ["APTOS"]
+    assert "block_pruned" in report["data_source_errors"][0]["error"]
+    assert report["assets"]["APT"]["onchain_verified"] == "0"
+    assert Decimal(report["assets"]["XRP"]["onchain_verified"]) == world["expect"]["XRP"]
