@@ -31,6 +31,8 @@ from chains.base import (
     BalanceAdapter,
     BalanceQuery,
     DataSourceError,
+    Endpoint,
+    Network,
     Refusal,
     RequestProblem,
     Snapshot,
@@ -49,8 +51,8 @@ class AptosBalanceAdapter(BalanceAdapter):
 
     options: AptosOptions
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, network: Network, endpoint: Endpoint) -> None:
+        super().__init__(network, endpoint)
         self._blocks: dict[int, BlockInfo] = {}
         self._info: LedgerInfo | None = None
 

@@ -144,4 +144,5 @@ class AptosRest:
             raise RequestError(f"{what}: reply has no data object")
         if reply.get("type") != struct_tag:  # bind the reply to the request: the type is echoed
             raise RequestError(f"{what}: the reply is for resource {reply.get('type')!r}")
-        return reply["data"]
+        data: dict[str, Any] = reply["data"]
+        return data

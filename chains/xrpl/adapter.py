@@ -32,6 +32,8 @@ from chains.base import (
     BalanceAdapter,
     BalanceQuery,
     DataSourceError,
+    Endpoint,
+    Network,
     RequestProblem,
     Snapshot,
     StateUnavailable,
@@ -50,8 +52,8 @@ class XrplBalanceAdapter(BalanceAdapter):
 
     options: XrplOptions
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, network: Network, endpoint: Endpoint) -> None:
+        super().__init__(network, endpoint)
         self._server: ServerState | None = None
         self._reserves: dict[int, Reserves | str] = {}  # ledger -> reserves, or why they could not be read
 
