@@ -2,14 +2,27 @@
 
 Ownership: OKX's Ed25519 signature (chains.signing.ed25519). The verified key's authentication key must equal the
 address, or, in owner mode (`eoa1` set), `eoa1`: then the address is not bound offline, since which key
-controls an Aptos account (its current authentication key, rotatable) is on-chain state.
+controls an Aptos account (its current authentication key, rotatable) is on-chain state: the balance adapter reads
+the account's `authentication_key` at the snapshot and binds such a row when it is eoa1.
 Balances: the fullnode REST API at the snapshot block's last ledger version (backend "aptos-rest").
 """
 
 from __future__ import annotations
 
+import contextlib
+
 from chains.aptos import addresses
-from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof, RowStatus
+from chains.base import (
+    AddressRow,
+    BalanceAdapter,
+    BalanceQuery,
+    ChainFamily,
+    Endpoint,
+    Network,
+    OwnershipProof,
+    RowStatus,
+    Token,
+)
 from chains.signing import ed25519
 
 SCHEME = "okx-ed25519-aptos"
@@ -31,6 +44,15 @@ class AptosFamily(ChainFamily):
         from chains.aptos.adapter import AptosBalanceAdapter
 
         return AptosBalanceAdapter(network, endpoint)
+
+    def balance_query(self, row: AddressRow, token: Token, address: str) -> BalanceQuery:
+        """An owner-mode row carries its proven signer's authentication key (eoa1), so the adapter can check on
+        chain that it was the account's authentication key at the snapshot."""
+        owners: tuple[str, ...] = ()
+        if row.eoa1.strip():
+            with contextlib.suppress(ValueError):  # else the proof has failed already, naming field 'eoa1'
+                owners = (addresses.encode(addresses.decode(row.eoa1)),)
+        return BalanceQuery(address=address, contract=token.contract, owners=owners)
 
     def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
         owner_mode = bool(row.eoa1.strip())

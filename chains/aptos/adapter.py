@@ -16,12 +16,17 @@ is their sum; the method names both parts, e.g. `aptos-coin+fa@812345(coin 5 + f
 
 Binding: the resource reply echoes its `type`, checked; view replies echo nothing (a one-element list), so they are
 bound by the request alone.
+
+Owner mode (a row proven by the key whose authentication key is `eoa1`, the address being another account): the
+`0x1::account::Account` resource at the same version must hold `authentication_key` = eoa1 (the key was rotated
+to it); then the chain binds the row (`Balance.owners_bound`), else the row says what the chain holds instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from chains.aptos import addresses
 from chains.aptos.api import AptosApiError, AptosRest, BlockInfo, LedgerInfo, u64
@@ -40,6 +45,7 @@ from chains.base import (
 )
 
 APT_COIN_STORE = "0x1::coin::CoinStore<0x1::aptos_coin::AptosCoin>"
+ACCOUNT = "0x1::account::Account"
 PRIMARY_STORE_BALANCE = "0x1::primary_fungible_store::balance"
 FA_METADATA = "0x1::fungible_asset::Metadata"
 
@@ -121,14 +127,34 @@ class AptosBalanceAdapter(BalanceAdapter):
             if query.contract is None:
                 coin, fa = await asyncio.gather(self._coin_store(address, version),
                                                 self._fa_balance(address, self.options.native_fa_metadata, version))
-                return Balance(coin + fa, f"{method}(coin {coin} + fa {fa})")
-            if "::" in query.contract:
+                balance = Balance(coin + fa, f"{method}(coin {coin} + fa {fa})")
+            elif "::" in query.contract:
                 return Balance(None, method, f"coin type {query.contract}: only fungible-asset tokens (a metadata "
                                              "address) are read")
-            metadata = addresses.encode(addresses.decode(query.contract))
-            return Balance(await self._fa_balance(address, metadata, version), method)
+            else:
+                metadata = addresses.encode(addresses.decode(query.contract))
+                balance = Balance(await self._fa_balance(address, metadata, version), method)
+            if query.owners:
+                bound, note = await self._owner_check(address, query.owners, version)
+                balance = replace(balance, owners_bound=bound, owners_note=note)
+            return balance
         except (RequestProblem, DataSourceError, ValueError) as exc:
             return Balance(None, method, str(exc))
+
+    async def _owner_check(self, address: str, owners: tuple[str, ...], version: int) -> tuple[bool, str]:
+        """Was the account's authentication key at `version` the proven signer's (eoa1)?"""
+        data = await self.rest.resource(address, ACCOUNT, version)
+        if data is None:
+            return False, f"account {address} did not exist at ledger version {version}"
+        key = data.get("authentication_key")
+        if not isinstance(key, str):
+            raise ValueError(f"Account of {address}: authentication_key is {key!r}")
+        current = addresses.encode(addresses.decode(key))
+        if current in owners:
+            return True, (f"the signer's authentication key {current} was the authentication key of account "
+                          f"{address} at ledger version {version}")
+        return False, (f"account {address} had authentication key {current} at ledger version {version}, not the "
+                       f"signer's {', '.join(owners)}")
 
     async def _coin_store(self, address: str, version: int) -> int:
         data = await self.rest.resource(address, APT_COIN_STORE, version)

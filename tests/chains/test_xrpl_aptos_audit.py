@@ -1,5 +1,6 @@
 """`auditor run` on an OKX-layout file of XRP, RLUSD, APT, USDT-APTOS and USDC-APTOS rows, signed with real keys in
-each chain's ownership scheme (OKX's "ECDSA family" for XRP, OKX's Ed25519 for Aptos), read from the local rippled
+each chain's ownership scheme (OKX's "ECDSA family" for XRP, OKX's Ed25519 for Aptos; one APT row in owner mode,
+bound on chain by the account's authentication key at the snapshot), read from the local rippled
 and Aptos fullnode stand-ins while money moves after the snapshot: per-asset totals exact at the snapshot; a
 rippled without the snapshot ledger is refused with exit 3 (its rows unread, never 0)."""
 
@@ -83,6 +84,9 @@ def world(tmp_path_factory):
     aptos.migrate(apt_accounts[1])
     aptos.credit_fa(apt_accounts[1], usdt.contract, 3_000_000_000_000)
     aptos.credit_fa(apt_accounts[2], usdc.contract, 1_500_000_000)
+    wallet = "0x" + "cd" * 32  # an account whose authentication key was rotated to apt_accounts[0]'s (owner mode)
+    aptos.credit_coin(wallet, 70_000_000_000)
+    aptos.rotate(wallet, apt_accounts[0])
     apt_height = aptos.seal(2)
     aptos.transfer_fa(apt_accounts[1], other, usdt.contract, 999_000_000)  # after H
     aptos.transfer_coin(other, apt_accounts[2], 5 * 10**8)
@@ -94,7 +98,11 @@ def world(tmp_path_factory):
             amount = aptos.balance(acct, apt_height, contract)
             rows.append([coin, "APTOS", apt_height, acct, _whole(amount, decimals), MESSAGE, signature, "", script,
                          "", ""])
-    expect["APT"] = Decimal(sum(aptos.balance(a, apt_height) for a in apt_accounts)).scaleb(-8)
+    rows.append(["APT", "APTOS", apt_height, wallet, _whole(aptos.balance(wallet, apt_height), 8), MESSAGE,
+                 sign(apt_keys[0], MESSAGE), "", public(apt_keys[0]).hex(), apt_accounts[0], ""])
+    aptos.rotate(wallet, "0x" + "ee" * 32)  # after H
+    aptos.seal()
+    expect["APT"] = Decimal(sum(aptos.balance(a, apt_height) for a in [*apt_accounts, wallet])).scaleb(-8)
     expect["USDT"] = Decimal(sum(aptos.balance(a, apt_height, usdt.contract) for a in apt_accounts)).scaleb(-6)
     expect["USDC"] = Decimal(sum(aptos.balance(a, apt_height, usdc.contract) for a in apt_accounts)).scaleb(-6)
 
@@ -150,7 +158,9 @@ def test_totals_are_exact_at_the_snapshot(world):
     assert all(r["status"] == "verified" and Decimal(r["declared"]) == Decimal(r["onchain"]) for r in rows), rows
     assert set(report["snapshot"]) == {"XRP", "APTOS"}
     assert report["snapshot"]["XRP"]["methods"] == {"xrpl-account_info": 3, "xrpl-account_lines": 3}
-    assert report["snapshot"]["APTOS"]["methods"] == {"aptos-coin+fa": 3, "aptos-fa": 6}
+    assert report["snapshot"]["APTOS"]["methods"] == {"aptos-coin+fa": 4, "aptos-fa": 6}
+    owner_row = next(r for r in rows if r["address"] == "0x" + "cd" * 32)  # verified by the chain, not offline
+    assert "was the authentication key of account" in owner_row["reason"], owner_row
     with (world["tmp"] / "out" / "latest" / "balances.csv").open(newline="") as handle:
         balances = list(csv.DictReader(handle))
     assert any("reserve 1200000 drops locked" in b["method"] for b in balances if b["network"] == "XRP")

@@ -9,7 +9,8 @@ fullnode.mainnet.aptoslabs.com/v1/spec; aptos.dev "Fullnode REST API"):
   `block_timestamp`, `first_version`, `last_version`, `transactions: null`; 404 `block_not_found` above the tip,
   410 `block_pruned` below the oldest block;
 * `GET /v1/accounts/{address}/resource/{struct_tag}?ledger_version=` (get_account_resource): `{"type", "data"}`,
-  here `0x1::coin::CoinStore<0x1::aptos_coin::AptosCoin>` with `data.coin.value`, `frozen`, the event handles;
+  here `0x1::coin::CoinStore<0x1::aptos_coin::AptosCoin>` with `data.coin.value`, `frozen`, the event handles,
+  and `0x1::account::Account` with `authentication_key`, `sequence_number` and its event handles / offers;
   404 `resource_not_found` when the account has no such resource at that version;
 * `POST /v1/view?ledger_version=` (view): body `{"function", "type_arguments", "arguments"}`, reply a JSON list
   of the return values (a u64 as a string); 400 `invalid_input` for an unknown function or bad arguments.
@@ -45,6 +46,7 @@ from chains.aptos import addresses
 
 APT_METADATA = "0x" + "0" * 63 + "a"
 COIN_STORE = "0x1::coin::CoinStore<0x1::aptos_coin::AptosCoin>"
+ACCOUNT = "0x1::account::Account"
 VERSIONS_PER_BLOCK = 3  # block metadata + user transactions + state checkpoint
 
 
@@ -61,6 +63,7 @@ class Block:
     timestamp_us: int
     coin: dict[str, int]  # end-of-block state: CoinStore<AptosCoin> values
     fa: dict[tuple[str, str], int]  # (owner, metadata) -> primary store balance
+    auth: dict[str, str] = field(default_factory=dict)  # account -> authentication key (Account resource)
 
 
 class AptosChain:
@@ -68,6 +71,7 @@ class AptosChain:
         self.chain_id = chain_id
         self.coin: dict[str, int] = {}
         self.fa: dict[tuple[str, str], int] = {}
+        self.auth: dict[str, str] = {}
         self.blocks = [Block(0, "0x" + hashlib.sha3_256(b"aptos-genesis").hexdigest(), 0, 0, start_us, {}, {})]
 
     def credit_coin(self, owner: str, amount: int) -> None:
@@ -90,6 +94,10 @@ class AptosChain:
         self.credit_coin(sender, -amount)
         self.credit_coin(receiver, amount)
 
+    def rotate(self, account: str, authentication_key: str) -> None:
+        """The account's authentication key becomes `authentication_key` (creating the Account resource)."""
+        self.auth[norm(account)] = norm(authentication_key)
+
     def migrate(self, owner: str) -> None:
         """The account's APT moves from its CoinStore to its primary fungible store (AIP-63 migration)."""
         value = self.coin.pop(norm(owner), 0)
@@ -101,7 +109,7 @@ class AptosChain:
             first = previous.last_version + 1
             block_hash = "0x" + hashlib.sha3_256(previous.block_hash.encode() + str(first).encode()).hexdigest()
             self.blocks.append(Block(previous.height + 1, block_hash, first, first + VERSIONS_PER_BLOCK - 1,
-                                     previous.timestamp_us + 250_000, dict(self.coin), dict(self.fa)))
+                                     previous.timestamp_us + 250_000, dict(self.coin), dict(self.fa), dict(self.auth)))
         return self.head
 
     @property
@@ -251,12 +259,18 @@ class AptosServer:
         except ValueError:
             return self._error(400, "invalid address", "invalid_input")
         tag = request.match_info["tag"]
+        handle = {"counter": "0", "guid": {"id": {"addr": owner, "creation_num": "2"}}}
+        if tag == ACCOUNT and owner in block.auth:
+            offer = {"for": {"vec": []}}
+            return self._json({"type": tag, "data": {
+                "authentication_key": block.auth[owner], "coin_register_events": handle, "guid_creation_num": "4",
+                "key_rotation_events": handle, "rotation_capability_offer": offer, "sequence_number": "3",
+                "signer_capability_offer": offer}})
         value = block.coin.get(owner) if tag == COIN_STORE else None
         if value is None:
             return self._error(404, f"Resource not found by Address({owner}), Struct tag({tag}) and Ledger "
                                     f"version({block.last_version})", "resource_not_found")
         shown = "0x1::coin::CoinStore<0x1::other::Coin>" if owner in self.faults.wrong_type else tag
-        handle = {"counter": "0", "guid": {"id": {"addr": owner, "creation_num": "2"}}}
         data = {"coin": {"value": "1e5" if owner in self.faults.malformed else str(value)},
                 "deposit_events": handle, "frozen": False, "withdraw_events": handle}
         return self._json({"type": shown, "data": data})

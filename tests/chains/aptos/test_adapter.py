@@ -18,7 +18,7 @@ from auditor.assets import AssetRegistry
 from chains.base import BalanceQuery, DataSourceError, Endpoint, Refusal
 from chains.registry import get_family
 from chains.transport import display_url
-from tests.chains.ed25519_signing import key, public
+from tests.chains.ed25519_signing import key, public, signed_row
 from tests.nodes.aptos_server import AptosChain, AptosServer, running_server
 
 REGISTRY = AssetRegistry.load()
@@ -185,6 +185,30 @@ async def test_a_reply_for_another_resource_is_refused(world: World) -> None:
     async with world.open() as adapter:
         balance = (await adapter.fetch_balances([query], world.height))[query]
     assert balance.amount is None and "the reply is for resource" in balance.error
+
+
+async def test_owner_mode_is_bound_by_the_authentication_key_at_the_snapshot(world: World) -> None:
+    assert FAMILY is not None and APTOS is not None
+    contract_account, signer, later = "0x" + "ab" * 32, account(5), account(6)
+    world.chain.credit_coin(contract_account, 12_345)
+    world.chain.rotate(contract_account, signer)
+    height = world.chain.seal()
+    world.chain.rotate(contract_account, later)  # rotated away after the snapshot: still bound at it
+    world.chain.seal()
+    row = signed_row(key(5), "APTOS", contract_account, eoa1=signer)
+    assert FAMILY.verify_ownership(row, APTOS).binds_address is False  # offline: not bound
+    token = REGISTRY.resolve("APT", "APTOS")
+    assert token is not None
+    query = FAMILY.balance_query(row, token, contract_account)
+    assert query.owners == (signer,)
+    stranger = replace(query, owners=(account(7),))
+    missing = replace(query, address=account(8))
+    async with world.open() as adapter:
+        balances = await adapter.fetch_balances([query, stranger, missing], height)
+    assert balances[query].amount == 12_345 and balances[query].owners_bound is True
+    assert signer in balances[query].owners_note
+    assert balances[stranger].owners_bound is False and signer in balances[stranger].owners_note
+    assert balances[missing].owners_bound is False and "did not exist" in balances[missing].owners_note
 
 
 def test_options_and_backends_are_checked(world: World) -> None:
