@@ -13,8 +13,9 @@ It answers the documented requests of the methods the XRPL adapter uses, with th
 * `account_lines` (.../account-methods/account_lines): `account`, `lines[]` (`account` = the peer, `balance` as a
   decimal string, `currency`, `limit`, `limit_peer`, `no_ripple`, `freeze_peer`...), `peer` filter, `limit`
   (10..400) and `marker` paging;
-* `ledger_entry` (.../ledger-methods/ledger_entry) by `index`: the FeeSettings entry (`ReserveBaseDrops`,
-  `ReserveIncrementDrops` as drops strings, the XRPFees generation), `entryNotFound` otherwise.
+* `ledger_entry` (.../ledger-methods/ledger_entry) by `index`: the FeeSettings entry
+  (.../ledger-entry-types/feesettings: `ReserveBaseDrops`/`ReserveIncrementDrops` as drops strings, or the legacy
+  format before the XRPFees amendment, `ReserveBase`/`ReserveIncrement` as numbers), `entryNotFound` otherwise.
 
 Errors come back, as rippled sends them, with HTTP 200 and `result.status = "error"`, `error`, `error_code`,
 `error_message` and the `request` echoed. Shapes were checked against the documented example responses.
@@ -157,6 +158,7 @@ class Faults:
     server_errors: int = 0  # answer this many next requests with 503
     malformed: set[str] = field(default_factory=set)  # accounts whose Balance / line balance is garbage
     other_account: set[str] = field(default_factory=set)  # accounts answered with another account's data
+    legacy_fees: bool = False  # FeeSettings in the format before the XRPFees amendment (ReserveBase: number)
     on_request: Callable[[str, dict[str, Any]], None] | None = None
 
 
@@ -358,9 +360,15 @@ class XrplServer:
         assert found is not None
         if str(params.get("index", "")).upper() != FEE_SETTINGS_INDEX:
             return self._error("entryNotFound", 21, "Entry not found.", params)
-        node = {"BaseFeeDrops": "10", "Flags": 0, "LedgerEntryType": "FeeSettings",
-                "ReserveBaseDrops": str(self.chain.reserve_base),
-                "ReserveIncrementDrops": str(self.chain.reserve_increment), "index": FEE_SETTINGS_INDEX}
+        if self.faults.legacy_fees:
+            node = {"BaseFee": "000000000000000A", "Flags": 0, "LedgerEntryType": "FeeSettings",
+                    "ReferenceFeeUnits": 10, "ReserveBase": self.chain.reserve_base,
+                    "ReserveIncrement": self.chain.reserve_increment, "index": FEE_SETTINGS_INDEX}
+        else:
+            node = {"BaseFeeDrops": "10", "Flags": 0, "LedgerEntryType": "FeeSettings",
+                    "PreviousTxnID": "4EEDB01BB943CE32E97BB468AC179ABF933B272D6FF990E76B6721FB48E069FC",
+                    "PreviousTxnLgrSeq": self.chain.ledgers[0].index, "ReserveBaseDrops": str(self.chain.reserve_base),
+                    "ReserveIncrementDrops": str(self.chain.reserve_increment), "index": FEE_SETTINGS_INDEX}
         return self._reply({"index": FEE_SETTINGS_INDEX, "node": node, **self._ledger_fields(found)})
 
 

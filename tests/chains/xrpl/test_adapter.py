@@ -130,6 +130,16 @@ async def test_balances_are_the_snapshot_ledgers_while_money_moves_after_it(worl
     assert lines[never].amount == 0 and "no account" in lines[never].method
 
 
+@pytest.mark.parametrize("legacy", [False, True])
+async def test_the_reserve_is_the_snapshot_ledgers_in_either_feesettings_format(world: World, legacy: bool) -> None:
+    world.server.faults.legacy_fees = legacy
+    world.chain.reserve_base, world.chain.reserve_increment = 10_000_000, 2_000_000  # the reserves before 2024
+    query = BalanceQuery(world.accounts[1])
+    async with world.open() as adapter:
+        balance = (await adapter.fetch_balances([query], world.height))[query]
+    assert balance.method.endswith("(reserve 12000000 drops locked)"), balance
+
+
 async def test_a_server_without_the_ledger_is_refused(world: World) -> None:
     world.server.faults.history_from = world.height + 1  # an online-delete server: recent ledgers only
     async with world.open() as adapter:
