@@ -8,13 +8,12 @@ import logging
 import sys
 from pathlib import Path
 
-from auditor import __version__
+from auditor import __version__, init_config
 from auditor.assets import RegistryError
 from auditor.audit import EXIT_INPUT, EXIT_INTERNAL, verify_file
 from auditor.config import ConfigError, load_config
 from auditor.formats import InputError
 from auditor.logs import FORMATS, setup_logging
-from auditor import init_config
 from auditor.ops import check, schedule, trend
 from auditor.ops.alerts import AlertEvent, send_alerts
 from auditor.ops.unattended import run_unattended

@@ -350,7 +350,7 @@ def _networks(with_backend: dict[str, NetworkSurvey]) -> list[str]:
             lines.append(f"backend = {toml_string(default)}{' ' * max(1, 20 - len(default))}# "
                          f"{place.network.family} backends: {default}{others}")
         else:
-            lines.append(f"# backend: the {place.network.family} family's default (see README, Balances at the snapshot)")
+            lines.append(f"# backend: the {place.network.family} family's default (README: Balances at the snapshot)")
         lines += _heights(place)
     return lines
 

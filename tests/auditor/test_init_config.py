@@ -229,7 +229,7 @@ def test_init_on_100k_rows(big_file, tmp_path, monkeypatch, capsys):
     code, config = _init(path, config_path)
     elapsed = time.perf_counter() - started
     assert code == 0
-    print(f"\nauditor init on {ROWS:,} rows: {elapsed:.2f} s ({ROWS / elapsed:,.0f} rows/s)")
+    assert elapsed < 120, f"auditor init took {elapsed:.1f} s on {ROWS:,} rows"
     text = config_path.read_text(encoding="utf-8")
     assert config["input"]["messages"] == ["I am an OKX address"]
     assert f'#   "I am an OKX address (2025)": {per_message["I am an OKX address (2025)"]} rows' in text
