@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from auditor.init_config import write_config  # noqa: E402
+from auditor.init_config import write_config
 
 NETWORKS = {  # network column -> (coin codes, snapshot height)
     "ETH": (("ETH", "USDT-ERC20", "USDC"), 21_000_000),

@@ -332,3 +332,39 @@ def test_init_of_a_shipped_exchange_names_the_same_variables():
     survey = survey_file(file)
     for code in _readable(survey.networks):
         assert shipped[code]["url_env"] == url_variable(code)
+
+
+@pytest.mark.parametrize(("name", "published"), [("configs/okx.toml", "okx/okx_por_example.csv"),
+                                                 ("configs/htx.toml", "htx/huobi_por.csv")])
+def test_run_accepts_the_shipped_config(name, published, tmp_path, monkeypatch, local_nodes, capsys):
+    """The shipped config over the exchange's published file, every variable set to a local node: the run reads
+    (and is refused by) exactly the networks that file has rows on, and exits 3, never 2."""
+    file = needs_shared(SHARED / published)
+    text = (ROOT / name).read_text(encoding="utf-8")
+    original = tomllib.loads(text)["input"]["file"]
+    text = text.replace(f'file = "{original}"', f'file = "{file}"', 1).replace("[audit]\n", "[audit]\nworkers = 1\n", 1)
+    text = text.replace('backend = "electrum"', 'backend = "electrum"\nretries = 1\ntimeout_seconds = 2')
+    config_path = tmp_path / "shipped.toml"
+    config_path.write_text(text, encoding="utf-8")
+    registry = AssetRegistry.load()
+    tables = tomllib.loads(text)["networks"]
+    for code in tables:
+        monkeypatch.setenv(url_variable(code), local_nodes[registry.network(code).family])
+    out = tmp_path / "out"
+    assert main(["run", str(config_path), "--out", str(out), "--quiet"]) == 3, capsys.readouterr().err
+    report = json.loads((out / "latest" / "report.json").read_text())
+    assert {error["network"] for error in report["data_source_errors"]} == set(tables) & set(_expected_networks(file))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_networks_listed_without_backend_still_have_none(name):
+    """When a family gains a balance backend, its networks belong in a table (and in .env.example)."""
+    registry = AssetRegistry.load()
+    text = (ROOT / name).read_text(encoding="utf-8")
+    listed = text.split("no balance backend here yet")[1].split("\n# HTX's own")[0].split("\n# Networks OKX's own")[0]
+    codes = [line[4:].split(" (")[0] for line in listed.splitlines() if line.startswith("#   ")]
+    assert codes
+    for code in codes:
+        assert family_backends(registry.network(code)) == (), (
+            f"{name}: {code} now has a balance backend: give it a [networks.{code}] table and add "
+            f"{url_variable(code)} to .env.example")
