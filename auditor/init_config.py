@@ -97,10 +97,10 @@ def survey_file(path: Path | str) -> FileSurvey:
     registry = AssetRegistry.load(defaults=address_file.layout.registry_defaults())
     survey = FileSurvey(Path(path), address_file.layout.name, summary=list(address_file.summary))
     summary_heights: dict[str, int] = {}
-    for row in survey.summary:
-        token = registry.resolve(row.coin, "")
-        if token is not None and row.snapshot_height is not None:
-            summary_heights[token.code] = row.snapshot_height
+    for line in survey.summary:
+        token = registry.resolve(line.coin, "")
+        if token is not None and line.snapshot_height is not None:
+            summary_heights[token.code] = line.snapshot_height
     base_units = address_file.layout.amounts_in_base_units
     lookups: dict[tuple[str, str], tuple[Token | None, Network | None]] = {}  # a file names few pairs
     for row in address_file.rows():
