@@ -14,6 +14,7 @@ import argparse
 import logging
 import os
 import re
+import textwrap
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -246,7 +247,8 @@ def render_config(survey: FileSurvey, config_path: Path) -> str:
         "# Next: set the environment variables below, fill in [liabilities], then",
         f"#   auditor check {config_path.name}    # every endpoint on the right chain, with the snapshot block",
         f"#   auditor run {config_path.name}",
-        f"# Variables read: {', '.join(variables) if variables else '(none: no network here has a balance backend)'}",
+        *textwrap.wrap(", ".join(variables) if variables else "(none: no network here has a balance backend)",
+                       width=110, initial_indent="# Variables read: ", subsequent_indent="#   "),
         "",
         "[input]",
         f"file = {toml_string(shown_path)}",

@@ -368,3 +368,25 @@ def test_networks_listed_without_backend_still_have_none(name):
         assert family_backends(registry.network(code)) == (), (
             f"{name}: {code} now has a balance backend: give it a [networks.{code}] table and add "
             f"{url_variable(code)} to .env.example")
+
+
+def test_statement_with_quotes_and_line_breaks_is_pinned_exactly(tmp_path, monkeypatch, capsys):
+    """A signed statement is pinned byte for byte: quotes, a line break, a tab and DEL survive the TOML."""
+    statement = 'We "own" this\naddress\t\x7f'
+    file = tmp_path / "por.csv"
+    with file.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["coin", "Network", "Snapshot Height", "address", "amount", "message", "signature1",
+                         "signature2", "redeem script/ public key"])
+        for index, message in enumerate([statement, statement, "other"]):
+            writer.writerow(["ETH", "ETH", 100 + index, f"0x{index:040x}", "1.5", message, SIGNATURE, "", ""])
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", str(file)]) == 0  # default: FILE's name with .toml, in the current directory
+    config = tomllib.loads((tmp_path / "por.toml").read_text(encoding="utf-8"))
+    assert config["input"]["messages"] == [statement]
+    assert load_config(tmp_path / "por.toml", environ={"ETH_RPC_URL": "http://127.0.0.1:9"}).statements == {statement}
+    text = (tmp_path / "por.toml").read_text(encoding="utf-8")
+    assert '#   "other": 1 row' in text
+    assert "# snapshot heights in the file: 100 (1 row), 101 (1 row), 102 (1 row)" in text
+    assert "ETH  declared (no summary row); 3 rows, rows add up to 4.5" in text
+    assert main(["init", str(file)]) == 2  # a second time: the config is there, never replaced
