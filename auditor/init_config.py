@@ -305,11 +305,12 @@ def _assets(survey: FileSurvey) -> list[str]:
     width = max((len(a.asset) for a in assets), default=5)
     for asset in assets:
         declared = dec_str(asset.summary_total) if asset.summary_total is not None else "(no summary row)"
-        detail = (f"rows add up to {dec_str(asset.detail_total)}" if asset.with_amount
-                  else "no amounts" if asset.rows else "no detail row")
-        lines.append(f"#   {asset.asset.ljust(width)}  declared {declared}; {_plural(asset.rows, 'row')}, {detail}")
+        detail = (f"{_plural(asset.rows, 'row')}, rows add up to {dec_str(asset.detail_total)}" if asset.with_amount
+                  else f"{_plural(asset.rows, 'row')}, no amounts" if asset.rows else "no detail row")
+        lines.append(f"#   {asset.asset.ljust(width)}  declared {declared}; {detail}")
         if asset.summary_lines:
-            lines.append(f"#   {' ' * width}  summary: {'; '.join(asset.summary_lines)}")
+            indent = f"#   {' ' * width}  "
+            lines += _wrap_items(asset.summary_lines, indent + "summary: ", indent + "  ")
     if survey.unresolved_summary:
         coins = ", ".join(f"{row.coin} (line {row.line})" for row in survey.unresolved_summary)
         lines.append(f"# Summary coins the registry does not know (their checks fail until added): {coins}")
@@ -328,6 +329,18 @@ def _assets(survey: FileSurvey) -> list[str]:
         "",
     ]
     return lines
+
+
+def _wrap_items(items: list[str], first: str, rest: str, width: int = 110) -> list[str]:
+    """`items` joined by "; " over lines of at most `width` characters, never splitting an item."""
+    lines, current = [], first
+    for index, item in enumerate(items):
+        piece = item + (";" if index < len(items) - 1 else "")
+        if current not in (first, rest) and len(current) + 1 + len(piece) > width:
+            lines.append(current)
+            current = rest
+        current += ("" if current in (first, rest) else " ") + piece
+    return [*lines, current]
 
 
 def _networks(with_backend: dict[str, NetworkSurvey]) -> list[str]:
