@@ -25,6 +25,9 @@ SCRIPTS = [
     ("EOS, Starknet and beacon-chain BLS ownership", ["benchmarks/eos_stark_bls_ownership.py"]),
     ("OKX scale: full `auditor run` over EVM, LTC multisig and TRON rows, per stage", ["benchmarks/okx_scale.py"]),
     ("Refusing an over-long (131072-character) address field, per network", ["benchmarks/long_fields.py"]),
+    ("Filecoin balances at the snapshot tipset (local Lotus JSON-RPC stand-in)", ["benchmarks/filecoin_balances.py"]),
+    ("aelf balances: GetBalance at the head rolled back to the snapshot (local aelf web API stand-in)",
+     ["benchmarks/aelf_balances.py"]),
 ]
 
 
