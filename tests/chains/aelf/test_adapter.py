@@ -193,3 +193,21 @@ async def test_full_address_form_and_token_symbols(chain: Chain) -> None:
     async with chain.open() as adapter:
         balances = await adapter.fetch_balances([bad], chain.height)
     assert balances[bad].amount is None and "not an aelf token symbol" in balances[bad].error
+
+
+async def test_a_registry_token_symbol_is_read_and_rolled_back_with_its_own_events(chain: Chain) -> None:
+    """A MultiToken token is a registry entry whose contract is its symbol; its roll-back counts only its events
+    (the ELF fees of the same transfers belong to ELF)."""
+    ledger, holder = chain.ledger, chain.accounts[0]
+    ledger.issue(holder, 900_000, symbol="USDT")
+    height = ledger.mine(2)
+    ledger.transfer(holder, chain.outsider, 250_000, symbol="USDT")
+    ledger.issue(holder, 7, symbol="USDT")
+    ledger.mine(3)
+    usdt, elf = BalanceQuery(holder, contract="USDT"), BalanceQuery(holder)
+    async with chain.open() as adapter:
+        balances = await adapter.fetch_balances([usdt, elf], height)
+    assert balances[usdt].amount == ledger.balance(holder, "USDT", height) == 900_000
+    assert ledger.balance(holder, "USDT") != 900_000
+    assert balances[elf].amount == ledger.balance(holder, "ELF", height)
+    assert balances[usdt].method.endswith("(2 events)")
