@@ -218,7 +218,7 @@ class AelfBalanceAdapter(BalanceAdapter):
                 for block, moves in scanned:
                     self._blocks[block.height] = block
                     for move in moves:
-                        for party in {move.sender, move.receiver} - {None}:
+                        for party in {move.sender, move.receiver, move.unnamed_payer} - {None}:
                             self._moves.setdefault(party, []).append(move)  # type: ignore[arg-type]
         except (RequestError, EventError) as exc:
             return f"roll-back history: {exc}"
@@ -261,7 +261,7 @@ class AelfBalanceAdapter(BalanceAdapter):
             if not isinstance(log, dict):
                 raise EventError(f"block {block.height}: a log is not an object")
             move = move_of(log, block.height, self.token_contract, sender)
-            if move is not None and (move.sender in audited or move.receiver in audited):
+            if move is not None and audited & {move.sender, move.receiver, move.unnamed_payer}:
                 moves.append(move)
         return moves
 

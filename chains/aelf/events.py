@@ -16,9 +16,13 @@ the token contract count (any contract could emit an event named "Transferred").
 | Issued | - | 4 | 1, 2 |
 | CrossChainTransferred (leaves this chain) | 1 | - | 3, 4 |
 | CrossChainReceived (arrives from another chain) | - | 2 | 3, 4 |
-| TransactionFeeCharged | 3 (charging_address), else the transaction's From | - | 1, 2 |
+| TransactionFeeCharged | 3 (charging_address) | - | 1, 2 |
 | ResourceTokenCharged | 3 (contract_address) | - | 1, 2 |
 | RentalCharged (side chains) | 3 (payer) | 4 (receiver) | 1, 2 |
+
+A TransactionFeeCharged without charging_address does not name its payer: the sender usually, but the token
+contract itself when it charges an inline NFT Create (TokenContract ChargeNftCreateFees, after a Transferred
+from the sender). It is not guessed: the roll-back of the transaction's sender, for that symbol, is refused.
 
 A balance change with none of these events is invisible here; a roll-back below zero is reported as an error.
 """
@@ -35,7 +39,7 @@ from chains.aelf import addresses
 from chains.aelf.messages import address_of
 from chains.aelf.protobuf import ProtobufError, decode, int64
 
-# name -> (schema, from field, to field, symbol field, amount field, fallback payer is the transaction's From)
+# name -> (schema, from field, to field, symbol field, amount field, the payer may be unnamed)
 _EVENTS: dict[str, tuple[dict[int, str], int | None, int | None, int, int, bool]] = {
     "Transferred": ({1: "bytes", 2: "bytes", 3: "bytes", 4: "varint"}, 1, 2, 3, 4, False),
     "Burned": ({1: "bytes", 2: "bytes", 3: "varint"}, 1, None, 2, 3, False),
@@ -64,6 +68,9 @@ class TokenMove:
     receiver: bytes | None  # None: burned, charged as a fee, or sent to another chain
     amount: int
     event: str
+    unnamed_payer: bytes | None = None  # a fee event naming no payer: the transaction's sender, who may have paid
+
+
 
 
 def _b64(text: Any) -> bytes:
@@ -97,9 +104,10 @@ def move_of(log: dict[str, Any], height: int, token_contract: str, tx_from: str)
         receiver = address_of(merged[to_field]) if to_field in merged else None  # type: ignore[arg-type]
     except ProtobufError as exc:
         raise EventError(f"{name} log at block {height}: {exc}") from None
+    unnamed_payer = None
     if payer_is_sender and sender is None:
         try:
-            sender = addresses.decode(tx_from)
+            unnamed_payer = addresses.decode(tx_from)
         except ValueError as exc:
             raise EventError(f"{name} log at block {height}: no payer ({exc})") from None
     symbol = merged.get(symbol_field, b"")
@@ -110,7 +118,7 @@ def move_of(log: dict[str, Any], height: int, token_contract: str, tx_from: str)
         raise EventError(f"{name} log at block {height}: negative amount {amount}")
     if from_field is not None and to_field is not None and (sender is None or receiver is None):
         raise EventError(f"{name} log at block {height}: missing from/to address")
-    return TokenMove(height, symbol.decode("utf-8", "replace"), sender, receiver, amount, str(name))
+    return TokenMove(height, symbol.decode("utf-8", "replace"), sender, receiver, amount, str(name), unnamed_payer)
 
 
 def balance_before(tip_balance: int, account: bytes, symbol: str, moves: Iterable[TokenMove]) -> int:
@@ -119,6 +127,9 @@ def balance_before(tip_balance: int, account: bytes, symbol: str, moves: Iterabl
     for move in moves:
         if move.symbol != symbol:
             continue
+        if move.unnamed_payer == account:
+            raise RollbackError(f"a {move.event} event in block {move.height} names no payer and this account sent "
+                                "its transaction: cannot tell whether it paid")
         if move.receiver == account:
             balance -= move.amount
         if move.sender == account:

@@ -114,3 +114,21 @@ def test_transferred_log_from_indexed_and_non_indexed_parts() -> None:
     assert balance_before(100, OWNER, "ELF", [move]) == 142
     with pytest.raises(EventError, match="not base64"):
         move_of({**log, "NonIndexed": "***"}, 7, TOKEN, "")
+
+
+def test_a_fee_event_without_payer_is_not_guessed() -> None:
+    """TransactionFeeCharged without charging_address: the sender's roll-back is refused, others are unaffected."""
+    body = b"\x0a\x03ELF\x10\x2a"  # symbol ELF, amount 42, no charging_address
+    log = {"Address": TOKEN, "Name": "TransactionFeeCharged", "Indexed": [],
+           "NonIndexed": base64.b64encode(body).decode()}
+    move = move_of(log, 9, TOKEN, addresses.encode(OWNER))
+    assert move is not None and move.sender is None and move.unnamed_payer == OWNER and move.amount == 42
+    with pytest.raises(ValueError, match="names no payer"):
+        balance_before(100, OWNER, "ELF", [move])
+    assert balance_before(100, OWNER, "USDT", [move]) == 100
+    other = addresses.account_of(PrivateKey(b"\x07" * 32).public_key)
+    assert balance_before(100, other, "ELF", [move]) == 100
+    charged = b"\x0a\x03ELF\x10\x2a\x1a\x22\x0a\x20" + other
+    named = move_of({**log, "NonIndexed": base64.b64encode(charged).decode()}, 9, TOKEN, addresses.encode(OWNER))
+    assert named is not None and named.sender == other and named.unnamed_payer is None
+    assert balance_before(100, other, "ELF", [named]) == 142
