@@ -138,3 +138,13 @@ def test_sources_without_the_snapshot_state_exit_3(world):
     assert "could not find" in errors["FIL"] and "no transaction results" in errors["ELF"]
     assert report["assets"]["FIL"]["onchain"] == "0" and report["assets"]["FIL"]["addresses"]["missing_balance"] == 3
     assert code == 3
+
+
+def test_check_passes_then_refuses_a_pruned_lotus(world, capsys):
+    assert main(["check", str(_config(world, "check"))]) == 0
+    world["lotus"].faults.pruned_below = 10**6
+    try:
+        assert main(["check", str(_config(world, "check"))]) == 3
+    finally:
+        world["lotus"].faults.pruned_below = None
+    assert "could not find" in capsys.readouterr().out

@@ -33,7 +33,16 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chains.base import Balance, BalanceAdapter, BalanceQuery, Refusal, Snapshot, StateUnavailable
+from chains.base import (
+    Balance,
+    BalanceAdapter,
+    BalanceQuery,
+    Endpoint,
+    Network,
+    Refusal,
+    Snapshot,
+    StateUnavailable,
+)
 from chains.filecoin import addresses
 from chains.filecoin.api import TipSetRef, balance_or_error, is_no_state, strict_batch_results, tipset_of
 from chains.filecoin.options import LotusOptions
@@ -47,7 +56,7 @@ class LotusBalanceAdapter(BalanceAdapter):
     method = "StateGetActor"
     identity_name = "genesis block CID"
 
-    def __init__(self, network: Any, endpoint: Any) -> None:
+    def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
         self._rpc: JsonRpcClient | None = None
         self._tipsets: dict[int, TipSetRef] = {}
