@@ -254,7 +254,8 @@ class AelfBalanceAdapter(BalanceAdapter):
         logs = result.get("Logs") or []
         if not isinstance(logs, list):
             raise EventError(f"block {block.height}: Logs is not a list")
-        transaction = result.get("Transaction") if isinstance(result.get("Transaction"), dict) else {}
+        transaction = result.get("Transaction")
+        transaction = transaction if isinstance(transaction, dict) else {}
         sender = str(transaction.get("From", ""))
         moves = []
         for log in logs:

@@ -103,7 +103,8 @@ class AelfWebApi:
         found = _int(reply["Header"].get("Height"), "Header.Height")
         if found != height:
             raise AelfApiError(f"blockByHeight {height}: the node answered block {found}")
-        body = reply.get("Body") if isinstance(reply.get("Body"), dict) else {}
+        body = reply.get("Body")
+        body = body if isinstance(body, dict) else {}
         return BlockRef(height, _hash(reply.get("BlockHash"), "BlockHash"),
                         _int(body.get("TransactionsCount", 0), "Body.TransactionsCount"))
 

@@ -100,7 +100,8 @@ class LotusBalanceAdapter(BalanceAdapter):
     async def final_height(self) -> int | None:
         if not self.options.finality_epochs:
             return None
-        return await self.tip_height() - self.options.finality_epochs
+        finality: int = self.options.finality_epochs
+        return await self.tip_height() - finality
 
     async def check_state(self, snapshot: Snapshot) -> None:
         tipset = self._tipsets[snapshot.height]
