@@ -220,6 +220,7 @@ class AelfServer(StandInServer):
             "PreviousBlockHash": previous.block_hash if previous else "0" * 64,
             "MerkleTreeRootOfTransactions": hashlib.sha256(block.block_hash.encode()).hexdigest(),
             "MerkleTreeRootOfWorldState": hashlib.sha256(b"state" + block.block_hash.encode()).hexdigest(),
+            "MerkleTreeRootOfTransactionState": hashlib.sha256(b"txstate" + block.block_hash.encode()).hexdigest(),
             "Extra": "", "Height": block.height, "Time": "2026-12-01T00:00:00Z", "ChainId": "AELF",
             "Bloom": "", "SignerPubkey": "04" + "ab" * 64}, "Body": body, "BlockSize": 1024}
 
