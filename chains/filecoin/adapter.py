@@ -18,9 +18,9 @@ explorer report for epoch H.
   are disallowed") is refused with NO_STATE, never read at its head.
 * An address that has no actor at that tipset (Lotus: "actor not found"; Forest: `null`) holds 0: that is the
   chain's own answer (an f1 address gets its actor with the first FIL it receives).
-* Requests are JSON-RPC batches of `batch_size` `StateGetActor` calls (Lotus serves batches since v1.23,
-  go-jsonrpc batch support). Each reply is bound to its request by id: an id answered twice, missing, or
-  belonging to no request leaves the rows it could belong to unread.
+* Requests are JSON-RPC batches of `batch_size` `StateGetActor` calls (Lotus serves batches since mid-2023,
+  filecoin-project/lotus#10832, run in order by go-jsonrpc). Each reply is bound to its request by id: an id
+  answered twice, missing, or belonging to no request leaves the rows it could belong to unread.
 
 FEVM (f410f / 0x) rows are the EVM family's (network FEVM, chain id 314): the EVM adapter reads them with
 `eth_getBalance`/Multicall3 at the snapshot block on the same Lotus node, which is simpler than a second

@@ -10,7 +10,7 @@ documented requests with the documented shapes, from Lotus `documentation/en/api
 * `Filecoin.StateGetActor [address, tipset key]`: `{"Code", "Head", "Nonce", "Balance": "<attoFIL>"}` of the
   tipset's *parent state* (the state after the messages of earlier tipsets); an address with no actor there
   gets Lotus's error `resolution lookup failed (f1...): resolve address f1...: actor not found` (code 1).
-* JSON-RPC batches (arrays), answered in order, as go-jsonrpc does since Lotus v1.23.
+* JSON-RPC batches (arrays), answered in order, as go-jsonrpc does since mid-2023 (filecoin-project/lotus#10832).
 * Faults: `pruned_below` (state older than that epoch is gone, as on a splitstore node: "load state tree:
   failed to load state tree ...: ipld: could not find ..."), `gateway_lookback` (a Lotus gateway refusing
   tipsets older than that many epochs: "bad tipset height: lookbacks of more than 24h0m0s are disallowed"),
