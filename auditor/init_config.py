@@ -14,6 +14,7 @@ import argparse
 import logging
 import os
 import re
+import sys
 import textwrap
 import time
 from collections import Counter
@@ -207,12 +208,18 @@ def url_variable(code: str) -> str:
 
 def family_backends(network: Network) -> tuple[str, ...] | None:
     """The backend names the network's family reads balances with, the default first; () for a family without
-    a balance backend; None when the family has one but does not list its names (`backends` attribute)."""
+    a balance backend; None when the family has one but does not list its names.
+
+    The names come from the family: its `backends` class attribute, else the `BACKENDS` its module checks
+    `endpoint.backend` against (families added by other branches follow that convention)."""
     family = get_family(network.family)
     if family is None or isinstance(family, OfflineOnlyFamily):
         return ()
     names = getattr(family, "backends", None)
-    return tuple(names) if names else None
+    if not names:
+        names = getattr(sys.modules.get(type(family).__module__), "BACKENDS", None)
+    names = tuple(name for name in names or () if name)  # "" means "the default" where a family accepts it
+    return names or None
 
 
 def _counts(counter: Counter[str] | Counter[int], limit: int = SHOWN_HEIGHTS) -> str:
