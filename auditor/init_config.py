@@ -32,13 +32,12 @@ from chains.registry import get_family
 
 log = logging.getLogger("auditor.init")
 
-DESCRIPTION = (
+DESCRIPTION = textwrap.fill(
     "Read a published address file (any OKX layout, HTX's) and write a commented config that audits it: the "
     "signed statements found, one [networks.X] table per network with a balance backend (url_env = "
     "\"X_RPC_URL\"), the snapshot heights, the summary's declared totals and [liabilities] placeholders. "
-    "Refuses to overwrite an existing file.\n\nexit codes:\n  0  config written\n  2  input error, or CONFIG "
-    "exists already\n"
-)
+    "Refuses to overwrite an existing file.", width=100,
+) + "\n\nexit codes:\n  0  config written\n  2  input error, or CONFIG exists already\n"
 SHOWN_HEIGHTS = 5  # distinct heights listed per network before "and N more"
 NO_MESSAGE = ""
 
