@@ -211,3 +211,34 @@ async def test_a_registry_token_symbol_is_read_and_rolled_back_with_its_own_even
     assert ledger.balance(holder, "USDT") != 900_000
     assert balances[elf].amount == ledger.balance(holder, "ELF", height)
     assert balances[usdt].method.endswith("(2 events)")
+
+
+async def test_chunks_read_one_after_another_and_at_once_are_each_rolled_back(chain: Chain) -> None:
+    """The pipeline calls `fetch_balances` once per chunk of rows, several chunks at once, on one adapter: the
+    blocks scanned for one chunk must still roll back the accounts of the others, each event counted once."""
+    first, second = [BalanceQuery(a) for a in chain.accounts[:2]], [BalanceQuery(a) for a in chain.accounts[2:]]
+    expected = {q: chain.expected(q.address) for q in first + second}
+    async with chain.open() as adapter:
+        one = await adapter.fetch_balances(first, chain.height)
+        two = await adapter.fetch_balances(second, chain.height)
+        again = await adapter.fetch_balances(first, chain.height)
+    assert {q: b.amount for q, b in {**one, **two}.items()} == expected
+    assert {q: b.amount for q, b in again.items()} == {q: expected[q] for q in first}
+    async with chain.open() as adapter:
+        import asyncio
+
+        parts = await asyncio.gather(*(adapter.fetch_balances(part, chain.height)
+                                       for part in (first, second, first[:1] + second[:1])))
+    for part in parts:
+        assert {q: b.amount for q, b in part.items()} == {q: expected[q] for q in part}
+
+
+async def test_blocks_of_two_branches_in_one_scan_leave_the_rows_unread(chain: Chain) -> None:
+    """A block read from a branch the node then left (its events are not the chain's) breaks the hash links
+    from the snapshot block up: the roll-back is refused for the rows, never computed over it."""
+    chain.server.faults.stale_branch = {chain.height + 2}
+    queries = [BalanceQuery(a) for a in chain.accounts]
+    async with chain.open() as adapter:
+        balances = await adapter.fetch_balances(queries, chain.height)
+    for balance in balances.values():
+        assert balance.amount is None and "switched branches" in balance.error
