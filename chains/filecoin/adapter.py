@@ -7,9 +7,11 @@ after the messages of the tipsets before it. That is what `lotus state get-actor
 explorer report for epoch H.
 
 * The tipset: `Filecoin.ChainGetTipSetByHeight [H, null]`. When epoch H is a *null round* (no block was mined),
-  Lotus returns the tipset of the last non-null epoch before H; its parent state is the chain's answer for H
-  and is what we read. The snapshot's block hash then says so ("...; epoch H is a null round: tipset at H'")
-  and each balance's method is `StateGetActor@H'`.
+  Lotus returns the tipset of the last non-null epoch before it, H'. The state at H is the one after H''s
+  messages too, i.e. the parent state of the first tipset after H (`Filecoin.ChainGetTipSetAfterHeight`, whose
+  Parents must be H''s Cids), not H''s own parent state (which misses H''s messages). The snapshot's block
+  hash says so ("...; epoch H is a null round: the state after tipset H', read at tipset N (...)") and each
+  balance's method is `StateGetActor@N`.
 * Identity: block 0's CID (`Filecoin.ChainGetGenesis`) must be the registry's `genesis_cid` (mainnet:
   bafy2bzacecnamqgqmifpluoeldx7zzglxcljo6oja4vrmtj7432rphldpdmm2). `StateNetworkName` is not used: mainnet
   Lotus answers "testnetnet" there.
@@ -92,10 +94,20 @@ class LotusBalanceAdapter(BalanceAdapter):
         tipset = tipset_of(result, "ChainGetTipSetByHeight")
         if tipset.height > height:
             raise self.refuse(Refusal.NO_BLOCK, height, f"asked for epoch {height}, it answered epoch {tipset.height}")
-        self._tipsets[height] = tipset
-        if tipset.height < height:  # a null round: the previous tipset's parent state is the chain's answer
-            return f"{tipset.key_text}; epoch {height} is a null round: tipset at {tipset.height}"
-        return tipset.key_text
+        if tipset.height == height:
+            self._tipsets[height] = tipset
+            return tipset.key_text
+        # A null round: the state at H is the one after the messages of the last tipset before it (H'), which is
+        # the parent state of the first tipset after H, whose parent must be H' (the parent state of H' itself
+        # would miss H''s messages).
+        child = tipset_of(await self.rpc.call("Filecoin.ChainGetTipSetAfterHeight", [height, None]),
+                          "ChainGetTipSetAfterHeight")
+        if child.height <= height or set(child.parents) != set(tipset.cids):
+            raise self.refuse(Refusal.NO_BLOCK, height, f"epoch {height} is a null round, and the first tipset after "
+                              f"it (epoch {child.height}) does not follow tipset {tipset.height}")
+        self._tipsets[height] = child
+        return (f"{tipset.key_text}; epoch {height} is a null round: the state after tipset {tipset.height}, "
+                f"read at tipset {child.height} ({child.key_text})")
 
     async def final_height(self) -> int | None:
         if not self.options.finality_epochs:

@@ -90,18 +90,25 @@ async def test_balances_are_the_snapshot_tipsets_while_money_moves_after_it(chai
     assert chain.server.requests["Filecoin.StateGetActor"] == 5 + 1  # + the probe of f099
 
 
-async def test_null_round_reads_the_previous_tipset_and_says_so(chain: Chain) -> None:
+async def test_null_round_reads_the_state_after_the_last_tipset_before_it(chain: Chain) -> None:
+    """Epoch H is a null round: the state at H is the one after the messages of the last tipset before it (H'),
+    which is the parent state of the first tipset after H, not the parent state of H' (that misses H''s own
+    messages: here a transfer of 9 FIL sealed into H')."""
     ledger = chain.ledger
-    null = ledger.null_round()
     ledger.credit(chain.accounts[0], 9 * ATTO)
-    ledger.mine(3)
+    before = ledger.mine()  # H': the 9 FIL are among its messages
+    null = ledger.null_round()
+    ledger.credit(chain.accounts[0], 4 * ATTO)
+    after = ledger.mine(3) - 2  # the first tipset after H
     query = BalanceQuery(chain.accounts[0])
     async with chain.open() as adapter:
         snapshot = await adapter.snapshot(null)
         balances = await adapter.fetch_balances([query], null)
-    assert f"epoch {null} is a null round: tipset at {null - 1}" in snapshot.block_hash
-    assert balances[query].method == f"StateGetActor@{null - 1}"
-    assert balances[query].amount == ledger.balance(query.address, null - 1)
+    assert f"epoch {null} is a null round" in snapshot.block_hash
+    assert balances[query].method == f"StateGetActor@{after}"
+    # every transfer sealed into a tipset before epoch H counts, none after it
+    assert balances[query].amount == ledger.balance(query.address, before) + 9 * ATTO
+    assert balances[query].amount == ledger.balance(query.address, after) == ledger.balance(query.address, null)
 
 
 @pytest.mark.parametrize(
