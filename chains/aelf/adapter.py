@@ -267,7 +267,7 @@ class AelfBalanceAdapter(BalanceAdapter):
         return block
 
     def _result_moves(self, result: dict[str, Any], block: BlockRef) -> list[TokenMove]:
-        if result.get("BlockNumber") != block.height or result.get("BlockHash") not in (None, block.block_hash):
+        if result.get("BlockNumber") != block.height or result.get("BlockHash") != block.block_hash:
             raise AelfApiError(f"a transaction result of block {block.height} names block "
                                f"{result.get('BlockNumber')} {result.get('BlockHash')}")
         logs = result.get("Logs") or []

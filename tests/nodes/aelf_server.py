@@ -181,6 +181,8 @@ class AelfFaults:
     # heights whose blockByHeight answers a block of a branch the node has since left (another hash, no
     # transactions), as a node switching branches between two of the client's requests does
     stale_branch: set[int] = field(default_factory=set)
+    # heights whose transaction results carry no BlockHash (which branch's results they are cannot be told)
+    results_without_hash: set[int] = field(default_factory=set)
 
 
 def _error(code: str, message: str, status: int = 403) -> web.Response:
@@ -265,7 +267,11 @@ class AelfServer(StandInServer):
             return _error("20001", "Not found")
         if self.faults.no_results:
             return web.json_response([])
-        return web.json_response([self._result_json(block, tx) for tx in block.txs[offset : offset + limit]])
+        results = [self._result_json(block, tx) for tx in block.txs[offset : offset + limit]]
+        if block.height in self.faults.results_without_hash:
+            for result in results:
+                del result["BlockHash"]
+        return web.json_response(results)
 
     @staticmethod
     def _result_json(block: Block, tx: Tx) -> dict[str, Any]:

@@ -242,3 +242,12 @@ async def test_blocks_of_two_branches_in_one_scan_leave_the_rows_unread(chain: C
         balances = await adapter.fetch_balances(queries, chain.height)
     for balance in balances.values():
         assert balance.amount is None and "switched branches" in balance.error
+
+
+async def test_transaction_results_must_name_their_block_hash(chain: Chain) -> None:
+    """A result is bound to the block asked by number and hash: one naming no hash could be another branch's."""
+    chain.server.faults.results_without_hash = {chain.height + 1}
+    query = BalanceQuery(chain.accounts[0])
+    async with chain.open() as adapter:
+        balance = (await adapter.fetch_balances([query], chain.height))[query]
+    assert balance.amount is None and "names block" in balance.error, balance
