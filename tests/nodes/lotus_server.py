@@ -42,8 +42,8 @@ def _cid(tag: bytes) -> str:
 
 
 class FilLedger:
-    """Epochs of FIL transfers. Null epochs have no tipset. `balance(a, h)` is the state after the messages of
-    every tipset before epoch h."""
+    """Epochs of FIL transfers. Null epochs have no tipset. `actor(a, h)` is the parent state of a tipset at h
+    (after the messages of every tipset before h), `balance(a, h)` the state after those up to h."""
 
     def __init__(self, genesis_cid: str = MAINNET_GENESIS_CID) -> None:
         self.genesis_cid = genesis_cid
@@ -112,7 +112,9 @@ class FilLedger:
         return epoch if epoch <= self.head else None
 
     def balance(self, address: str, epoch: int | None = None) -> int:
-        return self.actor(addresses.canonical(address), self.head if epoch is None else epoch) or 0
+        """The balance at `epoch` (default: the head): after the messages of every tipset up to and including it
+        (the parent state of the tipsets above it)."""
+        return self.actor(addresses.canonical(address), (self.head if epoch is None else epoch) + 1) or 0
 
     def cids(self, height: int) -> list[str]:
         if height == 0:
