@@ -10,10 +10,10 @@ XRP: `account_info` at the snapshot ledger, its `Balance` in drops, reserve incl
 OwnerCount x increment, as FeeSettings said at that ledger) cannot be sent but is the account's XRP, so the
 figure counts it and its method says how much of it is locked, e.g. `xrpl-account_info@81234567(reserve 1200000
 drops locked)`. An account that did not exist at that ledger (`actNotFound`) held 0 XRP: that is the chain's
-answer, recorded in the method (`(no account at this ledger)`), not a failure, once the error reply names that
-validated ledger (rippled writes `ledger_index` and `validated` into it; an actNotFound from another ledger is no
-answer). The AccountRoot's `lsfDisableMaster` flag says whether the master key (the one the ownership proof
-recovered) could still sign for the account then.
+answer, recorded in the method (`(no account at this ledger)`), not a failure, unless the error reply names
+another ledger or one not validated (rippled writes `ledger_index` and `validated` into it; an actNotFound from
+the open ledger or another one is no answer). The AccountRoot's `lsfDisableMaster` flag says whether the master
+key (the one the ownership proof recovered) could still sign for the account then.
 
 Issued tokens (RLUSD...): `account_lines` with `peer` = the registry's issuer at the snapshot ledger, paged by
 `marker`; the line's balance (a decimal) is converted to 10^-decimals units, exactly or not at all.

@@ -217,7 +217,7 @@ class XrplRpc:
             result = await self.call("account_info", account=account, ledger_index=index)
         except XrplError as exc:
             if exc.error == "actNotFound":
-                _check_ledger(exc.result, index, f"account_info {account}: actNotFound")  # not found *where*?
+                _check_not_found_ledger(exc.result, index, f"account_info {account}: actNotFound")
                 return None
             raise
         _check_ledger(result, index, f"account_info {account}")
@@ -247,7 +247,7 @@ class XrplRpc:
                 result = await self.call("account_lines", **params)
             except XrplError as exc:
                 if exc.error == "actNotFound":
-                    _check_ledger(exc.result, index, f"{what}: actNotFound")  # not found *where*?
+                    _check_not_found_ledger(exc.result, index, f"{what}: actNotFound")
                     return None
                 raise
             _check_ledger(result, index, what)
@@ -272,6 +272,14 @@ def _check_ledger(result: Mapping[str, Any], index: int, what: str) -> None:
         raise RequestError(f"{what}: the reply is for ledger {found!r}, not {index}")
     if result.get("validated") is not True:
         raise RequestError(f"{what}: ledger {index} is not validated on this server")
+
+
+def _check_not_found_ledger(result: Mapping[str, Any], index: int, what: str) -> None:
+    """Not found *where*? rippled's error reply names the ledger it looked in (`ledger_index`, `validated`; the
+    open ledger's `ledger_current_index` when it ignored the one asked): that must be the snapshot's. A reply
+    naming none (Clio's may not) is bound by the request, which named the ledger."""
+    if any(key in result for key in ("ledger_index", "ledger_current_index", "validated")):
+        _check_ledger(result, index, what)
 
 
 def _trust_line(item: Any, issuer: str, what: str) -> TrustLine:
