@@ -294,3 +294,25 @@ async def test_the_stand_in_answers_with_the_documented_shapes() -> None:
         assert set(found["account_data"]) <= set(doc["account_data"])
         for key in ("Balance", "Flags", "OwnerCount", "Sequence"):
             assert shape(found["account_data"][key]) == shape(doc["account_data"][key]), key
+
+
+async def test_act_not_found_is_bound_to_the_ledger_it_names() -> None:
+    """The error-formatting page's JSON-RPC shape (`result.error`, `status`, `request`); rippled adds the ledger it
+    looked in. Naming the snapshot ledger, validated: 0. Naming the open ledger: no answer. Naming none: bound by
+    the request (which named the ledger)."""
+    request = {"account": "rG1QQv2nh2gr7RCZ1P8YYcBUKCCN633jCn", "command": "account_info", "ledger_index": 56843712}
+    error = {"error": "actNotFound", "error_code": 19, "error_message": "Account not found.", "request": request,
+             "status": "error"}
+    async with Documented() as server:
+        rpc, transport = rpc_for(server.url)
+        try:
+            for extra, answer in (({"ledger_index": 56843712, "validated": True}, None), ({}, None),
+                                  ({"ledger_current_index": 56843713, "validated": False}, "not 56843712")):
+                server.replies["account_info"] = {"result": {**error, **extra}}
+                if answer is None:
+                    assert await rpc.account_root("rG1QQv2nh2gr7RCZ1P8YYcBUKCCN633jCn", 56843712) is None
+                else:
+                    with pytest.raises(RequestError, match=answer):
+                        await rpc.account_root("rG1QQv2nh2gr7RCZ1P8YYcBUKCCN633jCn", 56843712)
+        finally:
+            await transport.aclose()
