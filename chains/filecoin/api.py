@@ -2,7 +2,8 @@
 
 Reference: Lotus `documentation/en/api-v1-unstable-methods.md` (github filecoin-project/lotus) and
 https://docs.filecoin.io/reference/json-rpc/ (chain, state): `Filecoin.ChainHead`, `Filecoin.ChainGetGenesis`,
-`Filecoin.ChainGetTipSetByHeight [epoch, tipset key | null]`, `Filecoin.StateGetActor [address, tipset key]`.
+`Filecoin.ChainGetTipSetByHeight [epoch, tipset key | null]`, `Filecoin.ChainGetTipSetAfterHeight [epoch, tipset
+key | null]` (the first non-null tipset at or after the epoch), `Filecoin.StateGetActor [address, tipset key]`.
 A tipset key is a list of CIDs in IPLD JSON (`[{"/": "bafy..."}]`); balances are attoFIL as decimal strings.
 """
 
