@@ -1,0 +1,204 @@
+"""Balances of Substrate accounts at the snapshot block, over a node's JSON-RPC (Polkadot, Kusama, Asset Hub).
+
+The snapshot is pinned by hash: `chain_getBlockHash(height)`, then every read is `state_queryStorageAt(keys,
+hash)`, the state of that very block (no roll-back needed). A node keeps the state of old blocks only in archive
+mode (`--state-pruning archive`); a pruned one answers "State already discarded for 0x…" and is refused
+(NO_STATE), never read at the tip. The storage keys are built here (chains.substrate.storage), up to
+`max_batch` per request; each key the node echoes ends with the account id, so each answer is bound to its row.
+
+* native coin (DOT, KSM): `System.Account`, free + reserved counted; frozen (locks: staking, vesting,
+  governance) is part of them and is reported in the row's method, not subtracted;
+* Assets-pallet tokens (USDT 1984, USDC 1337 on Polkadot Asset Hub): `Assets.Account(asset id, account)`,
+  the balance counted, a frozen or blocked account reported in the method.
+
+An account without a storage entry at the snapshot holds nothing there: its figure is 0, said so in the method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from chains.base import (
+    Balance,
+    BalanceAdapter,
+    BalanceQuery,
+    Endpoint,
+    Network,
+    Refusal,
+    Snapshot,
+    StateUnavailable,
+)
+from chains.substrate import addresses, storage
+from chains.substrate.options import SubstrateOptions
+from chains.transport import JsonRpcClient, JsonRpcError, RequestError
+
+# What substrate nodes say for a block whose state they pruned (the wording changed over the years:
+# "UnknownBlock: State already discarded for BlockId::Hash(0x…)", "Api called for an unknown Block: State
+# already discarded for 0x…").
+_PRUNED_WORDS = ("state already discarded", "unknown block", "unknownblock")
+# Most keys per state_queryStorageAt: nodes bound a request's size (--rpc-max-request-size, 15 MiB) and its
+# reply's (--rpc-max-response-size); 1,000 keys are ~200 KB each way.
+MAX_KEYS = 1000
+
+
+def _is_pruned(error: JsonRpcError) -> bool:
+    text = f"{error} {error.data or ''}".lower()
+    return any(word in text for word in _PRUNED_WORDS)
+
+
+def _hex_bytes(value: Any, what: str) -> bytes:
+    if not isinstance(value, str) or not value.startswith("0x"):
+        raise ValueError(f"{what} is not 0x-hex: {str(value)[:80]!r}")
+    try:
+        return bytes.fromhex(value[2:])
+    except ValueError:
+        raise ValueError(f"{what} is not 0x-hex: {value[:80]!r}") from None
+
+
+def _block_hash(value: Any, what: str) -> str:
+    raw = _hex_bytes(value, what)
+    if len(raw) != 32:
+        raise ValueError(f"{what} is {len(raw)} bytes, not a 32-byte block hash")
+    return "0x" + raw.hex()
+
+
+def _header_number(header: Any) -> int:
+    if not isinstance(header, dict) or not isinstance(header.get("number"), str):
+        raise ValueError(f"chain_getHeader: no block number in {str(header)[:200]}")
+    return int(header["number"], 16)
+
+
+class SubstrateBalanceAdapter(BalanceAdapter):
+    options_type = SubstrateOptions
+    method = "System.Account"
+    identity_name = "genesis hash"
+    max_batch = MAX_KEYS
+
+    def __init__(self, network: Network, endpoint: Endpoint) -> None:
+        super().__init__(network, endpoint)
+        self.options: SubstrateOptions
+        param = "asset_hub_genesis_hash" if self.options.source == "asset-hub" else "genesis_hash"
+        self._genesis = self.options.genesis_hash or str(network.params.get(param) or "")
+        if self.options.source == "asset-hub" and not self._genesis:
+            raise ValueError(f"[networks.{network.code}.options] source = \"asset-hub\": the registry has no "
+                             f"asset_hub_genesis_hash for {network.name}")
+        self._rpc: JsonRpcClient | None = None
+
+    @property
+    def rpc(self) -> JsonRpcClient:
+        if self._rpc is None:
+            self._rpc = JsonRpcClient(self.transport, self.endpoint.url)
+        return self._rpc
+
+    # ---- snapshot hooks -------------------------------------------------------------------------------
+
+    def expected_identity(self) -> str | None:
+        return self._genesis.lower() or None
+
+    async def chain_identity(self) -> str:
+        return _block_hash(await self.rpc.call("chain_getBlockHash", [0]), "chain_getBlockHash(0)")
+
+    async def tip_height(self) -> int:
+        return _header_number(await self.rpc.call("chain_getHeader", []))
+
+    async def block_hash(self, height: int) -> str | None:
+        found = await self.rpc.call("chain_getBlockHash", [height])
+        return None if found is None else _block_hash(found, f"chain_getBlockHash({height})")
+
+    async def final_height(self) -> int | None:
+        if not self.options.require_final:
+            return None
+        head = _block_hash(await self.rpc.call("chain_getFinalizedHead", []), "chain_getFinalizedHead")
+        return _header_number(await self.rpc.call("chain_getHeader", [head]))
+
+    async def check_state(self, snapshot: Snapshot) -> None:
+        """The block's own state must be readable: its System.Number is the snapshot height."""
+        key = "0x" + storage.SYSTEM_NUMBER.hex()
+        changes = await self._query(snapshot, [key], checking=True)
+        value = changes.get(key)
+        if value is None:
+            raise StateUnavailable("System.Number is missing from the block's state")
+        number = storage.decode_block_number(_hex_bytes(value, "System.Number"))
+        if number != snapshot.height:
+            raise ValueError(f"the state at {snapshot.block_hash} says block {number}, not {snapshot.height}")
+
+    async def _query(self, snapshot: Snapshot, keys: list[str], checking: bool = False) -> dict[str, str | None]:
+        """state_queryStorageAt(keys, snapshot hash) as key -> value (None: no entry). Only the requested keys
+        are kept; a reply for another block raises ValueError, a pruned state a NO_STATE refusal (or
+        StateUnavailable during the snapshot check)."""
+        try:
+            reply = await self.rpc.call("state_queryStorageAt", [keys, snapshot.block_hash])
+        except JsonRpcError as exc:
+            if _is_pruned(exc):
+                if checking:
+                    raise StateUnavailable(str(exc)) from exc
+                raise self.refuse(Refusal.NO_STATE, snapshot.height, str(exc)) from exc
+            raise
+        if not isinstance(reply, list) or len(reply) != 1 or not isinstance(reply[0], dict):
+            raise ValueError(f"state_queryStorageAt: expected one change set, got {str(reply)[:200]}")
+        answered = str(reply[0].get("block", "")).lower()
+        if answered != snapshot.block_hash.lower():
+            raise ValueError(f"state_queryStorageAt answered for block {answered or 'none'}, not the snapshot's "
+                             f"{snapshot.block_hash}")
+        changes = reply[0].get("changes")
+        if not isinstance(changes, list):
+            raise ValueError(f"state_queryStorageAt: no changes list in {str(reply[0])[:200]}")
+        wanted = set(keys)
+        found: dict[str, str | None] = {}
+        for entry in changes:
+            if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str):
+                key = entry[0].lower()
+                if key in wanted:
+                    found[key] = entry[1]
+        return found
+
+    # ---- balances -------------------------------------------------------------------------------------
+
+    def _key(self, query: BalanceQuery) -> str:
+        _, account = addresses.decode(query.address)
+        if query.contract is None:
+            return "0x" + storage.system_account_key(account).hex()
+        return "0x" + storage.assets_account_key(storage.parse_asset_id(query.contract), account).hex()
+
+    async def read_batch(self, batch: Sequence[BalanceQuery], snapshot: Snapshot) -> Mapping[BalanceQuery, Balance]:
+        answers: dict[BalanceQuery, Balance] = {}
+        keys: dict[BalanceQuery, str] = {}
+        for query in batch:
+            try:
+                keys[query] = self._key(query)
+            except ValueError as exc:
+                answers[query] = Balance(None, self._method(query, snapshot), f"storage key: {exc}")
+        if keys:
+            try:
+                values = await self._query(snapshot, list(dict.fromkeys(keys.values())))
+            except ValueError as exc:
+                raise RequestError(str(exc)) from exc  # the whole batch's reply is unusable: its rows unread
+            for query, key in keys.items():
+                answers[query] = self._balance(query, snapshot, key, values)
+        return answers
+
+    def _method(self, query: BalanceQuery, snapshot: Snapshot, note: str = "") -> str:
+        suffix = f"({note})" if note else ""
+        if query.contract is None:
+            return f"System.Account@{snapshot.height}{suffix}"
+        return f"Assets.Account@{snapshot.height}(asset {query.contract}){suffix}"
+
+    def _balance(self, query: BalanceQuery, snapshot: Snapshot, key: str,
+                 values: Mapping[str, str | None]) -> Balance:
+        if key not in values:
+            return Balance(None, self._method(query, snapshot),
+                           "the node's reply has no entry for this account's storage key")
+        value = values[key]
+        if value is None:
+            return Balance(0, self._method(query, snapshot, "no account"))
+        try:
+            raw = _hex_bytes(value, "storage value")
+            if query.contract is None:
+                account = storage.decode_account_info(raw)
+                note = f"frozen {account.frozen}" if account.frozen else ""
+                return Balance(account.total, self._method(query, snapshot, note))
+            asset = storage.decode_asset_account(raw)
+            return Balance(asset.balance, self._method(query, snapshot, "frozen" if asset.frozen else ""))
+        except ValueError as exc:
+            return Balance(None, self._method(query, snapshot), str(exc))
