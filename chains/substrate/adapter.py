@@ -113,15 +113,26 @@ class SubstrateBalanceAdapter(BalanceAdapter):
         return _header_number(await self.rpc.call("chain_getHeader", [head]))
 
     async def check_state(self, snapshot: Snapshot) -> None:
-        """The block's own state must be readable: its System.Number is the snapshot height."""
-        key = "0x" + storage.SYSTEM_NUMBER.hex()
-        changes = await self._query(snapshot, [key], checking=True)
-        value = changes.get(key)
+        """The block's own state must be readable: its System.Number is the snapshot height. On a relay chain
+        (one the registry gives an Asset Hub for), the block must also be before its balances left for Asset
+        Hub: after that, its accounts hold (almost) nothing and the figures are on Asset Hub."""
+        number_key = "0x" + storage.SYSTEM_NUMBER.hex()
+        migration_keys = ["0x" + storage.RC_MIGRATED_BALANCE.hex(), "0x" + storage.RC_MIGRATED_BALANCE_ARCHIVE.hex()]
+        relay = self.options.source == "own" and bool(self.network.params.get("asset_hub_genesis_hash"))
+        changes = await self._query(snapshot, [number_key, *(migration_keys if relay else [])], checking=True)
+        value = changes.get(number_key)
         if value is None:
             raise StateUnavailable("System.Number is missing from the block's state")
         number = storage.decode_block_number(_hex_bytes(value, "System.Number"))
         if number != snapshot.height:
             raise ValueError(f"the state at {snapshot.block_hash} says block {number}, not {snapshot.height}")
+        if relay and any(changes.get(key) is not None for key in migration_keys):
+            raise self.refuse(Refusal.WRONG_CHAIN, snapshot.height, (
+                f"at block {snapshot.height} the {self.network.name} relay chain had begun moving account balances to "
+                f"its Asset Hub (RcMigrator.RcMigratedBalance is set; migration of "
+                f"{self.network.params.get('asset_hub_migration', 'unknown date')}): read {self.network.native_asset} "
+                f"from an Asset Hub node ([networks.{self.network.code}.options] source = \"asset-hub\", the "
+                "height an Asset Hub block)"))
 
     async def _query(self, snapshot: Snapshot, keys: list[str], checking: bool = False) -> dict[str, str | None]:
         """state_queryStorageAt(keys, snapshot hash) as key -> value (None: no entry). Only the requested keys

@@ -51,6 +51,11 @@ def storage_prefix(pallet: str, item: str) -> bytes:
 SYSTEM_ACCOUNT = storage_prefix("System", "Account")
 SYSTEM_NUMBER = storage_prefix("System", "Number")  # the block number, a value in every block's state
 ASSETS_ACCOUNT = storage_prefix("Assets", "Account")
+# The relay chain's Asset Hub migration bookkeeping (pallet rc-migrator of the Polkadot/Kusama runtimes): the
+# accounts stage sets RcMigratedBalance, the end of the migration moves it to RcMigratedBalanceArchive. Either
+# present in a relay block's state: account balances had begun to leave (or had left) for Asset Hub.
+RC_MIGRATED_BALANCE = storage_prefix("RcMigrator", "RcMigratedBalance")
+RC_MIGRATED_BALANCE_ARCHIVE = storage_prefix("RcMigrator", "RcMigratedBalanceArchive")
 
 
 def _account_id(account: bytes) -> bytes:

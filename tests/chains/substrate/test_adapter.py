@@ -211,3 +211,31 @@ def test_options_and_backends_are_checked() -> None:
         family.open_adapter(DOTAH, replace(endpoint, options={"source": "asset-hub"}))
     with pytest.raises(ValueError, match="substrate-rpc"):
         family.open_adapter(DOTAH, replace(endpoint, backend="electrum"))
+
+
+async def test_relay_block_after_the_asset_hub_migration_is_refused(substrate_world: World) -> None:
+    """A relay chain's state holds RcMigrator.RcMigratedBalance[Archive] once balances leave for Asset Hub."""
+    world = substrate_world
+    relay = Network("DOT", "substrate", "Polkadot", "DOT", 10, params={
+        "ss58_prefix": 0, "genesis_hash": "0x91b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb49219da7a70ce90c3",
+        "asset_hub_genesis_hash": DOTAH.params["genesis_hash"], "asset_hub_migration": "2025-11-04"})
+    world.node.new_block()
+    archive = "0x" + storage.RC_MIGRATED_BALANCE_ARCHIVE.hex()
+    world.node.rpc("dev_setStorage", [[[archive, "0x" + (5).to_bytes(16, "little").hex() * 2]]])
+    after = world.node.new_block()
+    family = get_family("substrate")
+    assert family is not None
+
+    def adapter(**options: Any):
+        endpoint = Endpoint(url=world.node.url, backend="substrate-rpc", display=display_url(world.node.url),
+                            requests_per_second=0, options={"genesis_hash": world.genesis, **options})
+        return family.open_adapter(relay, endpoint)
+
+    async with adapter() as relay_adapter:
+        await relay_adapter.snapshot(world.height)  # before: the relay still holds the balances
+        with pytest.raises(DataSourceError) as caught:
+            await relay_adapter.snapshot(after)
+    assert caught.value.refusal is not None and caught.value.refusal.kind == Refusal.WRONG_CHAIN
+    assert "source = \"asset-hub\"" in str(caught.value) and "2025-11-04" in str(caught.value)
+    async with adapter(source="asset-hub") as hub_adapter:  # an Asset Hub node: no such check
+        await hub_adapter.snapshot(after)
