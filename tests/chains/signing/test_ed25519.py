@@ -148,6 +148,9 @@ def test_registry_contracts_are_valid_addresses_of_their_network() -> None:
     assert {t.code for t in contracts} >= {"USDT-TON", "USDT-SOL", "USDC-SOL"}
     for token in contracts:
         network = REGISTRY.networks[token.network]
+        if network.family == "substrate":  # Assets-pallet tokens: the contract is the asset id
+            assert token.contract.isdigit(), token
+            continue
         family = get_family(network.family)
         assert family is not None
         assert family.normalize_address(token.contract, network), token
@@ -166,7 +169,7 @@ def test_an_empty_key_column_falls_back_to_the_key_the_address_spells() -> None:
     assert "field 'script'" in _verify(named).reason
 
 
-@pytest.mark.parametrize("code", NETWORKS)
+@pytest.mark.parametrize("code", [code for code in NETWORKS if code != "DOT"])  # DOT: chains/substrate/adapter.py
 def test_no_balance_backend_is_a_clear_error(code: str) -> None:
     network = REGISTRY.network(code)
     assert network is not None
