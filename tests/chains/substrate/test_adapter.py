@@ -239,3 +239,33 @@ async def test_relay_block_after_the_asset_hub_migration_is_refused(substrate_wo
     assert "source = \"asset-hub\"" in str(caught.value) and "2025-11-04" in str(caught.value)
     async with adapter(source="asset-hub") as hub_adapter:  # an Asset Hub node: no such check
         await hub_adapter.snapshot(after)
+
+
+async def test_unfinalized_snapshot_and_a_reorg_are_refused(substrate_world: World) -> None:
+    world = substrate_world
+    earlier = world.node.rpc("chain_getBlockHash", [world.height - 1])
+    other = "0x" + "cd" * 32
+
+    def finalized_behind(method: str, params: list, result: Any) -> Any:
+        return earlier if method == "chain_getFinalizedHead" else result
+
+    def block_replaced(method: str, params: list, result: Any) -> Any:
+        return other if method == "chain_getBlockHash" and params == [world.height] else result
+
+    with SubstrateProxy(world.node.url) as proxy:
+        proxy.tamper = finalized_behind
+        async with _open(proxy.url, world) as adapter:
+            with pytest.raises(DataSourceError) as caught:
+                await adapter.snapshot(world.height)
+        assert caught.value.refusal is not None and caught.value.refusal.kind == Refusal.NOT_FINAL
+        assert f"final up to block {world.height - 1}" in str(caught.value)
+        async with _open(proxy.url, world, require_final=False) as adapter:
+            await adapter.snapshot(world.height)
+        proxy.tamper = None
+        async with _open(proxy.url, world) as adapter:
+            await adapter.snapshot(world.height)
+            proxy.tamper = block_replaced  # the block at H changes while the balances are read
+            with pytest.raises(DataSourceError) as caught:
+                await adapter.fetch_balances(_queries(world)[:2], world.height)
+    assert caught.value.refusal is not None and caught.value.refusal.kind == Refusal.REORG
+    assert other in str(caught.value)
