@@ -5,6 +5,8 @@ hash)`, the state of that very block (no roll-back needed). A node keeps the sta
 mode (`--state-pruning archive`); a pruned one answers "State already discarded for 0x…" and is refused
 (NO_STATE), never read at the tip. The storage keys are built here (chains.substrate.storage), up to
 `max_batch` per request; each key the node echoes ends with the account id, so each answer is bound to its row.
+A provider that does not serve `state_queryStorageAt` (method unknown, or refused as unsafe) is asked with one
+JSON-RPC batch of `state_getStorage(key, hash)` per batch instead, each answer bound to its key by its id.
 
 * native coin (DOT, KSM): `System.Account`, free + reserved counted; frozen (locks: staking, vesting,
   governance) is part of them and is reported in the row's method, not subtracted;
@@ -40,6 +42,15 @@ _PRUNED_WORDS = ("state already discarded", "unknown block", "unknownblock")
 # Most keys per state_queryStorageAt: nodes bound a request's size (--rpc-max-request-size, 15 MiB) and its
 # reply's (--rpc-max-response-size); 1,000 keys are ~200 KB each way.
 MAX_KEYS = 1000
+
+
+# A node or provider that does not serve state_queryStorageAt: the method unknown, or refused as unsafe.
+_UNAVAILABLE_WORDS = ("method not found", "unsafe", "not supported", "not allowed")
+Stored = str | None | RequestError  # a storage value as read: 0x-hex, None (no entry), or why it was not read
+
+
+def _is_unavailable(error: JsonRpcError) -> bool:
+    return error.code == -32601 or any(word in str(error).lower() for word in _UNAVAILABLE_WORDS)
 
 
 def _is_pruned(error: JsonRpcError) -> bool:
@@ -84,6 +95,7 @@ class SubstrateBalanceAdapter(BalanceAdapter):
             raise ValueError(f"[networks.{network.code}.options] source = \"asset-hub\": the registry has no "
                              f"asset_hub_genesis_hash for {network.name}")
         self._rpc: JsonRpcClient | None = None
+        self._per_key = False  # set once the source refuses state_queryStorageAt
 
     @property
     def rpc(self) -> JsonRpcClient:
@@ -121,12 +133,14 @@ class SubstrateBalanceAdapter(BalanceAdapter):
         relay = self.options.source == "own" and bool(self.network.params.get("asset_hub_genesis_hash"))
         changes = await self._query(snapshot, [number_key, *(migration_keys if relay else [])], checking=True)
         value = changes.get(number_key)
+        if isinstance(value, RequestError):
+            raise value
         if value is None:
             raise StateUnavailable("System.Number is missing from the block's state")
         number = storage.decode_block_number(_hex_bytes(value, "System.Number"))
         if number != snapshot.height:
             raise ValueError(f"the state at {snapshot.block_hash} says block {number}, not {snapshot.height}")
-        if relay and any(changes.get(key) is not None for key in migration_keys):
+        if relay and any(isinstance(changes.get(key), str) for key in migration_keys):
             raise self.refuse(Refusal.WRONG_CHAIN, snapshot.height, (
                 f"at block {snapshot.height} the {self.network.name} relay chain had begun moving account balances to "
                 f"its Asset Hub (RcMigrator.RcMigratedBalance is set; migration of "
@@ -134,18 +148,28 @@ class SubstrateBalanceAdapter(BalanceAdapter):
                 f"from an Asset Hub node ([networks.{self.network.code}.options] source = \"asset-hub\", the "
                 "height an Asset Hub block)"))
 
-    async def _query(self, snapshot: Snapshot, keys: list[str], checking: bool = False) -> dict[str, str | None]:
-        """state_queryStorageAt(keys, snapshot hash) as key -> value (None: no entry). Only the requested keys
-        are kept; a reply for another block raises ValueError, a pruned state a NO_STATE refusal (or
-        StateUnavailable during the snapshot check)."""
-        try:
-            reply = await self.rpc.call("state_queryStorageAt", [keys, snapshot.block_hash])
-        except JsonRpcError as exc:
-            if _is_pruned(exc):
-                if checking:
-                    raise StateUnavailable(str(exc)) from exc
-                raise self.refuse(Refusal.NO_STATE, snapshot.height, str(exc)) from exc
-            raise
+    async def _query(self, snapshot: Snapshot, keys: list[str], checking: bool = False) -> dict[str, Stored]:
+        """The keys' values in the snapshot block's state: key -> 0x-hex, None (no entry) or the RequestError of
+        that key alone. A key missing from the result was not answered. A reply for another block raises
+        ValueError; a pruned state a NO_STATE refusal (StateUnavailable during the snapshot check)."""
+        if not self._per_key:
+            try:
+                return await self._query_at(snapshot, keys)
+            except JsonRpcError as exc:
+                if _is_pruned(exc):
+                    raise self._no_state(snapshot, exc, checking) from exc
+                if not _is_unavailable(exc):
+                    raise
+                self._per_key = True  # a provider that does not serve state_queryStorageAt: ask key by key
+        return await self._query_per_key(snapshot, keys, checking)
+
+    def _no_state(self, snapshot: Snapshot, error: JsonRpcError, checking: bool) -> Exception:
+        if checking:
+            return StateUnavailable(str(error))
+        return self.refuse(Refusal.NO_STATE, snapshot.height, str(error))
+
+    async def _query_at(self, snapshot: Snapshot, keys: list[str]) -> dict[str, Stored]:
+        reply = await self.rpc.call("state_queryStorageAt", [keys, snapshot.block_hash])
         if not isinstance(reply, list) or len(reply) != 1 or not isinstance(reply[0], dict):
             raise ValueError(f"state_queryStorageAt: expected one change set, got {str(reply)[:200]}")
         answered = str(reply[0].get("block", "")).lower()
@@ -156,12 +180,22 @@ class SubstrateBalanceAdapter(BalanceAdapter):
         if not isinstance(changes, list):
             raise ValueError(f"state_queryStorageAt: no changes list in {str(reply[0])[:200]}")
         wanted = set(keys)
-        found: dict[str, str | None] = {}
+        found: dict[str, Stored] = {}
         for entry in changes:
             if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str):
                 key = entry[0].lower()
                 if key in wanted:
                     found[key] = entry[1]
+        return found
+
+    async def _query_per_key(self, snapshot: Snapshot, keys: list[str], checking: bool) -> dict[str, Stored]:
+        """One JSON-RPC batch of state_getStorage(key, hash): each answer is bound to its key by its id."""
+        answers = await self.rpc.batch([("state_getStorage", [key, snapshot.block_hash]) for key in keys])
+        found: dict[str, Stored] = {}
+        for key, answer in zip(keys, answers, strict=True):
+            if isinstance(answer, JsonRpcError) and _is_pruned(answer):
+                raise self._no_state(snapshot, answer, checking)
+            found[key] = answer
         return found
 
     # ---- balances -------------------------------------------------------------------------------------
@@ -196,11 +230,13 @@ class SubstrateBalanceAdapter(BalanceAdapter):
         return f"Assets.Account@{snapshot.height}(asset {query.contract}){suffix}"
 
     def _balance(self, query: BalanceQuery, snapshot: Snapshot, key: str,
-                 values: Mapping[str, str | None]) -> Balance:
+                 values: Mapping[str, Stored]) -> Balance:
         if key not in values:
             return Balance(None, self._method(query, snapshot),
                            "the node's reply has no entry for this account's storage key")
         value = values[key]
+        if isinstance(value, RequestError):
+            return Balance(None, self._method(query, snapshot), f"state_getStorage: {value}")
         if value is None:
             return Balance(0, self._method(query, snapshot, "no account"))
         try:

@@ -4,7 +4,8 @@
   gives, `4003: Client error: Api called for an unknown Block: State already discarded for 0x…` (the wording
   of polkadot-sdk nodes since 2023, as quoted in paritytech/substrate-api-sidecar issue #1562);
 * HTTP failures: `failures` is a queue of (status, Retry-After) answered before forwarding;
-* a node that lies or garbles: `tamper(method, params, result) -> result` rewrites a reply.
+* a node that lies or garbles: `tamper(method, params, result) -> result` rewrites a reply;
+* a provider without a method: calls in `unavailable` get JSON-RPC error -32601 "Method not found".
 
 It counts requests per JSON-RPC method and the storage keys asked (`counts`), so tests and the benchmark
 measure requests at the server.
@@ -32,6 +33,7 @@ class SubstrateProxy:
         self.pruned: set[str] = set()  # block hashes whose state this "node" discarded
         self.failures: deque[tuple[int, str | None]] = deque()
         self.tamper: Tamper | None = None
+        self.unavailable: set[str] = set()
         self.counts: Counter = Counter()
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -96,6 +98,8 @@ class SubstrateProxy:
             return {"jsonrpc": "2.0", "id": call.get("id"), "error": {
                 "code": 4003, "message": "Client error: Api called for an unknown Block: State already discarded "
                 f"for {params[-1]}"}}
+        if method in self.unavailable:
+            return {"jsonrpc": "2.0", "id": call.get("id"), "error": {"code": -32601, "message": "Method not found"}}
         assert self._session is not None
         async with self._session.post(self.upstream, json=call) as reply:
             answer = await reply.json(content_type=None)

@@ -269,3 +269,20 @@ async def test_unfinalized_snapshot_and_a_reorg_are_refused(substrate_world: Wor
                 await adapter.fetch_balances(_queries(world)[:2], world.height)
     assert caught.value.refusal is not None and caught.value.refusal.kind == Refusal.REORG
     assert other in str(caught.value)
+
+
+async def test_provider_without_query_storage_at_is_read_key_by_key(substrate_world: World) -> None:
+    world = substrate_world
+    queries = _queries(world)
+    with SubstrateProxy(world.node.url) as proxy:
+        proxy.unavailable.add("state_queryStorageAt")
+        async with _open(proxy.url, world) as adapter:
+            balances = await adapter.fetch_balances(queries, world.height)
+            proxy.pruned.add(world.node.rpc("chain_getBlockHash", [world.height]))
+            with pytest.raises(DataSourceError) as caught:  # pruned: refused on this path too
+                await adapter.fetch_balances(queries[:1], world.height)
+        counts = proxy.reset()
+    assert {q: b.amount for q, b in balances.items()} == {q: _expected(world, q) for q in queries}
+    assert counts["state_getStorage"] == len(queries) + 1 + 1  # + System.Number of the snapshot check + pruned
+    assert counts["state_queryStorageAt"] == 1  # asked once, then no more
+    assert caught.value.refusal is not None and caught.value.refusal.kind == Refusal.NO_STATE
