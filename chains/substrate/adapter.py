@@ -89,6 +89,9 @@ class SubstrateBalanceAdapter(BalanceAdapter):
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
         self.options: SubstrateOptions
+        if endpoint.chain_id is not None:
+            raise ValueError(f"[networks.{network.code}] chain_id: a Substrate chain is named by its genesis hash "
+                             f"(the registry's, or [networks.{network.code}.options] genesis_hash), not a chain id")
         param = "asset_hub_genesis_hash" if self.options.source == "asset-hub" else "genesis_hash"
         self._genesis = self.options.genesis_hash or str(network.params.get(param) or "")
         if self.options.source == "asset-hub" and not self._genesis:

@@ -211,6 +211,8 @@ def test_options_and_backends_are_checked() -> None:
         family.open_adapter(DOTAH, replace(endpoint, options={"source": "asset-hub"}))
     with pytest.raises(ValueError, match="substrate-rpc"):
         family.open_adapter(DOTAH, replace(endpoint, backend="electrum"))
+    with pytest.raises(ValueError, match="genesis hash"):
+        family.open_adapter(DOTAH, replace(endpoint, chain_id=0))
 
 
 async def test_relay_block_after_the_asset_hub_migration_is_refused(substrate_world: World) -> None:
