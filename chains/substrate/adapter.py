@@ -18,6 +18,7 @@ An account without a storage entry at the snapshot holds nothing there: its figu
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -128,13 +129,12 @@ class SubstrateBalanceAdapter(BalanceAdapter):
         return _header_number(await self.rpc.call("chain_getHeader", [head]))
 
     async def check_state(self, snapshot: Snapshot) -> None:
-        """The block's own state must be readable: its System.Number is the snapshot height. On a relay chain
-        (one the registry gives an Asset Hub for), the block must also be before its balances left for Asset
-        Hub: after that, its accounts hold (almost) nothing and the figures are on Asset Hub."""
+        """The block's own state must be readable: its System.Number is the snapshot height. For the coin of a
+        relay chain (one the registry gives an Asset Hub for), the block must also be on the side of the Asset Hub
+        migration that `source` names (see `_check_migration_side`)."""
         number_key = "0x" + storage.SYSTEM_NUMBER.hex()
-        migration_keys = ["0x" + storage.RC_MIGRATED_BALANCE.hex(), "0x" + storage.RC_MIGRATED_BALANCE_ARCHIVE.hex()]
-        relay = self.options.source == "own" and bool(self.network.params.get("asset_hub_genesis_hash"))
-        changes = await self._query(snapshot, [number_key, *(migration_keys if relay else [])], checking=True)
+        migration = self._migration_keys()
+        changes = await self._query(snapshot, [number_key, *migration], checking=True)
         value = changes.get(number_key)
         if isinstance(value, RequestError):
             raise value
@@ -143,13 +143,43 @@ class SubstrateBalanceAdapter(BalanceAdapter):
         number = storage.decode_block_number(_hex_bytes(value, "System.Number"))
         if number != snapshot.height:
             raise ValueError(f"the state at {snapshot.block_hash} says block {number}, not {snapshot.height}")
-        if relay and any(isinstance(changes.get(key), str) for key in migration_keys):
+        if migration:
+            self._check_migration_side(snapshot, {key: changes.get(key) for key in migration})
+
+    def _migration_keys(self) -> list[str]:
+        if not self.network.params.get("asset_hub_genesis_hash"):
+            return []  # not a relay chain's coin: nothing moved
+        if self.options.source == "own":
+            return ["0x" + storage.RC_MIGRATED_BALANCE.hex(), "0x" + storage.RC_MIGRATED_BALANCE_ARCHIVE.hex()]
+        return ["0x" + storage.TIMESTAMP_NOW.hex(), "0x" + storage.AH_MIGRATION_STAGE.hex()]
+
+    def _check_migration_side(self, snapshot: Snapshot, values: Mapping[str, Stored]) -> None:
+        """Relay node: refused once RcMigrator's balance bookkeeping exists (balances had begun to leave). Asset
+        Hub node: refused for a block from before the registry's migration date whose AhMigrator stage is still
+        Pending (or absent): the relay chain still held the balances."""
+        date = str(self.network.params.get("asset_hub_migration") or "")
+        coin, name = self.network.native_asset, self.network.name
+        if self.options.source == "own":
+            if any(isinstance(value, str) for value in values.values()):
+                raise self.refuse(Refusal.WRONG_CHAIN, snapshot.height, (
+                    f"at block {snapshot.height} the {name} relay chain had begun moving account balances to its "
+                    f"Asset Hub (RcMigrator.RcMigratedBalance is set; migration of {date or 'unknown date'}): read "
+                    f"{coin} from an Asset Hub node ([networks.{self.network.code}.options] source = \"asset-hub\", "
+                    "the height an Asset Hub block)"))
+            return
+        now_value, stage_value = (values.get("0x" + storage.TIMESTAMP_NOW.hex()),
+                                  values.get("0x" + storage.AH_MIGRATION_STAGE.hex()))
+        if not date or not isinstance(now_value, str) or isinstance(stage_value, RequestError):
+            return
+        moment = storage.decode_moment(_hex_bytes(now_value, "Timestamp.Now"))
+        migration_over = datetime.date.fromisoformat(date) + datetime.timedelta(days=1)
+        pending = stage_value is None or _hex_bytes(stage_value, "AhMigrator.AhMigrationStage")[:1] == b"\x00"
+        if pending and moment.date() < migration_over:
             raise self.refuse(Refusal.WRONG_CHAIN, snapshot.height, (
-                f"at block {snapshot.height} the {self.network.name} relay chain had begun moving account balances to "
-                f"its Asset Hub (RcMigrator.RcMigratedBalance is set; migration of "
-                f"{self.network.params.get('asset_hub_migration', 'unknown date')}): read {self.network.native_asset} "
-                f"from an Asset Hub node ([networks.{self.network.code}.options] source = \"asset-hub\", the "
-                "height an Asset Hub block)"))
+                f"Asset Hub block {snapshot.height} ({moment:%Y-%m-%d %H:%M} UTC) is from before the {name} "
+                f"balances moved there (migration of {date}, AhMigrator stage still pending): read {coin} from a "
+                f"relay-chain node ([networks.{self.network.code}.options] source = \"own\", the height a relay "
+                "block)"))
 
     async def _query(self, snapshot: Snapshot, keys: list[str], checking: bool = False) -> dict[str, Stored]:
         """The keys' values in the snapshot block's state: key -> 0x-hex, None (no entry) or the RequestError of

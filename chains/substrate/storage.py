@@ -14,6 +14,7 @@ twox128 needs xxHash64 (the `xxhash` C binding); Blake2b is in hashlib.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from dataclasses import dataclass
 
@@ -56,6 +57,10 @@ ASSETS_ACCOUNT = storage_prefix("Assets", "Account")
 # present in a relay block's state: account balances had begun to leave (or had left) for Asset Hub.
 RC_MIGRATED_BALANCE = storage_prefix("RcMigrator", "RcMigratedBalance")
 RC_MIGRATED_BALANCE_ARCHIVE = storage_prefix("RcMigrator", "RcMigratedBalanceArchive")
+# Asset Hub's side (pallet ah-migrator): its stage, Pending (variant 0, the default, stored or absent) until the
+# relay chain starts sending accounts.
+AH_MIGRATION_STAGE = storage_prefix("AhMigrator", "AhMigrationStage")
+TIMESTAMP_NOW = storage_prefix("Timestamp", "Now")  # the block's time, u64 milliseconds since the Unix epoch
 
 
 def _account_id(account: bytes) -> bytes:
@@ -134,6 +139,13 @@ def decode_asset_account(raw: bytes) -> AssetBalance:
     if status > 2:
         raise ValueError(f"Assets.Account status byte is {status}, not Liquid/Frozen/Blocked")
     return AssetBalance(_u128(raw, 0), status != 0)
+
+
+def decode_moment(raw: bytes) -> datetime.datetime:
+    """Timestamp.Now: u64 milliseconds since the Unix epoch."""
+    if len(raw) != 8:
+        raise ValueError(f"Timestamp.Now value is {len(raw)} bytes, not a u64")
+    return datetime.datetime.fromtimestamp(int.from_bytes(raw, "little") // 1000, datetime.UTC)
 
 
 def decode_block_number(raw: bytes) -> int:

@@ -288,3 +288,32 @@ async def test_provider_without_query_storage_at_is_read_key_by_key(substrate_wo
     assert counts["state_getStorage"] == len(queries) + 1 + 1  # + System.Number of the snapshot check + pruned
     assert counts["state_queryStorageAt"] == 1  # asked once, then no more
     assert caught.value.refusal is not None and caught.value.refusal.kind == Refusal.NO_STATE
+
+
+async def test_asset_hub_block_from_before_the_migration_is_refused_for_the_relay_coin(substrate_world: World) -> None:
+    """source = "asset-hub" for a block whose time is before the registry's migration date and whose AhMigrator
+    stage is still Pending: the relay chain held the balances then."""
+    world = substrate_world
+    params = {"ss58_prefix": 0, "genesis_hash": "0x91b171bb158e2d3848fa23a9f1c25182fb8e20313b2c1eb49219da7a70ce90c3",
+              "asset_hub_genesis_hash": DOTAH.params["genesis_hash"]}
+    family = get_family("substrate")
+    assert family is not None
+
+    def adapter(migration: str):
+        relay = Network("DOT", "substrate", "Polkadot", "DOT", 10, params={**params, "asset_hub_migration": migration})
+        endpoint = Endpoint(url=world.node.url, backend="substrate-rpc", display=display_url(world.node.url),
+                            requests_per_second=0, options={"genesis_hash": world.genesis, "source": "asset-hub"})
+        return family.open_adapter(relay, endpoint)
+
+    async with adapter("2099-01-01") as future_migration:
+        with pytest.raises(DataSourceError) as caught:
+            await future_migration.snapshot(world.height)
+    assert caught.value.refusal is not None and caught.value.refusal.kind == Refusal.WRONG_CHAIN
+    assert "source = \"own\"" in str(caught.value) and "2099-01-01" in str(caught.value)
+    async with adapter("2025-11-04") as past_migration:
+        await past_migration.snapshot(world.height)
+    world.node.new_block()
+    world.node.rpc("dev_setStorage", [[["0x" + storage.AH_MIGRATION_STAGE.hex(), "0x01"]]])  # ongoing
+    started = world.node.new_block()
+    async with adapter("2099-01-01") as future_migration:
+        await future_migration.snapshot(started)
