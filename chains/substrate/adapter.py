@@ -41,7 +41,7 @@ from chains.transport import JsonRpcClient, JsonRpcError, RequestError
 # already discarded for 0x…").
 _PRUNED_WORDS = ("state already discarded", "unknown block", "unknownblock")
 # Most keys per state_queryStorageAt: nodes bound a request's size (--rpc-max-request-size, 15 MiB) and its
-# reply's (--rpc-max-response-size); 1,000 keys are ~200 KB each way.
+# reply's (--rpc-max-response-size); 1,000 keys are ~200 KB asked and ~400 KB answered.
 MAX_KEYS = 1000
 
 
