@@ -62,8 +62,7 @@ async def _read(url: str, genesis: str, queries: list[BalanceQuery], height: int
         return await adapter.fetch_balances(queries, height)
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+def main(count: int = 10_000) -> None:
     with chopsticks.Chopsticks() as node:
         started = time.perf_counter()
         height, native, usdt = _seed(node, count)
@@ -97,4 +96,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
