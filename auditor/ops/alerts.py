@@ -20,14 +20,15 @@ from typing import Any
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay, wait_exponential
 
+from auditor.errors import ExitCode
 from auditor.money import dec_str
 from auditor.ops.settings import AlertSettings
-from auditor.report import EXIT_MEANING, ReserveReport
+from auditor.report import ReserveReport
 from auditor.secrets import scrub
 from chains.transport import display_url
 
 log = logging.getLogger("auditor.ops.alerts")
-ALERT_EXIT_CODES = frozenset({1, 2, 3, 70})
+ALERT_EXIT_CODES = frozenset({ExitCode.SHORTFALL, ExitCode.INPUT, ExitCode.SOURCE, ExitCode.INTERNAL})
 MAX_ATTEMPTS = 8
 REQUEST_TIMEOUT = 10.0
 
@@ -42,9 +43,9 @@ class AlertEvent:
 
     def payload(self) -> dict[str, Any]:
         """The JSON body: what a person needs to decide whether to get up (every string scrubbed of secrets)."""
-        meaning = EXIT_MEANING.get(self.exit_code, "")
+        meaning = ExitCode(self.exit_code).meaning if self.exit_code in ExitCode else ""
         body: dict[str, Any] = {
-            "source": "auditor", "host": socket.gethostname(), "config": self.config, "exit_code": self.exit_code,
+            "source": "auditor", "host": socket.gethostname(), "config": self.config, "exit_code": int(self.exit_code),
             "meaning": meaning, "message": self.message,
             "report": str(self.report_dir / "report.md") if self.report_dir else None,
         }

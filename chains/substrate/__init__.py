@@ -47,5 +47,5 @@ class SubstrateFamily(OfflineOnlyFamily):
         try:
             claimed = _decode(row.address, network)
         except ValueError as exc:
-            return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+            return OwnershipProof.failed(str(exc), SCHEME, field="address")
         return ed25519.verify_address_is_key(row, claimed, SCHEME, partial(addresses.encode, prefix=prefix))

@@ -198,7 +198,8 @@ def _verify_key_recovery(
     )
     return OwnershipProof.unchecked(
         f"the signature proves the key {pubkey.hex()}, but a bare key cannot bind a {address.type} address "
-        f"({needed}); the address is not proven"
+        f"({needed}); the address is not proven",
+        summary=f"a bare key cannot bind a {address.type} address ({needed})",
     )
 
 
