@@ -214,9 +214,9 @@ async def _proven_chunks(
     def submit() -> _Pending | None:
         begin = time.perf_counter()
         chunk = list(islice(rows, chunk_size))
-        progress.advance("read", len(chunk), time.perf_counter() - begin, begin)
-        if not chunk:
+        if not chunk:  # the end of the file: nothing read, so the stage's rate and last line stay as they were
             return None
+        progress.advance("read", len(chunk), time.perf_counter() - begin, begin)
         saved: dict[bytes, OwnershipProof] = {}
         digests: list[bytes] | None = None
         if checkpoint is not None and checkpoint.has_verdicts:

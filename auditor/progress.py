@@ -36,6 +36,7 @@ class Stage:
     extra: dict[str, int] = field(default_factory=dict)  # e.g. signatures checked
     task: Any = None  # the rich task id
     logged_at: float | None = None  # when its last line was logged; None: never (the clock may start near 0)
+    logged_done: int | None = None  # `done` as its last line said it
 
     def rate(self, now: float) -> float:
         elapsed = (self.last if self.done and self.last else now) - (self.first or now)
@@ -115,8 +116,7 @@ class RunProgress:
             stage.extra[key] = stage.extra.get(key, 0) + value
         if self._bars is not None:
             self._bars.update(stage.task, completed=stage.done, rate=f"{stage.rate(now):,.0f} {unit}/s")
-        elif self.mode == "lines" and (stage.logged_at is None or now - stage.logged_at >= self.interval):
-            stage.logged_at = now
+        elif self.mode == "lines" and count and (stage.logged_at is None or now - stage.logged_at >= self.interval):
             self._line(stage, now)
 
     @contextmanager
@@ -129,6 +129,7 @@ class RunProgress:
             self.advance(name, count, self.clock() - begin, begin, unit)
 
     def _line(self, stage: Stage, now: float) -> None:
+        stage.logged_at, stage.logged_done = now, stage.done
         rate = stage.rate(now)
         text = f"auditor: {stage.name}: {stage.done:,}"
         if stage.total:
@@ -155,8 +156,7 @@ class RunProgress:
             self._bars = None
         elif self.mode == "lines":
             for stage in self.stages.values():
-                if stage.logged_at is None or stage.logged_at < (stage.last or 0):
-                    stage.logged_at = now
+                if stage.done != (stage.logged_done or 0):  # something new since its last line: say the final count
                     self._line(stage, now)
 
     def timings(self) -> dict[str, Any]:
