@@ -83,7 +83,8 @@ class FailedRow(Finding):
     reasons: Sequence[Reason]
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, **self.row.to_json(), "reason": cut(join_text(self.reasons), LONG_REASON)}
+        return {"kind": self.kind, **self.row.to_json(), "reason": cut(join_text(self.reasons), LONG_REASON),
+                "reasons": reason_records(self.reasons)}
 
     def describe(self) -> str:
         return f"{self.row.describe()}: failed: {cut(join_text(self.reasons), LONG_REASON)}"
@@ -96,7 +97,8 @@ class DuplicateRow(Finding):
     reasons: Sequence[Reason]
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, **self.row.to_json(), "reason": cut(join_text(self.reasons), LONG_REASON)}
+        return {"kind": self.kind, **self.row.to_json(), "reason": cut(join_text(self.reasons), LONG_REASON),
+                "reasons": reason_records(self.reasons)}
 
     def describe(self) -> str:
         return f"{self.row.describe()}: {cut(join_text(self.reasons), LONG_REASON)}"
@@ -176,6 +178,20 @@ class MissingBalance(Finding):
 
     def describe(self) -> str:
         return f"line {self.row.line} {cut(self.row.network)} {cut(self.row.address)}: {cut(self.error)}"
+
+
+def reason_records(reasons: Sequence[Reason]) -> list[dict[str, Any]]:
+    """The reasons as data, for machines: kind and field (and the line a repeat refers to); the words are in
+    "reason" beside them."""
+    records = []
+    for reason in reasons:
+        record: dict[str, Any] = {"kind": reason.kind.value}
+        if reason.field:
+            record["field"] = reason.field
+        if reason.line is not None:
+            record["line"] = reason.line
+        records.append(record)
+    return records
 
 
 class FindingLog:

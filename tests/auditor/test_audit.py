@@ -76,6 +76,10 @@ def _copy_with(tmp_path: Path, demo, edit) -> Path:
     return path
 
 
+def _lines(demo) -> list[str]:
+    return (demo["data"] / "okx_por_demo.csv").read_text().splitlines()
+
+
 def _detail_start(lines: list[str]) -> int:
     return next(i for i, line in enumerate(lines) if line.startswith("coin,Network")) + 1
 
@@ -217,6 +221,8 @@ def test_duplicate_row_counted_once(tmp_path, demo, monkeypatch):
     report, rows = _latest(tmp_path)
     assert report["rows"]["duplicate"] == 1 and report["rows"]["total"] == 27
     assert rows[-1]["status"] == "duplicate" and "duplicate of line" in rows[-1]["reason"]
+    found = next(d for d in report["discrepancies"] if d["kind"] == "duplicate_row")  # the reason as data too
+    assert found["reasons"] == [{"kind": "duplicate", "line": _detail_start(_lines(demo)) + 1}]
     eth_total = Decimal(demo["eth"].native_total + demo["arb"].native_total) / ETH
     assert Decimal(report["assets"]["ETH"]["onchain"]) == eth_total
 
