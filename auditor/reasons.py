@@ -27,13 +27,13 @@ class ReasonKind(enum.StrEnum):
     QUERY_UNBUILT = "query-unbuilt"  # a field the balance query needs is unreadable
     DUPLICATE = "duplicate"  # same network, address and coin as an earlier line
     REPEAT = "repeat"  # a failed repeat of an earlier line
+    NOTE = "note"  # a stage's remark in words alone, e.g. why a balance was not read (no endpoint, no height)
     # Notes: said beside the status, never the reason for it.
     COIN_UNKNOWN = "coin-unknown"  # ownership checked; the amount is not counted (coin not in the registry)
     PROOF_NOTE = "proof-note"  # what a successful check adds (e.g. "owner mode: eoa1/eoa2 proven")
     OWNERS_ON_CHAIN = "owners-on-chain"  # what the chain said about a contract wallet's owners
     PROVES_EARLIER = "proves-earlier"  # a verified repeat proving an earlier line's address
     PRECISION = "precision"  # the declared amount has more places than the token
-    NOTE = "note"  # any other remark (free text from a stage that states no kind)
 
     @property
     def explains_status(self) -> bool:
@@ -41,7 +41,7 @@ class ReasonKind(enum.StrEnum):
 
 
 _NOTES = frozenset({ReasonKind.COIN_UNKNOWN, ReasonKind.PROOF_NOTE, ReasonKind.OWNERS_ON_CHAIN,
-                    ReasonKind.PROVES_EARLIER, ReasonKind.PRECISION, ReasonKind.NOTE})
+                    ReasonKind.PROVES_EARLIER, ReasonKind.PRECISION})
 
 # How a reason is summarised when its maker gives no summary of its own.
 _DEFAULT_SUMMARY = {

@@ -54,6 +54,10 @@ def test_the_report_groups_by_the_reason_that_explains_the_status_not_a_note() -
     result.status = RowStatus.UNCHECKED
     result.note(Reason(ReasonKind.ADDRESS_UNREAD, "balance not read: no endpoint"))
     assert result.reasons[0].kind is ReasonKind.PROOF_NOTE and result.primary.kind is ReasonKind.ADDRESS_UNREAD
+    # a stage's words alone (auditor.balances: no endpoint) explain an unchecked row better than the proof's note
+    plain = prove_ownership(row, REGISTRY, noted)
+    plain.note("balance not read: no endpoint for network ETH in the config")
+    assert plain.primary is not None and "no endpoint" in plain.primary.group
 
 
 def test_a_coin_missing_from_the_registry_on_a_known_network_keeps_its_ownership_verdict() -> None:
