@@ -279,7 +279,8 @@ def network_label(result: RowResult) -> str:
 
 
 def _matches_rounded(published: Decimal, exact: Decimal) -> bool:
-    places = Decimal(1).scaleb(published.as_tuple().exponent) if published.as_tuple().exponent < 0 else Decimal(1)
+    exponent = published.as_tuple().exponent
+    places = Decimal(1).scaleb(exponent) if isinstance(exponent, int) and exponent < 0 else Decimal(1)
     return published in (exact.quantize(places, ROUND_HALF_UP), exact.quantize(places, ROUND_DOWN), exact)
 
 

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 
@@ -49,7 +50,7 @@ class AuditOutcome:
     report: ReserveReport
 
 
-def _chunks(rows: Iterable, size: int) -> Iterator[list]:
+def _chunks(rows: Iterable[AddressRow], size: int) -> Iterator[list[AddressRow]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -72,7 +73,7 @@ class _RowSink:
         self.csv_out.write(result)
         if self.balances_out is not None and result.query is not None and result.network is not None:
             self.balances_out.write(result)
-            if result.onchain_method:
+            if result.onchain_method and result.height is not None:
                 self.methods[(result.network.code, result.height)][method_family(result.onchain_method)] += 1
         self.aggregator.add(result)
         if result.row.input_error:
@@ -222,7 +223,8 @@ async def _proven_chunks(
         if checkpoint is not None and checkpoint.has_verdicts:
             digests = [row_digest(row, layout) for row in chunk]
             saved = checkpoint.verdicts(digests)
-        todo = [row for row, digest in zip(chunk, digests, strict=True) if digest not in saved] if saved else chunk
+        todo = ([row for row, digest in zip(chunk, digests or [], strict=True) if digest not in saved] if saved
+                else chunk)
         return _Pending(chunk, digests, saved, len(todo), workers.check(todo, layout) if todo else None)
 
     in_flight: deque[_Pending] = deque()
@@ -324,7 +326,7 @@ def _report(
         liabilities = declared_only(_liabilities_settings(config))
     amounts = liabilities.amounts() if liabilities else {}
     failing = list(liabilities.problems) if liabilities else []  # e.g. a rejected proof with no figure to show
-    ratio_for = config.ratio_for if config else (lambda asset: 1)
+    ratio_for = config.ratio_for if config else (lambda asset: Decimal(1))
     return ReserveReport(
         input_file=str(path),
         input_sha256=address_file.sha256,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from auditor.assets import AssetRegistry
 from auditor.money import declared_whole_units, has_more_places_than
 from auditor.reasons import Reason, ReasonKind, cut, join_text
-from chains.base import AddressRow, BalanceQuery, Network, OwnershipProof, RowStatus, Token
+from chains.base import AddressRow, BalanceQuery, ChainFamily, Network, OwnershipProof, RowStatus, Token
 from chains.registry import get_family
 
 
@@ -80,8 +80,8 @@ def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[Ow
     checked once: a check reads only the network, address, message, signatures, script and owners."""
     proofs: list[OwnershipProof | None] = []
     addresses: list[Address] = []
-    done: dict[tuple, tuple[OwnershipProof, Address]] = {}
-    resolved: dict[tuple[str, str], tuple[Token | None, Network | None, object]] = {}  # registry look-ups
+    done: dict[tuple[str, ...], tuple[OwnershipProof, Address]] = {}
+    resolved: dict[tuple[str, str], tuple[Token | None, Network | None, ChainFamily | None]] = {}  # registry look-ups
     for row in rows:
         if row.input_error:
             proofs.append(None)
@@ -113,7 +113,7 @@ def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[Ow
 Address = tuple[str, str, BalanceQuery | None] | None
 
 
-def _normalize(family, row: AddressRow, network: Network) -> Address:
+def _normalize(family: ChainFamily, row: AddressRow, network: Network) -> Address:
     try:
         return family.normalize_address(row.address, network), "", None
     except ValueError as exc:
@@ -122,7 +122,7 @@ def _normalize(family, row: AddressRow, network: Network) -> Address:
         return "", f"internal error in {network.family} address check: {type(exc).__name__}: {exc}", None
 
 
-def _with_query(family, row: AddressRow, token: Token | None, address: Address) -> Address:
+def _with_query(family: ChainFamily, row: AddressRow, token: Token | None, address: Address) -> Address:
     """The row's balance query too, when its address and token are known (UTXO queries parse the script)."""
     if address is None or address[1]:
         return address
@@ -137,7 +137,7 @@ def _with_query(family, row: AddressRow, token: Token | None, address: Address) 
 UNSIGNED = "fields 'signature1' and 'signature2' are empty: the row carries no ownership signature"
 
 
-def _verify(family, row: AddressRow, network: Network) -> OwnershipProof:
+def _verify(family: ChainFamily, row: AddressRow, network: Network) -> OwnershipProof:
     if not row.signature1.strip() and not row.signature2.strip():  # one wording for every family's report rows
         return OwnershipProof.failed(UNSIGNED, summary=UNSIGNED)
     try:
@@ -209,7 +209,9 @@ def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | Non
         if has_more_places_than(result.declared, token.decimals):
             result.note(Reason(ReasonKind.PRECISION, f"declared amount {cut(row.amount)} has more than the token's "
                                f"{token.decimals} decimals"))
-    address, problem, query = known if known is not None else _normalize(family, row, network)
+    worked_out = known if known is not None else _normalize(family, row, network)
+    assert worked_out is not None  # _normalize always works it out
+    address, problem, query = worked_out
     if problem:
         if result.status == RowStatus.VERIFIED:  # owner mode: proven owners, but no readable account
             result.status = RowStatus.UNCHECKED

@@ -69,7 +69,7 @@ class Reason:
     scheme: str = ""  # the ownership scheme that decided, when one did
     line: int | None = None  # the earlier line a duplicate, repeat or proving row refers to
 
-    def __reduce__(self):  # reasons cross to and from the signature workers with their proofs
+    def __reduce__(self) -> tuple[type[Reason], tuple[object, ...]]:  # they cross to and from the workers
         return (Reason, (self.kind, self.detail, self.field, self.summary, self.scheme, self.line))
 
     @property

@@ -81,7 +81,7 @@ class OwnershipProof:
     # verifies but whose account binding needs the chain (NEAR named, EOS, Starknet) is `unchecked` instead.
     binds_address: bool = True
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[OwnershipProof], tuple[object, ...]]:
         return (OwnershipProof, (self.status, self.scheme, self.why, self.binds_address))
 
     @property

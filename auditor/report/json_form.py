@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ def report_json(report: ReserveReport) -> dict[str, Any]:
             | {"schemes": dict(sorted(report.schemes_by_network.get(network, {}).items()))}
             for network, counts in sorted(report.rows_by_network.items())
         },
-        "assets": {verdict.asset: _asset_json(verdict) | asset_fields(report.liabilities, verdict.asset)
+        "assets": {verdict.asset: {**_asset_json(verdict), **asset_fields(report.liabilities, verdict.asset)}
                    for verdict in report.assets},
         "liabilities_source": report.liabilities_source,
         "liabilities": liabilities_json(report.liabilities) if report.liabilities else None,
@@ -79,7 +80,7 @@ def _asset_json(verdict: AssetVerdict) -> dict[str, Any]:
             "missing_balance": totals.missing,
         },
         "networks": {
-            network: {key: dec_str(values.get(key, 0)) for key in ("onchain", "onchain_verified", "declared")}
+            network: {key: dec_str(values.get(key, Decimal(0))) for key in ("onchain", "onchain_verified", "declared")}
             for network, values in sorted(totals.networks.items())
         },
     }

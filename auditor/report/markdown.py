@@ -26,6 +26,8 @@ def render_markdown(report: ReserveReport) -> str:
     ]
     for verdict in report.assets:
         totals = verdict.totals
+        onchain_v: str | None
+        onchain: str | None
         if report.mode == "verify":
             onchain_v = onchain = "not read"
         else:
