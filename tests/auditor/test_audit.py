@@ -451,3 +451,12 @@ def test_an_over_long_field_is_cut_in_every_output(tmp_path, demo, monkeypatch):
     assert hashlib.sha256(long_address.encode()).hexdigest() in (run / "findings.jsonl").read_text()
     assert any(digest in (run / "report.json").read_text() for digest in digests)
     assert all(digest in (run / "report.md").read_text() for digest in digests)
+
+
+def test_verify_takes_quiet_like_run(tmp_path, demo, capsys):
+    path = str(demo["data"] / "okx_por_demo.csv")
+    assert main(["verify", path, "--out", str(tmp_path / "loud")]) == 0
+    assert "auditor: ownership: 26/26 rows" in capsys.readouterr().err  # progress lines when not a terminal
+    assert main(["verify", path, "--out", str(tmp_path / "quiet"), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "rows/s" not in captured.err and "report.md" in captured.out
