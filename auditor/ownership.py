@@ -173,7 +173,7 @@ def prove_ownership(
         result.reasons.insert(0, Reason(ReasonKind.STATEMENT, said, "message"))
     elif result.status == RowStatus.VERIFIED and not result.binds_address and not policy.trust_owner_mode:
         result.status = RowStatus.UNCHECKED  # until the chain shows the keys control it (auditor.balances)
-        result.note(Reason(ReasonKind.UNBOUND, UNBOUND_NOTE))
+        result.note(Reason(ReasonKind.UNBOUND, UNBOUND_NOTE, summary=UNBOUND_NOTE))
     return result
 
 
@@ -190,7 +190,9 @@ def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | Non
     network = _network_of(row, registry, token)
     if network is None:
         what = f"network {cut(row.network)!r}" if row.network else f"coin {cut(row.coin)!r} (no network column)"
-        unknown = Reason(ReasonKind.NETWORK_UNKNOWN, f"{what} is not in the registry")
+        alike = "network '…'" if row.network else "coin '…' (no network column)"  # how the report counts them
+        unknown = Reason(ReasonKind.NETWORK_UNKNOWN, f"{what} is not in the registry",
+                         summary=f"{alike} is not in the registry")
         return RowResult(row, RowStatus.UNCHECKED, [unknown])
     family = get_family(network.family)
     if family is None:
