@@ -43,7 +43,10 @@ class AlertEvent:
 
     def payload(self) -> dict[str, Any]:
         """The JSON body: what a person needs to decide whether to get up (every string scrubbed of secrets)."""
-        meaning = ExitCode(self.exit_code).meaning if self.exit_code in ExitCode else ""
+        try:
+            meaning = ExitCode(self.exit_code).meaning
+        except ValueError:  # not one of ours (e.g. a signal's 128 + n)
+            meaning = ""
         body: dict[str, Any] = {
             "source": "auditor", "host": socket.gethostname(), "config": self.config, "exit_code": int(self.exit_code),
             "meaning": meaning, "message": self.message,
