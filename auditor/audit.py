@@ -87,7 +87,10 @@ class _RowSink:
 def _exit_code(sink: _RowSink, report: ReserveReport, address_file: AddressFile) -> ExitCode:
     """The run's verdict. An audit of no rows proves nothing, so it is not a success: it is an input error
     (exit 2), like a file whose rows cannot be read."""
-    if sink.input_errors or any(row.error for row in address_file.summary) or not report.rows.get("total", 0):
+    if not report.rows.get("total", 0):
+        log.error("%s: no detail rows: an audit of nothing proves nothing", report.input_file)
+        return ExitCode.INPUT
+    if sink.input_errors or any(row.error for row in address_file.summary):
         return ExitCode.INPUT
     if report.source_failures or report.missing_total:
         return ExitCode.SOURCE

@@ -66,6 +66,10 @@ class AlertEvent:
                 problems.append(f"{self.report.rows['failed']} row(s) failed")
             if self.report.missing_total:
                 problems.append(f"{self.report.missing_total} balance(s) could not be read")
+            if self.report.failing_findings:
+                problems.append(f"{self.report.failing_findings} summary figure(s) of the file disagree with its rows")
+            if not self.report.rows.get("total", 0):
+                problems.append("the input file has no detail rows")
         body["problems"] = problems
         text = f"auditor on {body['host']}: {Path(self.config).name} exited {self.exit_code} ({meaning})"
         details = problems or ([self.message] if self.message else [])

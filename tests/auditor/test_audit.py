@@ -390,11 +390,12 @@ def test_the_required_ratio_is_a_percentage_like_the_ratio(tmp_path, demo, monke
     assert cells[5].endswith(" %") and cells[6] == "100.00 %", cells
 
 
-def test_an_audit_of_zero_rows_is_not_a_success(tmp_path, demo, monkeypatch):
+def test_an_audit_of_zero_rows_is_not_a_success(tmp_path, demo, monkeypatch, capsys):
     path = _copy_with(tmp_path, demo, lambda lines: lines[: _detail_start(lines)])  # summary and header only
     assert main(["run", str(_config(tmp_path, demo, monkeypatch, file=path))]) == 2
     report, rows = _latest(tmp_path)
     assert rows == [] and report["rows"]["total"] == 0 and report["exit_code"] == 2
+    assert "no detail rows" in capsys.readouterr().err
     assert main(["verify", str(path), "--out", str(tmp_path / "v"), "--quiet"]) == 2
 
 
