@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from auditor import __version__
+from auditor import __version__, init_config
 from auditor.audit import verify_file
 from auditor.config import load_config
 from auditor.errors import AuditorError, ExitCode
@@ -92,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     trend.add_arguments(commands.add_parser(
         "history", parents=[logs], help="the config's past runs: ratios and totals over time",
         description=trend.DESCRIPTION))
+    init_config.add_arguments(commands.add_parser(
+        "init", help="write a commented config that audits a published file (networks, statements, heights)",
+        description=init_config.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter))
     schedule.add_arguments(commands.add_parser(
         "schedule", parents=[logs], help="print or install a cron line or systemd timer running the audit",
         description=schedule.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter))
@@ -146,6 +149,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         meaning = "no row failed" if outcome.exit_code == ExitCode.OK else outcome.exit_code.meaning
         print(f"report: {outcome.directory}/report.md (exit {int(outcome.exit_code)}: {meaning})")
         return outcome.exit_code
+    if args.command == "init":
+        return init_config.command(args)
     if args.command in ("check", "history", "schedule"):
         return {"check": check.command, "history": trend.command, "schedule": schedule.command}[args.command](args)
     return run_command(args.config, args.out, args.resume, args.quiet)
