@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from auditor.errors import InputProblem
 from auditor.formats.layouts import GenericColumns
 from auditor.liabilities.errors import LiabilitiesConfigError
 from auditor.liabilities.settings import LiabilitiesSettings, parse_liabilities_section
@@ -26,7 +27,7 @@ from chains.base import Endpoint
 from chains.transport import display_url, remember_secret_url
 
 
-class ConfigError(Exception):
+class ConfigError(InputProblem):
     """The config cannot be used. The message names the file and the key."""
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO
 
+from auditor.errors import InputProblem
 from auditor.formats.layouts import (
     EMPTY_MARKERS,
     GenericColumns,
@@ -29,7 +30,7 @@ from chains.base import AddressRow
 csv.field_size_limit(16 * 1024 * 1024)  # redeem scripts and JSON key lists can be long
 
 
-class InputError(Exception):
+class InputError(InputProblem):
     """The input cannot be read at all (missing file, unknown layout). Names file, line and field."""
 
     def __init__(self, path: Path | str, line: int | None, field: str | None, message: str) -> None:
