@@ -76,3 +76,106 @@ def test_liabilities_file_csv_and_json(tmp_path):
     (tmp_path / "l.csv").write_text("asset,amount\nBTC,many\n")
     with pytest.raises(ConfigError, match=r"l.csv:2: field 'amount'"):
         load_config(_write(tmp_path, "[input]\nfile='a.csv'\n[liabilities]\nfile='l.csv'\n"), {})
+
+
+def _error(tmp_path: Path, text: str) -> str:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path, {})
+    message = str(error.value)
+    assert str(path) in message
+    return message
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a typo must not switch the pinned statement off (issue 13 item 3)
+        ("[input]\nfile='a.csv'\nmesages=['I am an OKX address']\n",
+         "[input] unknown key(s) mesages (did you mean 'messages'?)"),
+        ("[input]\nfile='a.csv'\n[audit]\nrequred_ratio='1.1'\n",
+         "[audit] unknown key(s) requred_ratio (did you mean 'required_ratio'?)"),
+        ("[input]\nfile='a.csv'\n[inptu]\n", "unknown section(s) inptu (did you mean 'input'?)"),
+        ("[input]\nfile='a.csv'\n[networks.ETH]\nurl='http://x'\nbatchsize=5\n",
+         "[networks.ETH] unknown key(s) batchsize (did you mean 'batch_size'?)"),
+        ("[input]\nfile='a.csv'\n[output]\nmetrics='x'\n",
+         "[output] unknown key(s) metrics (did you mean 'metrics_file'?)"),
+        ("[input]\nfile='a.csv'\n[alerts]\nwebhook='X'\n",
+         "[alerts] unknown key(s) webhook (did you mean 'webhook_env'?)"),
+        ("[input]\nfile='a.csv'\nformat='generic'\n[input.columns]\ncoin='c'\naddress='a'\nammount='b'\n",
+         "[input.columns] unknown key(s) ammount (did you mean 'amount'?)"),
+        ("[input]\nfile='a.csv'\ncolumns={coin='c', address='a'}\n", "[input] columns applies only with format"),
+        ("[input]\nfile='a.csv'\n[registry]\ntoken={}\n", "[registry] unknown key(s) token (did you mean 'tokens'?)"),
+        ("[input]\nfile='a.csv'\n[registry.tokens.X]\nasset='X'\nnetwork='ETH'\ndecimls=6\n",
+         "[registry.tokens.X] unknown key(s) decimls (did you mean 'decimals'?)"),
+        ("[input]\nfile='a.csv'\n[liabilities]\nmerkle_tre='tree.txt'\n",
+         "[liabilities] unknown key 'merkle_tre' (did you mean 'merkle_tree'?)"),
+    ],
+)
+def test_unknown_keys_are_refused_with_the_closest_valid_key(tmp_path, text, expected):
+    assert expected in _error(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    "key, value, expected",
+    [
+        ("timeout_seconds", "0", "timeout_seconds: must be greater than 0"),  # 0 used to disable the timeout
+        ("timeout_seconds", "-1.5", "timeout_seconds: must be greater than 0"),
+        ("timeout_seconds", "inf", "timeout_seconds: must be greater than 0"),
+        ("timeout_seconds", "nan", "timeout_seconds: must be greater than 0"),
+        ("timeout_seconds", "'30'", "timeout_seconds: must be a number"),
+        ("retries", "0", "retries: must be at least 1"),
+        ("retries", "2.5", "retries: must be an integer"),
+        ("batch_size", "0", "batch_size: must be at least 1"),
+        ("batch_size", "10000000", "batch_size: must be at least 1 and at most 100000"),
+        ("max_concurrency", "0", "max_concurrency: must be at least 1"),
+        ("requests_per_second", "0", "requests_per_second: must be greater than 0"),
+        ("chain_id", "true", "chain_id: must be an integer"),
+    ],
+)
+def test_network_numbers_are_validated(tmp_path, key, value, expected):
+    message = _error(tmp_path, f"[input]\nfile='a.csv'\n[networks.ETH]\nurl='http://x'\n{key} = {value}\n")
+    assert f"[networks.ETH] {expected}" in message
+
+
+@pytest.mark.parametrize(
+    "key, value, expected",
+    [("chunk_size", "0", "chunk_size: must be at least 1"), ("chunk_size", "'5000'", "chunk_size: must be an integer"),
+     ("workers", "0", "workers: must be at least 1"), ("workers", "100000", "workers: must be at least 1 and at most")],
+)
+def test_audit_numbers_are_validated(tmp_path, key, value, expected):
+    assert f"[audit] {expected}" in _error(tmp_path, f"[input]\nfile='a.csv'\n[audit]\n{key} = {value}\n")
+
+
+def test_numbers_in_range_are_kept(tmp_path):
+    config = load_config(_write(tmp_path, "[input]\nfile='a.csv'\n[networks.ETH]\nurl='http://x'\ntimeout_seconds=0.5\n"
+                                          "retries=1\nrequests_per_second=0.25\nbatch_size=1\n"), {})
+    endpoint = config.networks["ETH"].endpoint
+    assert (endpoint.timeout_seconds, endpoint.retries, endpoint.requests_per_second, endpoint.batch_size) == (
+        0.5, 1, 0.25, 1)
+
+
+def test_output_dir_that_is_a_file_or_cannot_be_created(tmp_path):
+    (tmp_path / "taken").write_text("a file, not a directory")
+    message = _error(tmp_path, "[input]\nfile='a.csv'\n[output]\ndir='taken'\n")
+    assert "[output] dir" in message and "exists and is not a directory" in message
+    message = _error(tmp_path, "[input]\nfile='a.csv'\n[output]\ndir='taken/reports'\n")
+    assert "[output] dir" in message and "cannot create" in message
+    config = load_config(_write(tmp_path, "[input]\nfile='a.csv'\n[output]\ndir='new/reports'\n"), {})
+    assert config.output_dir == tmp_path / "new" / "reports" and not (tmp_path / "new").exists()  # nothing created
+
+
+def test_config_errors_exit_2_before_any_work(tmp_path, caplog):
+    from auditor.cli import main
+
+    (tmp_path / "taken").write_text("")
+    cases = {
+        "[input]\nfile='a.csv'\nmesages=['x']\n": "did you mean 'messages'?",
+        "[input]\nfile='a.csv'\n[output]\ndir='taken'\n": "[output] dir",
+        "[input]\nfile='a.csv'\n[networks.ETH]\nurl='http://x'\ntimeout_seconds=0\n": "timeout_seconds",
+    }
+    for text, expected in cases.items():
+        caplog.clear()
+        assert main(["run", str(_write(tmp_path, text))]) == 2
+        assert expected in caplog.text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml", "taken"]  # no run directory, no lock
