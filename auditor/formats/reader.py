@@ -8,10 +8,9 @@ import csv
 import hashlib
 import io
 import json
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
@@ -23,7 +22,7 @@ from auditor.formats.layouts import (
     is_summary_header,
     map_header,
 )
-from auditor.money import MAX_DIGITS
+from auditor.money import amount_problem
 from chains.base import AddressRow
 
 csv.field_size_limit(16 * 1024 * 1024)  # redeem scripts and JSON key lists can be long
@@ -100,7 +99,7 @@ class AddressFile:
                 problems.append(f"field 'snapshot_height': not a block height: {height_text!r}")
         amount = get("amount", "")
         if amount:
-            problem = _amount_problem(amount, layout.amounts_in_base_units)
+            problem = amount_problem(amount, layout.amounts_in_base_units)
             if problem:
                 problems.append(f"field 'amount': {problem}")
         joined = "".join(record)
@@ -145,29 +144,6 @@ def _raw(record: list[str], layout: Layout, field: str) -> str:
         return ""
     value = record[index]
     return "" if value.strip() in EMPTY_MARKERS else value
-
-
-PLAIN_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
-
-
-def _amount_problem(text: str, base_units: bool) -> str:
-    if text.startswith("-") and PLAIN_NUMBER.fullmatch(text[1:]):
-        return f"negative amount: {text!r}"
-    if not PLAIN_NUMBER.fullmatch(text):  # Decimal alone would also take "1_000", "NaN", "Infinity"
-        return f"not a number: {text!r}"
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return f"not a number: {text!r}"
-    if not value.is_finite():
-        return f"not a finite number: {text!r}"
-    if value and (value.adjusted() >= MAX_DIGITS or -value.as_tuple().exponent > MAX_DIGITS):
-        return f"implausible amount (more than {MAX_DIGITS} digits before or after the point): {text[:40]!r}"
-    if value < 0:
-        return f"negative amount: {text!r}"
-    if base_units and value != value.to_integral_value():
-        return f"this layout gives base units (integers), got {text!r}"
-    return ""
 
 
 def _unwrap_json(value: str) -> str:
@@ -305,7 +281,7 @@ def _summary_row(path: Path, line: int, record: list[str], columns: Mapping[str,
             errors.append(f"field 'snapshot height': not a block height: {get('snapshot_height')!r}")
     amount = None
     if get("amount"):
-        problem = _amount_problem(get("amount"), base_units=False)
+        problem = amount_problem(get("amount"), base_units=False)
         if problem:
             errors.append(f"field 'amount': {problem}")
         else:

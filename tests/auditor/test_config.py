@@ -179,3 +179,21 @@ def test_config_errors_exit_2_before_any_work(tmp_path, caplog):
         assert main(["run", str(_write(tmp_path, text))]) == 2
         assert expected in caplog.text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml", "taken"]  # no run directory, no lock
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("[liabilities]\nBTC = '1e5'\n", "[liabilities] BTC: exponent notation is not accepted"),
+    ("[audit]\nrequired_ratio = '1E-3'\n", "[audit] required_ratio: exponent notation is not accepted"),
+    ("[required_ratio]\nUSDT = '1e0'\n", "[required_ratio] USDT: exponent notation is not accepted"),
+])
+def test_exponent_amounts_in_the_config_are_refused(tmp_path, text, expected):
+    assert expected in _error(tmp_path, "[input]\nfile='a.csv'\n" + text)
+
+
+def test_exponent_amounts_in_a_liabilities_file_are_refused(tmp_path):
+    (tmp_path / "l.csv").write_text("asset,amount\nBTC,1\nETH,2.5e3\n")
+    (tmp_path / "l.json").write_text('{"ETH": "1E2"}')
+    for name, expected in (("l.csv", "l.csv:3: field 'amount': exponent notation"),
+                           ("l.json", "l.json: ETH: exponent")):
+        with pytest.raises(ConfigError, match=expected):  # the liabilities file is named, with its line
+            load_config(_write(tmp_path, f"[input]\nfile='a.csv'\n[liabilities]\nfile='{name}'\n"), {})

@@ -191,7 +191,25 @@ def test_sha256_is_of_the_bytes_as_published(tmp_path):
 def test_implausible_amounts_are_row_errors(tmp_path):
     path = _write(tmp_path, (
         "coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key\n"
-        f"ETH,ETH,100,0x{'11' * 20},1e120,m,{SIG},,\n"
+        f"ETH,ETH,100,0x{'11' * 20},1{'0' * 120},m,{SIG},,\n"  # (1e120 is refused as exponent notation)
     ))
     (row,) = open_address_file(path).rows()
     assert "implausible amount" in row.input_error
+
+
+def test_exponent_notation_is_refused_in_detail_and_summary_rows(tmp_path):
+    path = _write(tmp_path, (
+        "coin,snapshot height,amount\nETH,100,1E-3\nBTC,100,2.5\n\n"
+        "coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key\n"
+        f"ETH,ETH,100,0x{'11' * 20},1e5,m,{SIG},,\n"
+        f"ETH,ETH,100,0x{'22' * 20},.5E+2,m,{SIG},,\n"
+        f"ETH,ETH,100,0x{'33' * 20},100000,m,{SIG},,\n"
+    ))
+    file = open_address_file(path)
+    eth, btc = file.summary
+    assert eth.amount is None and f"{path}:2: field 'amount': exponent notation" in eth.error and "'1E-3'" in eth.error
+    assert btc.amount == Decimal("2.5") and btc.error == ""
+    first, second, plain = file.rows()
+    assert f"{path}:6: field 'amount': exponent notation is not accepted" in first.input_error
+    assert "'1e5'" in first.input_error
+    assert f"{path}:7: field 'amount': exponent notation" in second.input_error and plain.input_error == ""
