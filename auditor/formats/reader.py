@@ -4,6 +4,7 @@ naming the file, line and field, so that it is reported, never dropped."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -14,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
+from auditor.errors import InputProblem
 from auditor.formats.layouts import (
     EMPTY_MARKERS,
     GenericColumns,
@@ -28,8 +30,9 @@ from chains.base import AddressRow
 csv.field_size_limit(16 * 1024 * 1024)  # redeem scripts and JSON key lists can be long
 
 
-class InputError(Exception):
-    """The input cannot be read at all (missing file, unknown layout). Names file, line and field."""
+class InputError(InputProblem):
+    """The input cannot be read at all (missing file, unknown layout, not UTF-8): exit 2. Names file, line and
+    field (or column)."""
 
     def __init__(self, path: Path | str, line: int | None, field: str | None, message: str) -> None:
         where = f"{path}" + (f":{line}" if line else "") + (f": field '{field}'" if field else "")
@@ -68,8 +71,8 @@ class AddressFile:
         except _BrokenQuoting as exc:
             message = f"broken CSV quoting ({exc}); nothing after it is read"
             raise InputError(self.path, exc.line, None, message) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(self.path, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        except UnicodeDecodeError:
+            raise _not_utf8(self.path) from None
         finally:
             self._handle.close()
             if self._hasher is not None:
@@ -208,6 +211,29 @@ def _records(lines: IO[str]) -> Iterator[tuple[int, list[str]]]:
         previous_end = reader.line_num
 
 
+def _not_utf8(path: Path) -> InputError:
+    """The first invalid UTF-8 sequence of `path`, by line and column. The decoder's own error cannot say: it
+    sees the file in 8 KiB chunks and counts from the chunk's start. So the file is read again, line by line
+    (only on this error): UTF-8 never uses the bytes of CR or LF inside a character, so a bad sequence lies
+    within one line."""
+    offset = 0
+    with path.open("rb") as raw:
+        # latin-1 maps bytes 1:1, so these are the file's lines as the CSV reader counts them (newline="").
+        for number, text in enumerate(io.TextIOWrapper(raw, encoding="latin-1", newline=""), start=1):
+            line = text.encode("latin-1")
+            body = line[3:] if number == 1 and line.startswith(codecs.BOM_UTF8) else line
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                column = len(body[:exc.start].decode("utf-8")) + 1  # in characters, as an editor shows it
+                at = offset + len(line) - len(body) + exc.start
+                bad = body[exc.start:exc.end].hex(" ")
+                return InputError(path, number, None, f"not UTF-8 text at line {number}, column {column} "
+                                  f"(byte {at} of the file, {bad}: {exc.reason})")
+            offset += len(line)
+    return InputError(path, None, None, "not UTF-8 text")  # the file changed under us
+
+
 def open_address_file(path: Path | str, generic: GenericColumns | None = None) -> AddressFile:
     """Open `path`, read its summary section and detail header, and return a streaming AddressFile."""
     path = Path(path)
@@ -221,9 +247,9 @@ def open_address_file(path: Path | str, generic: GenericColumns | None = None) -
     summary: list[SummaryRow] = []
     try:
         layout = _read_headers(path, records, summary, generic)
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:
         handle.close()
-        raise InputError(path, None, None, f"not UTF-8 text ({exc.reason})") from exc
+        raise _not_utf8(path) from None
     except _BrokenQuoting as exc:
         handle.close()
         raise InputError(path, exc.line, None, f"broken CSV quoting ({exc})") from None
