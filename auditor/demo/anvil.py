@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from auditor import lifeline
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NPM_BINARY = PROJECT_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
 
@@ -56,7 +58,9 @@ class Anvil:
         ]
         if self._block_time:
             command += ["--block-time", str(self._block_time)]
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # The node dies with the process that started it, even one killed with SIGKILL (auditor.lifeline).
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                         preexec_fn=lifeline.child_setup())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
