@@ -147,3 +147,33 @@ def test_demo_anvil_dies_with_the_process_that_started_it(tmp_path):
         if anvil and lifeline.process_alive(anvil):
             os.kill(anvil, signal.SIGKILL)
         starter.stdout.close()
+
+
+def test_the_forkserver_dies_with_the_auditor_even_while_a_child_holds_its_alive_pipe(tmp_path):
+    """PR_SET_PDEATHSIG in the forkserver alone: its child here is a plain process (no lifeline of its own)
+    holding the write end of the forkserver's alive pipe, so EOF on that pipe cannot end the forkserver."""
+    script = ("import multiprocessing, os, time; from auditor import lifeline; lifeline.start_forkserver(); "
+              "child = multiprocessing.get_context('forkserver').Process(target=time.sleep, args=(60,)); "
+              "child.start(); print(child.pid, flush=True); time.sleep(60)")
+    starter = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                               stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    seen: dict[int, int] = {}
+    try:
+        child = int(starter.stdout.readline())
+        seen = _descendants(starter.pid)
+        forkservers = [pid for pid, depth in seen.items() if depth == 1 and "forkserver" in _command_line(pid)]
+        assert len(forkservers) == 1 and seen.get(child) == 2
+        starter.send_signal(signal.SIGKILL)
+        starter.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and lifeline.process_alive(forkservers[0]):
+            time.sleep(0.05)
+        assert not lifeline.process_alive(forkservers[0]), "the forkserver outlived the process that started it"
+    finally:
+        if starter.poll() is None:
+            starter.kill()
+            starter.wait()
+        for pid in seen:  # the plain child has no lifeline: end it (and anything else this test started)
+            if lifeline.process_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        starter.stdout.close()
