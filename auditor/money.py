@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 import re
 from decimal import ROUND_DOWN, Decimal
+from typing import overload
 
 # Enough digits for any sum of uint256 balances with 18 decimals, so additions never round; the reader refuses
 # amounts beyond MAX_DIGITS, so no input can reach the limit (and Inexact is trapped in case one did).
@@ -47,6 +48,10 @@ def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     return context.divide(numerator, denominator).quantize(RATIO_PLACES, rounding=ROUND_DOWN, context=context)
 
 
+@overload
+def dec_str(value: Decimal) -> str: ...
+@overload
+def dec_str(value: None) -> None: ...
 def dec_str(value: Decimal | None) -> str | None:
     """Plain decimal notation without exponent or trailing zeros: Decimal("12.500") -> "12.5"."""
     if value is None:
@@ -77,7 +82,8 @@ def amount_problem(text: str, base_units: bool = False) -> str:
     if negative:
         return f"negative amount: {text[:40]!r}"
     value = Decimal(digits)
-    if value and (value.adjusted() >= MAX_DIGITS or -value.as_tuple().exponent > MAX_DIGITS):
+    places = -int(value.as_tuple().exponent)  # an int: PLAIN_AMOUNT admits no NaN or Infinity
+    if value and (value.adjusted() >= MAX_DIGITS or places > MAX_DIGITS):
         return f"implausible amount (more than {MAX_DIGITS} digits before or after the point): {text[:40]!r}"
     if base_units and value != value.to_integral_value():
         return f"this layout gives base units (integers), got {text[:40]!r}"
@@ -91,7 +97,7 @@ def parse_amount(value: object, where: str) -> Decimal:
     if isinstance(value, (bool, float)):
         raise ValueError(f"{where}: write amounts as strings (\"1.05\"), not floats, so they stay exact")
     if isinstance(value, Decimal):
-        text = dec_str(value) if value.is_finite() else str(value)
+        text = format(value, "f")  # plain digits ("1E+3" -> "1000"); NaN and Infinity stay words
     elif isinstance(value, int):
         text = str(value)
     elif isinstance(value, str):

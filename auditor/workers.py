@@ -89,5 +89,5 @@ class SignatureWorkers:
     def __enter__(self) -> SignatureWorkers:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()

@@ -10,6 +10,7 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from auditor import lifeline
 
@@ -31,7 +32,8 @@ def anvil_binary() -> Path:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class Anvil:
@@ -48,7 +50,7 @@ class Anvil:
         self.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def start(self, timeout: float = 20.0) -> None:
@@ -84,7 +86,7 @@ class Anvil:
                 self._process.wait(timeout=10)
         self._process = None
 
-    def rpc(self, method: str, params: list | None = None):
+    def rpc(self, method: str, params: list[Any] | None = None) -> Any:
         """A synchronous JSON-RPC call, for setting the chain up (not on the audit's path)."""
         body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
         request = urllib.request.Request(self.url, body, {"Content-Type": "application/json"})

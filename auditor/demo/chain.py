@@ -13,9 +13,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from eth_typing import ABI, ChecksumAddress, HexStr
+from hexbytes import HexBytes
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
-from web3.types import TxParams, TxReceipt
+from web3.types import TxParams, TxReceipt, Wei
 
 from auditor.demo.anvil import Anvil
 from chains.evm.adapter import MULTICALL3
@@ -25,12 +27,12 @@ CONTRACTS = HERE / "contracts"
 MULTICALL3_DEPLOYER = "0x05f32b3cc3888453ff71b01135b34ff8e41263f2"
 TOKEN_BYTECODE = (CONTRACTS / "DemoToken.bin").read_text().strip()
 SAFE_BYTECODE = (CONTRACTS / "DemoSafe.bin").read_text().strip()
-TOKEN_ABI = json.loads((CONTRACTS / "DemoToken.abi.json").read_text())
-SAFE_ABI = json.loads((CONTRACTS / "DemoSafe.abi.json").read_text())
+TOKEN_ABI: ABI = json.loads((CONTRACTS / "DemoToken.abi.json").read_text())
+SAFE_ABI: ABI = json.loads((CONTRACTS / "DemoSafe.abi.json").read_text())
 RECEIPT_SECONDS = 10  # anvil mines at once; bounded wait anyway
 
 
-def checksummed(address: str) -> str:
+def checksummed(address: str) -> ChecksumAddress:
     return Web3.to_checksum_address(address)
 
 
@@ -46,13 +48,13 @@ class DemoChain:
     def safe(self, address: str) -> Contract:
         return self.web3.eth.contract(address=checksummed(address), abi=SAFE_ABI)
 
-    def _mined(self, tx_hash: bytes) -> TxReceipt:
+    def _mined(self, tx_hash: HexBytes) -> TxReceipt:
         receipt = self.web3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_SECONDS, poll_latency=0.01)
         if receipt["status"] != 1:
-            raise RuntimeError(f"transaction 0x{bytes(tx_hash).hex()} reverted")
+            raise RuntimeError(f"transaction {tx_hash.to_0x_hex()} reverted")
         return receipt
 
-    def _deployed(self, tx_hash: bytes) -> str:
+    def _deployed(self, tx_hash: HexBytes) -> str:
         """The new contract's address as anvil reports it (lower case, as the demo file and configs use it)."""
         return str(self._mined(tx_hash)["contractAddress"]).lower()
 
@@ -62,7 +64,7 @@ class DemoChain:
             return MULTICALL3
         self.send_eth(MULTICALL3_DEPLOYER, 10**17)
         raw = (HERE / "multicall3_presigned.hex").read_text().strip()
-        if self._deployed(self.web3.eth.send_raw_transaction(raw)) != MULTICALL3:
+        if self._deployed(self.web3.eth.send_raw_transaction(HexStr(raw))) != MULTICALL3:
             raise RuntimeError("Multicall3 did not land at its canonical address")
         return MULTICALL3
 
@@ -78,7 +80,7 @@ class DemoChain:
 
     def send_eth(self, to: str, wei: int, sender: str | None = None) -> None:
         self._mined(self.web3.eth.send_transaction(
-            {"from": checksummed(sender or self.funder), "to": checksummed(to), "value": wei}))
+            {"from": checksummed(sender or self.funder), "to": checksummed(to), "value": Wei(wei)}))
 
     def mint(self, token: str, to: str, amount: int) -> None:
         call = self.token(token).functions.mint(checksummed(to), amount)
@@ -93,7 +95,7 @@ class DemoChain:
     def transfer_eth(self, sender: str, to: str, wei: int) -> None:
         with self._impersonating(sender):
             self._mined(self.web3.eth.send_transaction(
-                {"from": checksummed(sender), "to": checksummed(to), "value": wei, "gas": 21_000}))
+                {"from": checksummed(sender), "to": checksummed(to), "value": Wei(wei), "gas": 21_000}))
 
     def mine(self, blocks: int = 1) -> int:
         self.node.rpc("anvil_mine", [hex(blocks)])

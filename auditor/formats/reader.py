@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from auditor.errors import InputProblem
 from auditor.formats.layouts import (
@@ -26,6 +26,9 @@ from auditor.formats.layouts import (
 )
 from auditor.money import amount_problem
 from chains.base import AddressRow
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 csv.field_size_limit(16 * 1024 * 1024)  # redeem scripts and JSON key lists can be long
 
@@ -172,13 +175,13 @@ class _HashingReader(io.RawIOBase):
     """Hashes the file's bytes as they are read (BOM and line endings included, so the digest is the one
     `sha256sum` prints), so the sha256 costs no second pass."""
 
-    def __init__(self, raw: IO[bytes], hasher: hashlib._Hash) -> None:
+    def __init__(self, raw: io.BufferedReader, hasher: hashlib._Hash) -> None:
         self._raw, self._hasher = raw, hasher
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: WriteableBuffer) -> int:
         count = self._raw.readinto(buffer)
         if count:
             self._hasher.update(memoryview(buffer)[:count])
