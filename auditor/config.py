@@ -76,10 +76,13 @@ _NETWORK_KEYS = {
     "url", "url_env", "backend", "chain_id", "snapshot_height", "max_concurrency", "requests_per_second",
     "batch_size", "timeout_seconds", "retries", "headers_env", "options",
 }
-# Accepted ranges of the numeric settings, (low, high) inclusive. Out of range is a mistake, never clamped:
-# a timeout of 0 would disable the timeout (a hanging endpoint hangs the run), 0 retries would mean no request.
+
+
 @dataclass(frozen=True)
 class _Range:
+    """The accepted values of a numeric setting. Out of range is a mistake, never clamped: a timeout of 0 would
+    disable the timeout (a hanging endpoint hangs the run), 0 retries would send no request."""
+
     integer: bool  # else any finite number (durations and rates, never money)
     low: float
     high: float
