@@ -75,9 +75,9 @@ def amount_problem(text: str, base_units: bool = False) -> str:
     non-negative, at most MAX_DIGITS digits before or after the point, an integer when `base_units`."""
     negative = text.startswith("-")
     digits = text[1:] if negative else text
-    if _EXPONENT.fullmatch(digits):
-        return f"exponent notation is not accepted, write the digits out: {text[:40]!r}"
-    if not PLAIN_AMOUNT.fullmatch(digits):
+    if not PLAIN_AMOUNT.fullmatch(digits):  # (this runs once per row: the usual case first)
+        if _EXPONENT.fullmatch(digits):
+            return f"exponent notation is not accepted, write the digits out: {text[:40]!r}"
         return f"not a number: {text[:40]!r}"
     if negative:
         return f"negative amount: {text[:40]!r}"
