@@ -63,9 +63,11 @@ def _command_line(pid: int) -> str:
 def test_sigkill_of_the_auditor_leaves_no_process(tmp_path):
     path = tmp_path / "big.csv"
     _write_rows(path, 100_000)
+    config = tmp_path / "audit.toml"  # two workers whatever the machine's core count; no endpoint needed
+    config.write_text(f'[input]\nfile = "{path}"\n[output]\ndir = "{tmp_path / "out"}"\n[audit]\nworkers = 2\n')
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     auditor = subprocess.Popen(
-        [sys.executable, "-m", "auditor", "verify", str(path), "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "auditor", "run", str(config), "--quiet"],
         cwd=tmp_path, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     seen: dict[int, int] = {}
