@@ -248,3 +248,16 @@ def test_invalid_utf8_in_the_header_and_exit_2(tmp_path, caplog):
     bad = _rows_with_bad_byte(tmp_path, 700)
     assert main(["verify", str(bad), "--out", str(tmp_path / "out")]) == 2
     assert "bad.csv:700: not UTF-8 text at line 700, column" in caplog.text
+
+
+def test_an_amount_in_exponent_notation_exits_2_naming_line_and_field(tmp_path):
+    from auditor.cli import main
+
+    path = _write(tmp_path, (
+        "coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key\n"
+        f"ETH,ETH,100,0x{'11' * 20},1,m,{SIG},,\n"
+        f"ETH,ETH,100,0x{'22' * 20},1e5,m,{SIG},,\n"
+    ))
+    assert main(["verify", str(path), "--out", str(tmp_path / "out")]) == 2
+    addresses = (tmp_path / "out" / "latest" / "addresses.csv").read_text(encoding="utf-8")
+    assert f"input: {path}:3: field 'amount': exponent notation is not accepted" in addresses
