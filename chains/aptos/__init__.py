@@ -33,6 +33,7 @@ BACKENDS = ("aptos-rest", "rest", "")
 
 class AptosFamily(ChainFamily):
     name = "aptos"
+    backends = tuple(b for b in BACKENDS if b)  # the default first (`auditor init` lists them)
 
     def normalize_address(self, address: str, network: Network) -> str:
         return addresses.encode(addresses.decode(address))
