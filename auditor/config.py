@@ -120,7 +120,12 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
     try:
         data = tomllib.loads(raw_bytes.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # TOML is UTF-8: say where, as for the address file
+        line_start = raw_bytes.rfind(b"\n", 0, exc.start) + 1
+        line = raw_bytes.count(b"\n", 0, exc.start) + 1
+        column = len(raw_bytes[line_start:exc.start].decode("utf-8", "replace")) + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text at line {line}, column {column} ({exc.reason})") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     where = str(path)
     _refuse_unknown(data, _TOP_KEYS, f"{where}:", "section(s)")

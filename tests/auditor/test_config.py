@@ -197,3 +197,10 @@ def test_exponent_amounts_in_a_liabilities_file_are_refused(tmp_path):
                            ("l.json", "l.json: ETH: exponent")):
         with pytest.raises(ConfigError, match=expected):  # the liabilities file is named, with its line
             load_config(_write(tmp_path, f"[input]\nfile='a.csv'\n[liabilities]\nfile='{name}'\n"), {})
+
+
+def test_a_config_that_is_not_utf8_is_refused_with_line_and_column(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_bytes("[input]\nfile = 'a.csv'\n# réserves\nmessages = ['caf\xe9']\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"c\.toml:3: not UTF-8 text at line 3, column 4 "):
+        load_config(path, {})
