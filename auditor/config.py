@@ -220,6 +220,11 @@ def _network(code: str, entry: Any, where: str, environ: Mapping[str, str]) -> N
     height = entry.get("snapshot_height")
     if height is not None and (isinstance(height, bool) or not isinstance(height, int) or height < 0):
         raise ConfigError(f"{where}: snapshot_height must be a block number")
+    for key in ("url", "url_env", "backend"):
+        if key in entry and not isinstance(entry[key], str):
+            raise ConfigError(f"{where} {key}: must be a string, got {entry[key]!r}")
+    if "url" in entry and "url_env" in entry:  # one would silently win over the other
+        raise ConfigError(f"{where} url_env: set url or url_env, not both")
     url = entry.get("url")
     options = entry.get("options", {})
     if not isinstance(options, dict):

@@ -131,6 +131,8 @@ def test_unknown_keys_are_refused_with_the_closest_valid_key(tmp_path, text, exp
         ("max_concurrency", "0", "max_concurrency: must be at least 1"),
         ("requests_per_second", "0", "requests_per_second: must be greater than 0"),
         ("chain_id", "true", "chain_id: must be an integer"),
+        ("url_env", "'ETH_URL'", "url_env: set url or url_env, not both"),
+        ("backend", "1", "backend: must be a string"),
     ],
 )
 def test_network_numbers_are_validated(tmp_path, key, value, expected):
