@@ -10,7 +10,7 @@ from pathlib import Path
 
 from auditor import __version__, init_config
 from auditor.audit import verify_file
-from auditor.config import load_config
+from auditor.config import check_output_dir, load_config
 from auditor.errors import AuditorError, ExitCode
 from auditor.logs import FORMATS, setup_logging
 from auditor.ops import check, schedule, trend
@@ -140,6 +140,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return verify_inclusion_command(args.proof, args.tree, args.root)
     if args.command == "verify":
         statements = frozenset(args.message) if args.message else None
+        check_output_dir(args.out.resolve(), "--out")
         progress = RunProgress.auto(args.quiet)
         try:
             outcome = verify_file(args.file, args.out, OwnershipPolicy(statements, args.trust_owner_mode),
@@ -168,7 +169,9 @@ def verify_inclusion_command(proof: Path, tree: Path | None, root: str | None = 
 
 def run_command(config_path: Path, out: Path | None, resume: bool = False, quiet: bool = False) -> int:
     config = load_config(config_path)  # ConfigError: exit 2, by main()
-    return run_config(config, out or config.output_dir, resume=resume, quiet=quiet)
+    directory = out or config.output_dir
+    check_output_dir(directory.resolve(), "--out" if out else "[output] dir")  # before any work, not a traceback
+    return run_config(config, directory, resume=resume, quiet=quiet)
 
 
 if __name__ == "__main__":

@@ -357,18 +357,18 @@ chunk_size = {chunk_size}
 url = "{anvil_url}"
 batch_size = 1000
 max_concurrency = 4
-requests_per_second = 0
+requests_per_second = 1000000
 [networks.LTC]
 url = "{ltc_url}"
 backend = "bitcoind"
 batch_size = 1000
-requests_per_second = 0
+requests_per_second = 1000000
 timeout_seconds = 120
 [networks.TRON]
 url = "{tron_url}"
 backend = "tron-http"
 max_concurrency = 32
-requests_per_second = 0
+requests_per_second = 1000000
 [networks.TRON.options]
 events_settle_seconds = 0
 pin_group_size = 500
