@@ -12,7 +12,8 @@ TRON adapter does for TRC-20:
    once): `blockByHeight`, then `transactionResults?blockHash=` in pages of 100, which is the API's limit. All
    their token events are kept, by account (a later chunk rolls its own accounts back over the same blocks).
    Each block's results must be all of its transactions, each bound to the block by BlockNumber and
-   BlockHash, and the blocks must link (PreviousBlockHash) from the snapshot block up: one branch.
+   BlockHash, and the blocks must link (PreviousBlockHash) from the snapshot block up: one branch (after a branch
+   switch during the scan, the blocks from the break up are read again, once).
 3. The head hashes at `before` and `after` must be the blocks scanned at those heights (a fork switch between
    read and scan means the read came from another branch); an account with an event in (before, after] is
    ambiguous (T unknown). Either way the account is read again, alone, in the next round (`pin_rounds`), then
@@ -217,21 +218,39 @@ class AelfBalanceAdapter(BalanceAdapter):
         if top - height > self.options.max_rollback_blocks:
             return (f"the roll-back from block {top} to the snapshot {height} spans {top - height} blocks, more "
                     f"than max_rollback_blocks ({self.options.max_rollback_blocks})")
-        try:
-            for start in range(height + 1, top + 1, SCAN_CHUNK):
-                await asyncio.gather(*(self._scanned(h) for h in range(start, min(start + SCAN_CHUNK, top + 1))))
-        except (RequestError, EventError) as exc:
-            return f"roll-back history: {exc}"
-        # The blocks were read one by one from the node's best chain: they must be one branch, from the snapshot
-        # block up, else a fork switch during the scan mixed two branches' events.
+        broken = 0
+        for attempt in range(2):
+            try:
+                for start in range(height + 1, top + 1, SCAN_CHUNK):
+                    await asyncio.gather(*(self._scanned(h) for h in range(start, min(start + SCAN_CHUNK, top + 1))))
+            except (RequestError, EventError) as exc:
+                return f"roll-back history: {exc}"
+            broken = self._broken_link(snapshot, top)
+            if not broken:
+                return ""
+            if attempt == 0:  # read the blocks from the break up again, once, from the branch the node is on now
+                self._forget_from(max(height + 1, broken - 1))
+        return (f"roll-back history: block {broken} does not follow block {broken - 1} read before it (the node "
+                "switched branches during the scan)")
+
+    def _broken_link(self, snapshot: Snapshot, top: int) -> int:
+        """The first block of H+1..top that does not follow the one below it (0: none). The blocks were read one
+        by one from the node's best chain: a branch switch during the scan mixes two branches' events."""
         previous = snapshot.block_hash
-        for h in range(height + 1, top + 1):
+        for h in range(snapshot.height + 1, top + 1):
             block = self._blocks[h]
             if block.previous_hash != previous:
-                return (f"roll-back history: block {h} does not follow block {h - 1} read before it (the node "
-                        "switched branches during the scan)")
+                return h
             previous = block.block_hash
-        return ""
+        return 0
+
+    def _forget_from(self, height: int) -> None:
+        """Drop the scanned blocks from `height` up, and their events."""
+        for h in [h for h in self._scans if h >= height]:
+            del self._scans[h]
+            self._blocks.pop(h, None)
+        for account, moves in self._moves.items():
+            self._moves[account] = [move for move in moves if move.height < height]
 
     async def _scanned(self, height: int) -> BlockRef:
         """Block `height`, scanned once: concurrent callers share one scan; a failed scan is tried afresh."""

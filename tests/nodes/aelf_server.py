@@ -181,6 +181,7 @@ class AelfFaults:
     # heights whose blockByHeight answers a block of a branch the node has since left (another hash, no
     # transactions), as a node switching branches between two of the client's requests does
     stale_branch: set[int] = field(default_factory=set)
+    stale_branch_once: set[int] = field(default_factory=set)  # the same, for the first request of each height only
     # heights whose transaction results carry no BlockHash (which branch's results they are cannot be told)
     results_without_hash: set[int] = field(default_factory=set)
 
@@ -241,7 +242,9 @@ class AelfServer(StandInServer):
         block = self.ledger.block(height)
         if block is None:
             return _error("20001", "Not found")
-        if height in self.faults.stale_branch:  # the node keeps the results of the branch it left
+        once = height in self.faults.stale_branch_once
+        self.faults.stale_branch_once.discard(height)
+        if once or height in self.faults.stale_branch:  # the node keeps the results of the branch it left
             block = Block(height, hashlib.sha256(b"left branch" + block.block_hash.encode()).hexdigest(), [])
             self._left[block.block_hash] = block
         return web.json_response(self._block_json(block, request.query.get("includeTransactions") == "true"))

@@ -251,3 +251,13 @@ async def test_transaction_results_must_name_their_block_hash(chain: Chain) -> N
     async with chain.open() as adapter:
         balance = (await adapter.fetch_balances([query], chain.height))[query]
     assert balance.amount is None and "names block" in balance.error, balance
+
+
+async def test_a_branch_switch_during_the_scan_is_read_again(chain: Chain) -> None:
+    """One block read from a branch the node then left: the blocks from the break up are read again, once, and the
+    figures are the snapshot's, each event counted once."""
+    chain.server.faults.stale_branch_once = {chain.height + 2}
+    queries = [BalanceQuery(a) for a in chain.accounts]
+    async with chain.open() as adapter:
+        balances = await adapter.fetch_balances(queries, chain.height)
+    assert {q: b.amount for q, b in balances.items()} == {q: chain.expected(q.address) for q in queries}
