@@ -155,6 +155,7 @@ class _Keyer:
         self._overrides = registry_overrides
         self._registries: dict[str, AssetRegistry] = {}
         self._lookups: dict[tuple[str, str, str], tuple[Any, Any, Any]] = {}
+        self._last: tuple[tuple[str, str] | None, tuple[str, str]] = (None, ("", ""))
 
     def registry(self, layout) -> AssetRegistry:
         key = layout.exchange
@@ -183,10 +184,15 @@ class _Keyer:
             asset = token.asset
             contract = token.contract
             token_key = (contract.lower() if contract.startswith("0x") else contract) if contract else "native"
-            try:
-                address = family.normalize_address(row.address, network)
-            except ValueError as exc:
-                compared = f"as written: not a {network.code} address ({exc})"
+            memo = (network.code, row.address)
+            if self._last[0] == memo:  # an address's rows (one per token) are usually adjacent
+                address, compared = self._last[1]
+            else:
+                try:
+                    address = family.normalize_address(row.address, network)
+                except ValueError as exc:
+                    compared = f"as written: not a {network.code} address ({exc})"
+                self._last = (memo, (address, compared))
         return Claim(source, row.line, row.coin, row.network, row.address, domain, address, asset, token_key,
                      _declared(row, token), compared)
 

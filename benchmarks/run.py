@@ -30,6 +30,7 @@ SCRIPTS = [
     ("Filecoin balances at the snapshot tipset (local Lotus JSON-RPC stand-in)", ["benchmarks/filecoin_balances.py"]),
     ("aelf balances: GetBalance at the head rolled back to the snapshot (local aelf web API stand-in)",
      ["benchmarks/aelf_balances.py"]),
+    ("Double claims: `auditor cross-check` over three OKX-size files (628,484 rows each)", ["benchmarks/cross_check.py"]),
 ]
 
 
