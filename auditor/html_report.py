@@ -54,7 +54,7 @@ def write_html_report(run_dir: Path) -> Path:
 
 
 def _head(report: Mapping[str, Any]) -> str:
-    name = Path(str(report.get("input", {}).get("file", "audit"))).name
+    name = Path(str(_part(report, "input").get("file", "audit"))).name
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         # no fetch of any kind: the policy forbids everything but inline styles, inline scripts and data: images
@@ -72,10 +72,10 @@ def _body(report: Mapping[str, Any], run_dir: Path) -> str:
 
 
 def _summary(report: Mapping[str, Any]) -> str:
-    source = report.get("input", {})
-    run = report.get("run", {})
+    source = _part(report, "input")
+    run = _part(report, "run")
     code = report.get("exit_code")
-    rows = report.get("rows", {})
+    rows = _part(report, "rows")
     status = "ok" if code == 0 else "bad"
     return (
         f"<header><h1>Proof-of-reserves audit: {escape(Path(str(source.get('file', ''))).name)}</h1>\n"
@@ -90,12 +90,11 @@ def _summary(report: Mapping[str, Any]) -> str:
 
 
 def _reserve_table(report: Mapping[str, Any]) -> str:
-    mode = report.get("tool", {}).get("mode")
     lines = ["<section><h2>Reserves</h2>", '<table id="reserves"><thead><tr><th>asset</th><th>on chain (verified)'
              "</th><th>on chain (all)</th><th>declared</th><th>liabilities</th><th>ratio</th><th>required</th>"
              "<th>result</th></tr></thead><tbody>"]
-    for asset, figures in sorted(report.get("assets", {}).items()):
-        not_read = mode == "verify"
+    for asset, figures in sorted(_part(report, "assets").items()):
+        not_read = _verify_mode(report)
         problems = figures.get("problems") or []
         result = "PASS" if figures.get("ok") else "FAIL" + (": " + "; ".join(map(str, problems)) if problems else "")
         proven = "proven" if figures.get("liabilities_verified") else "declared"
@@ -114,12 +113,14 @@ def _reserve_table(report: Mapping[str, Any]) -> str:
 
 
 def _basis(report: Mapping[str, Any]) -> str:
-    lines = ["<section><h2>What each ratio rests on</h2><ul>",
-             "<li><strong>Reserves</strong> (numerator, <em>on chain (verified)</em>): balances read on chain at the "
-             "snapshot block, of the addresses whose ownership signature verified. Unverified rows count only in "
-             "<em>on chain (all)</em>.</li>"]
-    liabilities = report.get("liabilities", {}).get("assets", {})
-    for asset, figures in sorted(report.get("assets", {}).items()):
+    reserves = ("<li><strong>Reserves</strong>: not read (<code>auditor verify</code> checks ownership signatures "
+                "only, no balance is read).</li>") if _verify_mode(report) else (
+        "<li><strong>Reserves</strong> (numerator, <em>on chain (verified)</em>): balances read on chain at the "
+        "snapshot block, of the addresses whose ownership signature verified. Unverified rows count only in "
+        "<em>on chain (all)</em>.</li>")
+    lines = ["<section><h2>What each ratio rests on</h2><ul>", reserves]
+    liabilities = _part(_part(report, "liabilities"), "assets")
+    for asset, figures in sorted(_part(report, "assets").items()):
         basis = liabilities.get(asset, {})
         proven = "proven" if figures.get("liabilities_verified") else "not proven"
         how = basis.get("how") or figures.get("liabilities_source") or "no liabilities figure"
@@ -129,7 +130,7 @@ def _basis(report: Mapping[str, Any]) -> str:
             f"<strong>{proven}</strong>: {escape(str(how))}. Addresses: {_n(counts.get('total'))} "
             f"({_n(counts.get('verified'))} verified, {_n(counts.get('failed'))} failed, "
             f"{_n(counts.get('unchecked'))} unchecked, {_n(counts.get('missing_balance'))} without a balance).</li>")
-    for proof in report.get("liabilities", {}).get("proofs", []) or []:
+    for proof in _part(report, "liabilities").get("proofs") or []:
         lines.append(f"<li>Proof: <code>{escape(json.dumps(proof, sort_keys=True)[:500])}</code></li>")
     lines.append("</ul></section>")
     return "\n".join(lines)
@@ -148,10 +149,10 @@ def _history(run_dir: Path) -> str:
 
 def _networks(report: Mapping[str, Any]) -> str:
     by_network: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
-    for asset, figures in sorted(report.get("assets", {}).items()):
+    for asset, figures in sorted(_part(report, "assets").items()):
         for network, values in sorted((figures.get("networks") or {}).items()):
             by_network.setdefault(network, []).append((asset, values))
-    rows = report.get("rows_by_network", {})
+    rows = _part(report, "rows_by_network")
     if not by_network and not rows:
         return ""
     lines = ["<section><h2>Per network</h2>"]
@@ -165,10 +166,11 @@ def _networks(report: Mapping[str, Any]) -> str:
         if network in by_network:
             lines.append(f'<table class="network" data-network="{escape(network)}"><thead><tr><th>asset</th>'
                          "<th>on chain (verified)</th><th>on chain (all)</th><th>declared</th></tr></thead><tbody>")
+            not_read = _verify_mode(report)
             for asset, values in by_network[network]:
                 lines.append(f"<tr><th scope=\"row\">{escape(asset)}</th>"
-                             f"<td class=\"num\">{_amount(values.get('onchain_verified'))}</td>"
-                             f"<td class=\"num\">{_amount(values.get('onchain'))}</td>"
+                             f"<td class=\"num\">{'not read' if not_read else _amount(values.get('onchain_verified'))}"
+                             f"</td><td class=\"num\">{'not read' if not_read else _amount(values.get('onchain'))}</td>"
                              f"<td class=\"num\">{_amount(values.get('declared'))}</td></tr>")
             lines.append("</tbody></table>")
     lines.append("</section>")
@@ -176,7 +178,7 @@ def _networks(report: Mapping[str, Any]) -> str:
 
 
 def _snapshots(report: Mapping[str, Any]) -> str:
-    snapshots = report.get("snapshot", {})
+    snapshots = _part(report, "snapshot")
     if not snapshots:
         return ""
     lines = ["<section><h2>Snapshot blocks</h2><table><thead><tr><th>network</th><th>height</th><th>block hash</th>"
@@ -254,6 +256,16 @@ def _describe(item: Mapping[str, Any]) -> str:
     if "error" in item and "line" in item:
         return f"{where}: {item['error']}"
     return _text(item)
+
+
+def _part(container: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """A section of report.json; absent and null (e.g. liabilities in `auditor verify`) read as empty."""
+    value = container.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _verify_mode(report: Mapping[str, Any]) -> bool:
+    return _part(report, "tool").get("mode") == "verify"
 
 
 def _text(value: Any) -> str:

@@ -175,3 +175,29 @@ def test_two_hundred_thousand_rows_stay_usable(demo_run, tmp_path):
             await browser.__aexit__(None, None, None)
 
     asyncio.run(check())
+
+
+def test_verify_run_has_no_balances_to_show(tmp_path):
+    """`auditor verify` (ownership only) writes no liabilities and reads no balance: the page says so."""
+    demo_file = Path(__file__).resolve().parents[2] / "configs" / "demo-data" / "okx_por_demo.csv"
+    assert main(["verify", str(demo_file), "--out", str(tmp_path / "out")]) == 0
+    (run,) = (tmp_path / "out").glob("2*")
+    html = write_html_report(run)
+    report = json.loads((run / "report.json").read_text())
+    assert report["liabilities"] is None and report["tool"]["mode"] == "verify"
+
+    async def check() -> None:
+        browser, page = await _load(tmp_path, html)
+        try:
+            cells = await page.evaluate("Array.from(document.querySelectorAll('#reserves tbody tr')).map(tr => "
+                                        "Array.from(tr.querySelectorAll('td')).map(td => td.textContent))")
+            assert len(cells) == len(report["assets"])
+            assert all(c[0] == c[1] == "not read" and c[4] == "-" for c in cells)
+            assert await page.evaluate("document.getElementById('matches').textContent") == \
+                f"{report['rows']['total']} of {report['rows']['total']} rows"
+            assert page.console_errors() == []
+            await page.screenshot(tmp_path / "verify.png")
+        finally:
+            await browser.__aexit__(None, None, None)
+
+    asyncio.run(check())
