@@ -142,3 +142,18 @@ def test_config_table_and_run_findings(tmp_path):
         parse_cross_check({"file": ["x"]}, tmp_path)
     with pytest.raises(CrossCheckConfigError, match="columns must map address"):
         parse_cross_check({"files": [{"file": "x", "columns": {"coin": "c"}}]}, tmp_path)
+
+
+def test_base_unit_amounts_are_declared_in_whole_units(tmp_path):
+    """OKX's 2022 layout gives base units: the declared amount is converted with the token's decimals."""
+    files = _files(tmp_path)
+    old = tmp_path / "okx_2022.csv"
+    old.write_text("coin,address,amount,message,signature1,signature2,redeem script/ public key\n"
+                   f"BTC,{B2},150000000,I am an OKX address,x,,\n"
+                   f"BTC,{B2},150000000,I am an OKX address,x,,\n")   # and twice in its own file
+    result = cross_check([ClaimFile(old), files[2]], tmp_path / "out")
+    claims = _overlaps(tmp_path / "out")
+    assert [(c["exchange"], c["line"], c["declared"]) for c in claims] == [("OKX", "2", "1.5"), ("OKX", "3", "1.5"),
+                                                                          ("Foo", "4", "2")]
+    assert claims[0]["kind"] == "across exchanges; within one file"
+    assert result.per_asset["BTC"]["declared_in_claims"] == "5"
