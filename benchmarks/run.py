@@ -31,6 +31,7 @@ SCRIPTS = [
     ("aelf balances: GetBalance at the head rolled back to the snapshot (local aelf web API stand-in)",
      ["benchmarks/aelf_balances.py"]),
     ("Substrate balances at the snapshot (Chopsticks, real Asset Hub runtime)", ["benchmarks/substrate_balances.py"]),
+    ("Double claims: `auditor cross-check` over three OKX-size files (628,484 rows each)", ["benchmarks/cross_check.py"]),
 ]
 
 
