@@ -25,6 +25,10 @@ SCRIPTS = [
     ("EOS, Starknet and beacon-chain BLS ownership", ["benchmarks/eos_stark_bls_ownership.py"]),
     ("OKX scale: full `auditor run` over EVM, LTC multisig and TRON rows, per stage", ["benchmarks/okx_scale.py"]),
     ("Refusing an over-long (131072-character) address field, per network", ["benchmarks/long_fields.py"]),
+    ("Solana balances at a snapshot slot, rolled back (local JSON-RPC stand-in, 10,000 owners)",
+     ["benchmarks/solana_balances.py"]),
+    ("TON balances at a snapshot block (local toncenter API v2 stand-in, 10,000 wallets)",
+     ["benchmarks/ton_balances.py"]),
 ]
 
 

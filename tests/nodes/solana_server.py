@@ -237,10 +237,21 @@ class SolanaServer:
         self.ledger = ledger
         self.faults = Faults()
         self.http_requests = 0
+        self.http_by_method: dict[str, int] = {}  # HTTP requests by the (first) method they carry
         self.calls: dict[str, int] = {}
         self.rate_limited_at: list[float] = []
         self.url = ""
         self._runner: web.AppRunner | None = None
+        self._by_owner: dict[int, dict[str, list[str]]] = {}  # slot -> owner -> token accounts (sealed state)
+
+    def _token_accounts_of(self, slot: int, owner: str) -> list[str]:
+        index = self._by_owner.get(slot)
+        if index is None:
+            index = {}
+            for pubkey, (_, account_owner, _, _) in sorted(self.ledger.states[slot].tokens.items()):
+                index.setdefault(account_owner, []).append(pubkey)
+            self._by_owner[slot] = index
+        return index.get(owner, [])
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         app = web.Application()
@@ -271,6 +282,9 @@ class SolanaServer:
         except ValueError:
             error = {"code": -32700, "message": "Parse error"}
             return web.json_response({"jsonrpc": "2.0", "error": error, "id": None})
+        first = body[0] if isinstance(body, list) and body else body
+        name = str(first.get("method")) if isinstance(first, dict) else "?"
+        self.http_by_method[name] = self.http_by_method.get(name, 0) + 1
         if isinstance(body, list):
             return web.json_response([self._one(item) for item in body])
         return web.json_response(self._one(body))
@@ -382,7 +396,8 @@ class SolanaServer:
         holder = owner
         if owner in self.faults.foreign_owner:  # a reply about someone else's accounts
             holder = next((t[1] for t in state.tokens.values() if t[1] != owner), owner)
-        for pubkey, (mint, account_owner, program, amount) in sorted(state.tokens.items()):
+        for pubkey in self._token_accounts_of(slot, holder):
+            mint, account_owner, program, amount = state.tokens[pubkey]
             if account_owner != holder or selector.get("mint", mint) != mint or selector.get("programId",
                                                                                             program) != program:
                 continue

@@ -64,6 +64,7 @@ class TonLedger:
         self.head = first_seqno
         self.states: dict[int, _State] = {first_seqno: copy.deepcopy(self.working)}
         self.wallets: dict[str, tuple[str, str]] = {}  # jetton wallet (raw) -> (master, owner)
+        self.masters: set[str] = set()  # jetton masters (raw)
 
     # ---- seeding ------------------------------------------------------------------------------------------
 
@@ -82,6 +83,7 @@ class TonLedger:
         self.working.jettons[key] = self.working.jettons.get(key, 0) + amount
         wallet = self.wallet_of(master, owner)
         self.wallets[wallet] = key
+        self.masters.add(key[0])
         self.working.balances.setdefault(wallet, 50_000_000)  # the deployed wallet's own TON
 
     def jetton_transfer(self, master: str, sender: str, receiver: str, amount: int) -> None:
@@ -269,8 +271,7 @@ class TonServer:
                                   "block_id": self.ledger.block_id(seqno),
                                   "last_transaction_id": {"@type": "internal.transactionId", "lt": "0", "hash": ""},
                                   "@extra": "1700000000.1:0:0.5"}
-        masters = {m for m, _ in state.jettons}
-        if method == "get_wallet_address" and account in masters:
+        if method == "get_wallet_address" and account in self.ledger.masters:
             try:
                 kind, value = stack[0]
                 owner = Cell.one_from_boc(base64.b64decode(value)).begin_parse().load_address()
