@@ -82,8 +82,11 @@ def main(count: int) -> None:
                   f"{rollback / calls:.0%} |")
     print()
     print("HTTP requests carry JSON-RPC batches of up to 100 calls (`rpc_batch`); the roll-back share is "
-          "getSignaturesForAddress + getTransaction among all calls (a quarter of the accounts moved after the "
-          "snapshot, so each of them costs one getTransaction; every account costs one getSignaturesForAddress).")
+          "getSignaturesForAddress + getTransaction among all calls. Every rolled-back account costs one "
+          "getSignaturesForAddress page here, and one getTransaction if it moved after the snapshot (a quarter "
+          "did). USDT rows also read the owner's own transactions after the snapshot, to find token accounts "
+          "closed or handed over since (`find_closed_token_accounts`, on by default): one more page per owner "
+          "and one getTransaction per owner transaction.")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,10 @@ slot P >= S and rolled back with the account's own transactions after S (solana.
    pin: the figure read is the one at S. Otherwise `getTransaction` gives the account's balance just before that
    transaction: `meta.preBalances` for lamports, `meta.preTokenBalances` (0 if the account was no token account,
    or another owner's, then). Failed transactions appear too: they charged fees, and their pre-balances hold.
-3. `balances.csv` says which: `getMultipleAccounts@P` (no transaction in between) or
+3. Token accounts closed or handed to another owner between S and the pin are found in the owner's own
+   transactions after S (closing or re-assigning needs its signature) and rolled back too
+   (`find_closed_token_accounts`).
+4. `balances.csv` says which: `getMultipleAccounts@P` (no transaction in between) or
    `getMultipleAccounts@P-rollback(...)`, and the same for `getTokenAccountsByOwner`.
 
 The snapshot: identity is `getGenesisHash`; the tip `getSlot`; block S's hash from `getBlock` (no transactions).
@@ -164,7 +167,9 @@ class SolanaBalanceAdapter(BalanceAdapter):
                     holdings[query] = [_Holding(query.address, info.lamports if info else 0, pin)]
                     methods[query] = f"getMultipleAccounts@{pin}"
         if tokens:
-            await self._token_holdings(tokens, height, results, holdings, methods)
+            pins = await self._token_holdings(tokens, height, results, holdings, methods)
+            if self.options.find_closed_token_accounts and pins:
+                await self._closed_token_accounts(pins, height, results, holdings, methods)
         rolled = await self._roll_back([h for hs in holdings.values() for h in hs], height)
         for query, held in holdings.items():
             parts = [rolled[h] for h in held]
@@ -178,7 +183,10 @@ class SolanaBalanceAdapter(BalanceAdapter):
         return results
 
     async def _token_holdings(self, tokens: list[BalanceQuery], height: int, results: dict[BalanceQuery, Balance],
-                              holdings: dict[BalanceQuery, list[_Holding]], methods: dict[BalanceQuery, str]) -> None:
+                              holdings: dict[BalanceQuery, list[_Holding]], methods: dict[BalanceQuery, str]
+                              ) -> dict[BalanceQuery, int]:
+        """Each token row's accounts at the reply's context slot; returns those slots (the rows' pins)."""
+        pins: dict[BalanceQuery, int] = {}
         calls = [("getTokenAccountsByOwner",
                   [q.address, {"mint": q.contract}, self._config(encoding="jsonParsed", minContextSlot=height)])
                  for q in tokens]
@@ -194,6 +202,50 @@ class SolanaBalanceAdapter(BalanceAdapter):
                 continue
             holdings[query] = [_Holding(a.pubkey, a.amount, pin, query.address, str(query.contract)) for a in found]
             methods[query] = f"{method}@{pin}({len(found)} accounts)"
+            pins[query] = pin
+        return pins
+
+    async def _closed_token_accounts(self, pins: dict[BalanceQuery, int], height: int,
+                                     results: dict[BalanceQuery, Balance], holdings: dict[BalanceQuery, list[_Holding]],
+                                     methods: dict[BalanceQuery, str]) -> None:
+        """Token accounts the owner held at the snapshot but that were closed, or handed to another owner, before
+        the pin: `getTokenAccountsByOwner` no longer lists them. Closing an account or changing its owner needs the
+        owner's signature (its default close authority), so they appear in the owner's own transactions after the
+        snapshot: every one of those is read, and each token account it names as the owner's, of the row's mint,
+        is rolled back like the listed ones (from 0 at the pin)."""
+        tokens = list(pins)
+        keys = list(dict.fromkeys((q.address, pins[q]) for q in tokens))
+        histories = await self._history_after(keys, height)
+        signatures: dict[str, rpc.SignatureInfo] = {}
+        for (_, pin), history in histories.items():
+            if isinstance(history, list):
+                signatures.update({s.signature: s for s in history if s.slot <= pin})
+        config = self._config(encoding="json", maxSupportedTransactionVersion=0)
+        listed = list(signatures.values())
+        replies = dict(zip((s.signature for s in listed), await self._batch(
+            [("getTransaction", [s.signature, config]) for s in listed]), strict=True))
+        for query in tokens:
+            key = (query.address, pins[query])
+            history = histories[key]
+            if isinstance(history, str):
+                results[query] = Balance(None, methods[query], f"the owner's transactions after the snapshot (for "
+                                         f"token accounts closed since): {history}")
+                del holdings[query]
+                continue
+            known = {h.account for h in holdings[query]}
+            try:
+                found = {account for s in history if s.slot <= pins[query]
+                         for account in rpc.token_accounts_of(replies[s.signature], s, query.address,
+                                                              str(query.contract))}
+            except rpc.ReplyError as exc:
+                results[query] = Balance(None, methods[query], f"the owner's transactions after the snapshot: {exc}")
+                del holdings[query]
+                continue
+            gone = sorted(found - known)
+            holdings[query] += [_Holding(a, 0, pins[query], query.address, str(query.contract)) for a in gone]
+            if gone:
+                methods[query] = methods[query].replace(" accounts)", f" accounts, {len(gone)} closed or handed over "
+                                                        "since)")
 
     async def _batch(self, calls: list[tuple[str, Sequence[Any]]]) -> list[Any]:
         """Results in call order; a failed call (or its whole HTTP request) gives its exception in place."""
@@ -211,14 +263,16 @@ class SolanaBalanceAdapter(BalanceAdapter):
         return [result for part in parts for result in part]
 
     async def _roll_back(self, held: list[_Holding], height: int) -> dict[_Holding, _Rolled]:
-        firsts = await self._first_after(list(dict.fromkeys((h.account, h.pin) for h in held)), height)
+        histories = await self._history_after(list(dict.fromkeys((h.account, h.pin) for h in held)), height)
         rolled: dict[_Holding, _Rolled] = {}
         fetch: list[tuple[_Holding, rpc.SignatureInfo]] = []
         for holding in held:
-            first = firsts[(holding.account, holding.pin)]
-            if isinstance(first, str):
-                rolled[holding] = _Rolled(None, "", f"{holding.account}: transactions after the snapshot: {first}")
-            elif first is None or first.slot > holding.pin:
+            history = histories[(holding.account, holding.pin)]
+            if isinstance(history, str):
+                rolled[holding] = _Rolled(None, "", f"{holding.account}: transactions after the snapshot: {history}")
+                continue
+            first = history[-1] if history else None  # the oldest after the snapshot
+            if first is None or first.slot > holding.pin:
                 rolled[holding] = _Rolled(holding.tip, "")  # nothing touched it between the snapshot and the pin
             else:
                 fetch.append((holding, first))
@@ -239,14 +293,14 @@ class SolanaBalanceAdapter(BalanceAdapter):
                 rolled[holding] = _Rolled(amount, note)
         return rolled
 
-    async def _first_after(
+    async def _history_after(
         self, accounts: list[tuple[str, int]], height: int
-    ) -> dict[tuple[str, int], rpc.SignatureInfo | str | None]:
-        """Per (account, pin): the first transaction after slot `height` that touched it (None: none), or why
-        that could not be found. Pages of all accounts go out together, one JSON-RPC batch per round."""
+    ) -> dict[tuple[str, int], list[rpc.SignatureInfo] | str]:
+        """Per (account, pin): every transaction after slot `height` that touched it, newest first, or why they
+        could not be listed. Pages of all accounts go out together, one JSON-RPC batch per round."""
         page = self.options.signatures_page
-        found: dict[tuple[str, int], rpc.SignatureInfo | str | None] = {}
-        oldest_after: dict[tuple[str, int], rpc.SignatureInfo | None] = dict.fromkeys(accounts)
+        found: dict[tuple[str, int], list[rpc.SignatureInfo] | str] = {}
+        after: dict[tuple[str, int], list[rpc.SignatureInfo]] = {key: [] for key in accounts}
         before: dict[tuple[str, int], str] = {}
         pending = list(accounts)
         for _ in range(self.options.max_signature_pages):
@@ -269,10 +323,9 @@ class SolanaBalanceAdapter(BalanceAdapter):
                     found[key] = str(exc)
                     continue
                 later = [e for e in entries if e.slot > height]
-                if later:
-                    oldest_after[key] = later[-1]
+                after[key] += later
                 if len(later) < len(entries) or len(entries) < page:  # reached the snapshot, or the history's start
-                    found[key] = oldest_after[key]
+                    found[key] = after[key]
                 else:
                     before[key] = entries[-1].signature
                     still.append(key)

@@ -16,6 +16,9 @@ class SolanaOptions(BackendOptions):
     max_signature_pages: int = 50  # per account: 50,000 transactions after the snapshot at most, then an error
     rpc_batch: int = 100  # JSON-RPC calls sent in one HTTP request (a JSON-RPC batch); 1 = no batching
     skipped_slot_lookback: int = 200  # slots searched back (getBlocks) for the block a skipped snapshot slot follows
+    # Read every transaction of a token row's owner after the snapshot, to find token accounts closed (or given
+    # to another owner) since, which getTokenAccountsByOwner no longer lists. Off: cheaper, may under-count.
+    find_closed_token_accounts: bool = True
 
     def validate(self, where: str) -> None:
         if self.commitment not in COMMITMENTS:

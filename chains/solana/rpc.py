@@ -166,6 +166,25 @@ def pre_token_amount(reply: Any, signature: SignatureInfo, account: str, owner: 
     return 0
 
 
+def token_accounts_of(reply: Any, signature: SignatureInfo, owner: str, mint: str) -> set[str]:
+    """The token accounts of `mint` that a transaction of `owner` shows as `owner`'s, before or after it."""
+    keys, meta = _transaction(reply, signature, owner)
+    found = set()
+    for name in ("preTokenBalances", "postTokenBalances"):
+        entries = meta.get(name)
+        if not isinstance(entries, list):
+            raise ReplyError(f"getTransaction {signature.signature}: no {name}")
+        for entry in entries:
+            if not isinstance(entry, Mapping):
+                raise ReplyError(f"getTransaction {signature.signature}: malformed {name} entry")
+            index = entry.get("accountIndex")
+            if entry.get("owner") == owner and entry.get("mint") == mint:
+                if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(keys):
+                    raise ReplyError(f"getTransaction {signature.signature}: {name} names account index {index}")
+                found.add(keys[index])
+    return found
+
+
 def _transaction(reply: Any, signature: SignatureInfo, account: str) -> tuple[list[str], Mapping[str, Any]]:
     if reply is None:
         raise ReplyError(f"getTransaction {signature.signature}: the server does not have this transaction (its "

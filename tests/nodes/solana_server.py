@@ -148,6 +148,28 @@ class SolanaLedger:
         self._tx([owner, account, mint, program], change, fee_payer=owner)
         return account
 
+    def close_token_account(self, account: str) -> None:
+        """closeAccount by the owner (its default close authority): the rent goes back to the owner."""
+        _, owner, program, _ = self.working.tokens[account]
+
+        def change(state: _State) -> None:
+            if state.tokens[account][3]:
+                raise ValueError("Non-native account can only be closed if its balance is zero")
+            state.lamports[owner] += state.lamports.pop(account)
+            del state.tokens[account]
+            del state.programs[account]
+
+        self._tx([owner, account, program], change, fee_payer=owner)
+
+    def set_token_owner(self, account: str, new_owner: str) -> None:
+        """setAuthority(AccountOwner) signed by the current owner."""
+        _, owner, program, _ = self.working.tokens[account]
+
+        def change(state: _State) -> None:
+            state.tokens[account][1] = new_owner
+
+        self._tx([owner, account, program], change, fee_payer=owner)
+
     def mint_tokens(self, account: str, amount: int) -> None:
         def change(state: _State) -> None:
             state.tokens[account][3] += amount

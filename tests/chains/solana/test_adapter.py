@@ -158,6 +158,37 @@ async def test_pages_of_signatures_reach_back_to_the_snapshot(chain: Chain) -> N
     assert bounded[query].amount is None and "max_signature_pages" in bounded[query].error
 
 
+async def test_token_accounts_closed_or_handed_over_after_the_snapshot_still_count() -> None:
+    assert USDT is not None
+    usdt = str(USDT.contract)
+    ledger = SolanaLedger()
+    owner, outsider = account(31), account(32)
+    ledger.fund(owner, 10**9)
+    ledger.fund(outsider, 10**9)
+    ledger.mine()
+    closed, handed, kept = (ledger.create_token_account(owner, usdt) for _ in range(3))
+    elsewhere = ledger.create_token_account(outsider, usdt)
+    ledger.mine()
+    for i, token_account in enumerate((closed, handed, kept)):
+        ledger.mint_tokens(token_account, (i + 1) * 1_000_000)
+    height = ledger.mine()
+    ledger.token_transfer(closed, elsewhere, 1_000_000)  # emptied, then closed
+    ledger.close_token_account(closed)
+    ledger.set_token_owner(handed, outsider)  # given away
+    ledger.token_transfer(elsewhere, kept, 5)
+    ledger.mine()
+    query = BalanceQuery(owner, usdt)
+    assert ledger.tokens_at(owner, usdt, height) == 6_000_000 and ledger.tokens_at(owner, usdt) == 3_000_005
+    async with running_server(ledger) as server:
+        chain = Chain(ledger, server, height, [owner])
+        async with chain.open() as adapter:
+            found = (await adapter.fetch_balances([query], height))[query]
+        async with chain.open(find_closed_token_accounts=False) as adapter:
+            listed_only = (await adapter.fetch_balances([query], height))[query]
+    assert found.amount == 6_000_000 and "2 closed or handed over since" in found.method, found
+    assert listed_only.amount == 3_000_000  # what the option trades away: an under-count
+
+
 async def test_stake_account_is_out_of_scope_and_said_so(chain: Chain) -> None:
     stake = account(777)
     chain.ledger.make_stake_account(stake, 5 * 10**9)
