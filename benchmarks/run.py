@@ -29,6 +29,8 @@ SCRIPTS = [
      ["benchmarks/solana_balances.py"]),
     ("TON balances at a snapshot block (local toncenter API v2 stand-in, 10,000 wallets)",
      ["benchmarks/ton_balances.py"]),
+    ("XRP Ledger balances (local rippled stand-in, 10,000 addresses)", ["benchmarks/xrpl_balances.py"]),
+    ("Aptos balances (local fullnode REST stand-in, 10,000 addresses)", ["benchmarks/aptos_balances.py"]),
 ]
 
 
