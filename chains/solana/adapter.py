@@ -131,7 +131,9 @@ class SolanaBalanceAdapter(BalanceAdapter):
 
     async def check_state(self, snapshot: Snapshot) -> None:
         first = await self.rpc.call("getFirstAvailableBlock")
-        if isinstance(first, int) and first > snapshot.height:
+        if isinstance(first, bool) or not isinstance(first, int):
+            raise ValueError(f"getFirstAvailableBlock answered {str(first)[:60]!r}")
+        if first > snapshot.height:
             raise StateUnavailable(f"its ledger starts at slot {first}; rolling balances back to slot "
                                    f"{snapshot.height} needs every transaction after it")
 

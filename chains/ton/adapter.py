@@ -19,9 +19,16 @@ import asyncio
 from collections.abc import Mapping, Sequence
 
 from chains.base import Balance, BalanceAdapter, BalanceQuery, RequestProblem, Snapshot, StateUnavailable
-from chains.ton.api import NOT_INITIALIZED_EXIT, ToncenterV2, raw_address, slice_of, stack_address, stack_number
+from chains.ton.api import (
+    NOT_INITIALIZED_EXIT,
+    TonApiError,
+    ToncenterV2,
+    raw_address,
+    slice_of,
+    stack_address,
+    stack_number,
+)
 from chains.ton.options import TonOptions
-from chains.transport import RequestError
 
 
 class TonBalanceAdapter(BalanceAdapter):
@@ -56,13 +63,17 @@ class TonBalanceAdapter(BalanceAdapter):
     async def block_hash(self, height: int) -> str | None:
         try:
             return (await self.api.lookup_block(height)).root_hash
-        except RequestError:  # LITE_SERVER_NOTREADY / not in db: the source does not have that block
-            return None
+        except TonApiError as exc:
+            if exc.liteserver:  # LITE_SERVER_NOTREADY, not in db: the source does not have that block
+                return None
+            raise
 
     async def check_state(self, snapshot: Snapshot) -> None:
         try:
             await self.api.account(self.options.probe_address, snapshot.height)
-        except RequestError as exc:
+        except TonApiError as exc:
+            if not exc.liteserver:
+                raise
             raise StateUnavailable(f"reading {self.options.probe_address} at that block failed: {exc}") from None
 
     # ---- reads ------------------------------------------------------------------------------------------

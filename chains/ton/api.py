@@ -12,6 +12,7 @@ runGetMethod. A liteserver keeps old states only when it is an archive node.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,10 +23,17 @@ from chains.transport import HttpTransport, RequestError
 MASTERCHAIN = -1
 MASTERCHAIN_SHARD = "-9223372036854775808"  # 0x8000000000000000 as a signed 64-bit integer
 NOT_INITIALIZED_EXIT = -13  # tonlib's exit code for a get-method on an account without code
+LITE_SERVER_NOTREADY = 651  # tonlib's ErrorCode::notready, the HTTP status ton-http-api-cpp gives it
 
 
 class TonApiError(RequestError):
     """An `ok: false` reply, or one without the documented shape."""
+
+    @property
+    def liteserver(self) -> bool:
+        """The liteserver behind the API does not have what was asked (a block, a state: not an archive node),
+        as opposed to a refused request (a bad API key, a malformed query)."""
+        return self.status == LITE_SERVER_NOTREADY or "LITE_SERVER_" in str(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +125,18 @@ class ToncenterV2:
 
     async def _result(self, method: str, *, params: Mapping[str, str] | None = None, body: Any = None) -> Any:
         http = "GET" if body is None else "POST"
-        reply = await self.transport.request_json(http, f"{self.base}/{method}", params=params, payload=body)
+        try:
+            reply = await self.transport.request_json(http, f"{self.base}/{method}", params=params, payload=body)
+        except TonApiError:
+            raise
+        except RequestError as exc:  # an HTTP error status: the body says why, as {"ok": false, "error": ...}
+            try:
+                error = json.loads(exc.body).get("error") if exc.body else None
+            except (ValueError, AttributeError):
+                error = None
+            if not error:
+                raise
+            raise TonApiError(f"{method}: {error} (HTTP {exc.status})", exc.status, exc.body) from None
         if not isinstance(reply, Mapping) or not reply.get("ok") or "result" not in reply:
             error = reply.get("error") if isinstance(reply, Mapping) else None
             raise TonApiError(f"{method}: {error or 'unexpected reply ' + str(reply)[:160]}")

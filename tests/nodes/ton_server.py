@@ -130,6 +130,7 @@ class Faults:
     blocks_from: int | None = None  # older blocks are gone too
     malformed: set[str] = field(default_factory=set)  # raw addresses (owners or wallets) answered with garbage
     foreign: set[str] = field(default_factory=set)  # raw addresses answered about another account
+    refused_methods: set[str] = field(default_factory=set)  # answered 401 (an API key without access to them)
 
 
 class TonServer:
@@ -175,6 +176,8 @@ class TonServer:
         if self.faults.server_errors > 0:
             self.faults.server_errors -= 1
             return web.Response(status=502, text="<html>502 Bad Gateway</html>")
+        if name in self.faults.refused_methods:
+            return self._error("API key does not exist", 401)
         return await handler(request)
 
     @staticmethod

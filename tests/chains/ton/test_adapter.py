@@ -147,6 +147,15 @@ async def test_server_without_the_blocks_state_is_refused(chain: Chain) -> None:
         assert caught.value.refusal is not None and caught.value.refusal.kind == "no-block"
 
 
+async def test_a_refused_request_is_not_taken_for_a_missing_block(chain: Chain) -> None:
+    for method in ("lookupBlock", "getExtendedAddressInformation"):
+        chain.server.faults.refused_methods = {method}
+        async with chain.open() as adapter:
+            with pytest.raises(DataSourceError, match="API key does not exist") as caught:
+                await adapter.snapshot(chain.height)
+        assert caught.value.refusal is not None and caught.value.refusal.kind == "unreachable"
+
+
 async def test_state_gone_during_the_read_leaves_rows_unread(chain: Chain) -> None:
     asked = queries(chain.accounts[:2])
     async with chain.open() as adapter:
