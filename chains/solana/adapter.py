@@ -37,7 +37,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chains.base import Balance, BalanceAdapter, BalanceQuery, RequestProblem, Snapshot, StateUnavailable
+from chains.base import (
+    Balance,
+    BalanceAdapter,
+    BalanceQuery,
+    Endpoint,
+    Network,
+    RequestProblem,
+    Snapshot,
+    StateUnavailable,
+)
 from chains.solana import rpc
 from chains.solana.options import SolanaOptions
 from chains.transport import JsonRpcClient, JsonRpcError
@@ -72,12 +81,12 @@ class SolanaBalanceAdapter(BalanceAdapter):
     identity_name = "genesis hash"
     max_batch = 100  # getMultipleAccounts takes at most 100 keys
 
-    def __init__(self, network, endpoint) -> None:
+    def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
         self._client: JsonRpcClient | None = None
 
     @property
-    def rpc(self) -> JsonRpcClient:
+    def client(self) -> JsonRpcClient:
         if self._client is None:
             self._client = JsonRpcClient(self.transport, self.endpoint.url)
         return self._client
@@ -92,10 +101,10 @@ class SolanaBalanceAdapter(BalanceAdapter):
         return str(genesis) if genesis else None
 
     async def chain_identity(self) -> str:
-        return str(await self.rpc.call("getGenesisHash"))
+        return str(await self.client.call("getGenesisHash"))
 
     async def tip_height(self) -> int:
-        slot = await self.rpc.call("getSlot", [self._config()])
+        slot = await self.client.call("getSlot", [self._config()])
         if isinstance(slot, bool) or not isinstance(slot, int):
             raise ValueError(f"getSlot answered {str(slot)[:60]!r}")
         return slot
@@ -110,7 +119,7 @@ class SolanaBalanceAdapter(BalanceAdapter):
                 raise
         # A skipped slot: the state at it is the state after the last block before it.
         start = max(0, height - self.options.skipped_slot_lookback)
-        produced = await self.rpc.call("getBlocks", [start, height, self._config()])
+        produced = await self.client.call("getBlocks", [start, height, self._config()])
         if not isinstance(produced, list) or not produced:
             return None
         previous = max(int(s) for s in produced)
@@ -124,13 +133,13 @@ class SolanaBalanceAdapter(BalanceAdapter):
     async def _blockhash(self, slot: int) -> str:
         config = self._config(encoding="json", transactionDetails="none", rewards=False,
                               maxSupportedTransactionVersion=0)
-        block = await self.rpc.call("getBlock", [slot, config])
+        block = await self.client.call("getBlock", [slot, config])
         if not isinstance(block, Mapping) or not isinstance(block.get("blockhash"), str):
             raise ValueError(f"getBlock {slot}: no blockhash in {str(block)[:120]}")
-        return block["blockhash"]
+        return str(block["blockhash"])
 
     async def check_state(self, snapshot: Snapshot) -> None:
-        first = await self.rpc.call("getFirstAvailableBlock")
+        first = await self.client.call("getFirstAvailableBlock")
         if isinstance(first, bool) or not isinstance(first, int):
             raise ValueError(f"getFirstAvailableBlock answered {str(first)[:60]!r}")
         if first > snapshot.height:
@@ -150,7 +159,7 @@ class SolanaBalanceAdapter(BalanceAdapter):
             owners = list(dict.fromkeys(q.address for q in native))
             config = self._config(encoding="base64", dataSlice={"offset": 0, "length": 0}, minContextSlot=height)
             try:
-                pin, infos = rpc.accounts(await self.rpc.call("getMultipleAccounts", [owners, config]), len(owners))
+                pin, infos = rpc.accounts(await self.client.call("getMultipleAccounts", [owners, config]), len(owners))
             except (rpc.ReplyError, JsonRpcError) as exc:
                 results.update({q: Balance(None, self.method, str(exc)) for q in native})
             else:
@@ -249,15 +258,15 @@ class SolanaBalanceAdapter(BalanceAdapter):
                 methods[query] = methods[query].replace(" accounts)", f" accounts, {len(gone)} closed or handed over "
                                                         "since)")
 
-    async def _batch(self, calls: list[tuple[str, Sequence[Any]]]) -> list[Any]:
+    async def _batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
         """Results in call order; a failed call (or its whole HTTP request) gives its exception in place."""
         size = self.options.rpc_batch
 
-        async def chunk(part: list[tuple[str, Sequence[Any]]]) -> list[Any]:
+        async def chunk(part: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
             try:
                 if size == 1:
-                    return [await self.rpc.call(*part[0])]
-                return await self.rpc.batch(part)
+                    return [await self.client.call(*part[0])]
+                return await self.client.batch(part)
             except RequestProblem as exc:
                 return [exc] * len(part)
 

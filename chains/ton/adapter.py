@@ -18,7 +18,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 
-from chains.base import Balance, BalanceAdapter, BalanceQuery, RequestProblem, Snapshot, StateUnavailable
+from chains.base import (
+    Balance,
+    BalanceAdapter,
+    BalanceQuery,
+    Endpoint,
+    Network,
+    RequestProblem,
+    Snapshot,
+    StateUnavailable,
+)
 from chains.ton.api import (
     NOT_INITIALIZED_EXIT,
     TonApiError,
@@ -36,7 +45,7 @@ class TonBalanceAdapter(BalanceAdapter):
     method = "getExtendedAddressInformation"
     identity_name = "zero state root hash"
 
-    def __init__(self, network, endpoint) -> None:
+    def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
         self._client: ToncenterV2 | None = None
 
