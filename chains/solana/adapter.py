@@ -160,7 +160,7 @@ class SolanaBalanceAdapter(BalanceAdapter):
             config = self._config(encoding="base64", dataSlice={"offset": 0, "length": 0}, minContextSlot=height)
             try:
                 pin, infos = rpc.accounts(await self.client.call("getMultipleAccounts", [owners, config]), len(owners))
-            except (rpc.ReplyError, JsonRpcError) as exc:
+            except (rpc.ReplyError, RequestProblem) as exc:  # the token rows of the batch are still read
                 results.update({q: Balance(None, self.method, str(exc)) for q in native})
             else:
                 by_owner = dict(zip(owners, infos, strict=True))
@@ -235,6 +235,13 @@ class SolanaBalanceAdapter(BalanceAdapter):
         listed = list(signatures.values())
         replies = dict(zip((s.signature for s in listed), await self._batch(
             [("getTransaction", [s.signature, config]) for s in listed]), strict=True))
+
+        def accounts_in(signature: rpc.SignatureInfo, owner: str, mint: str) -> set[str]:
+            reply = replies[signature.signature]
+            if isinstance(reply, Exception):
+                raise rpc.ReplyError(f"getTransaction {signature.signature}: {reply}")
+            return rpc.token_accounts_of(reply, signature, owner, mint)
+
         for query in tokens:
             key = (query.address, pins[query])
             history = histories[key]
@@ -246,8 +253,7 @@ class SolanaBalanceAdapter(BalanceAdapter):
             known = {h.account for h in holdings[query]}
             try:
                 found = {account for s in history if s.slot <= pins[query]
-                         for account in rpc.token_accounts_of(replies[s.signature], s, query.address,
-                                                              str(query.contract))}
+                         for account in accounts_in(s, query.address, str(query.contract))}
             except rpc.ReplyError as exc:
                 results[query] = Balance(None, methods[query], f"the owner's transactions after the snapshot: {exc}")
                 del holdings[query]
