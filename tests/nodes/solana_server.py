@@ -248,6 +248,7 @@ class Faults:
     retry_after: str = "1"
     server_errors: int = 0  # answer this many next HTTP requests with 503
     malformed: set[str] = field(default_factory=set)  # accounts/owners whose answers are garbage
+    malformed_transactions: set[str] = field(default_factory=set)  # their transactions' balances are garbage
     foreign_owner: set[str] = field(default_factory=set)  # owners answered with another owner's token account
     first_available: int | None = None  # the ledger's first slot (a node whose older history is gone)
     blocks_kept: bool = False  # with first_available: blocks still served (e.g. from Bigtable), transactions not
@@ -472,15 +473,16 @@ class SolanaServer:
         if tx.loaded:
             message["addressTableLookups"] = [{"accountKey": _key("lookup table"), "readonlyIndexes": [],
                                                "writableIndexes": [0]}]
-        pre = tx.pre
-        if any(k in self.faults.malformed for k in tx.keys):
+        pre, pre_tokens = tx.pre, tx.pre_tokens
+        if any(k in self.faults.malformed | self.faults.malformed_transactions for k in tx.keys):
             pre = ["x"] * len(tx.keys)
+            pre_tokens = [{**entry, "uiTokenAmount": {"amount": "-1"}} for entry in tx.pre_tokens]
         meta = {
             "computeUnitsConsumed": 150, "err": {"InstructionError": [0, {"Custom": 1}]} if tx.failed else None,
             "fee": FEE, "innerInstructions": [], "logMessages": [],
             "loadedAddresses": {"readonly": [], "writable": tx.keys[len(static):]},
             "postBalances": tx.post, "postTokenBalances": tx.post_tokens, "preBalances": pre,
-            "preTokenBalances": tx.pre_tokens, "rewards": [],
+            "preTokenBalances": pre_tokens, "rewards": [],
             "status": {"Err": {"InstructionError": [0, {"Custom": 1}]}} if tx.failed else {"Ok": None},
         }
         return {"blockTime": 1_700_000_000 + tx.slot // 3, "meta": meta, "slot": tx.slot,

@@ -269,6 +269,20 @@ async def test_malformed_replies_leave_only_their_rows_unread(chain: Chain) -> N
         assert balances[query].amount == expected(chain, query)
 
 
+async def test_a_malformed_transaction_leaves_its_rows_unread_never_the_tip(chain: Chain) -> None:
+    assert USDT is not None
+    moved = chain.accounts[0]  # its SOL and USDT both moved after the snapshot
+    its_token_accounts = {a for a, t in chain.ledger.working.tokens.items() if t[1] == moved}
+    chain.server.faults.malformed_transactions = {moved, *its_token_accounts}
+    asked = [BalanceQuery(moved), BalanceQuery(moved, USDT.contract), BalanceQuery(chain.accounts[3])]
+    async with chain.open(find_closed_token_accounts=False) as adapter:
+        balances = await adapter.fetch_balances(asked, chain.height)
+    assert balances[asked[0]].amount is None and "preBalance" in balances[asked[0]].error
+    assert balances[asked[1]].amount is None and "is not an integer" in balances[asked[1]].error
+    assert "-rollback(" in balances[asked[0]].method  # the figure read at the pin is not passed off as S's
+    assert balances[asked[2]].amount == expected(chain, asked[2])
+
+
 async def test_a_reply_about_another_owner_is_refused(chain: Chain) -> None:
     assert USDT is not None
     target = chain.accounts[1]
