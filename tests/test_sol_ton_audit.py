@@ -180,3 +180,13 @@ def test_sources_without_the_history_are_refused_exit_3(world):
     assert "has no block" in errors["SOL"] and "must keep the state or history" in errors["TON"]
     assert report["missing_balances_total"] == world["rows"]
     assert Decimal(report["assets"]["SOL"]["onchain_verified"]) == 0  # nothing read at the tip instead
+
+
+def test_auditor_check_answers_for_both_sources(world, capsys):
+    assert main(["check", str(_config(world, "check"))]) == 0
+    world["ton"].faults.blocks_from = world["ton_seqno"] + 1
+    try:
+        assert main(["check", str(_config(world, "check"))]) == 3
+    finally:
+        world["ton"].faults.blocks_from = None
+    assert "has no block" in capsys.readouterr().out
