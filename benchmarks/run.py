@@ -31,6 +31,9 @@ SCRIPTS = [
      ["benchmarks/ton_balances.py"]),
     ("XRP Ledger balances (local rippled stand-in, 10,000 addresses)", ["benchmarks/xrpl_balances.py"]),
     ("Aptos balances (local fullnode REST stand-in, 10,000 addresses)", ["benchmarks/aptos_balances.py"]),
+    ("Filecoin balances at the snapshot tipset (local Lotus JSON-RPC stand-in)", ["benchmarks/filecoin_balances.py"]),
+    ("aelf balances: GetBalance at the head rolled back to the snapshot (local aelf web API stand-in)",
+     ["benchmarks/aelf_balances.py"]),
 ]
 
 

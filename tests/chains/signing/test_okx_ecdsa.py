@@ -170,7 +170,7 @@ def test_a_signature_valid_on_one_chain_fails_as_another_chains_row() -> None:
             assert proof.status == RowStatus.FAILED, f"{source} row accepted as {target}: {proof}"
 
 
-@pytest.mark.parametrize("network", NETWORKS)
+@pytest.mark.parametrize("network", [n for n in NETWORKS if n not in ("FIL", "ELF")])  # FIL, ELF: chains/*/adapter
 def test_no_balance_backend_yet(network: str) -> None:
     entry = REGISTRY.network(network)
     family = get_family(entry.family)
