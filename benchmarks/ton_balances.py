@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -71,6 +72,8 @@ def main(count: int) -> None:
     print()
     print("toncenter's API v2 reads one account per request (no batching); no roll-back requests: the state at "
           "the snapshot block is read directly.")
+    print(f"Load average when measured: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work on the "
+          "machine slows both client and stand-in; counts do not depend on it).")
 
 
 if __name__ == "__main__":
