@@ -122,12 +122,12 @@ dir = "{world['tmp'] / name}"
 [networks.SOL]
 url = "{world['sol'].url}"
 backend = "solana-rpc"
-requests_per_second = 0
+requests_per_second = 1000000
 retries = 2
 [networks.TON]
 url = "{world['ton'].url}"
 backend = "toncenter-v2"
-requests_per_second = 0
+requests_per_second = 1000000
 retries = 2
 [liabilities]
 USDT = "{usdt}"
