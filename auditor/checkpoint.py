@@ -1,12 +1,12 @@
 """Checkpoints of a run, so that a run killed at any point (SIGKILL included) resumes where it stopped.
 
-One SQLite file in the output directory's working area (`<out>/.work/checkpoint.sqlite`), committed per
-chunk (WAL: a committed chunk survives the process being killed):
+One SQLite file in the output directory's working area (`<out>/.work/checkpoint.sqlite`), committed as
+work arrives (WAL: a committed chunk survives the process being killed):
 
 * ownership verdicts keyed by a digest of everything a signature check reads from the row (layout, coin,
   network, address, message, signatures, script, owners), so a verdict can never be applied to another row;
-* balances keyed by (network, height, address, contract, script, owners): only answers, never errors (an
-  error is asked again);
+* balances keyed by (network, height, address, contract, the query's family detail): only answers, never
+  errors (an error is asked again), saved as each part of a network's reads arrives;
 * the block hash of each (network, height): if the chain now has another block there, that network's saved
   balances are dropped.
 
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS verdicts (
 );
 CREATE TABLE IF NOT EXISTS balances (
     network TEXT NOT NULL, height INTEGER NOT NULL, address TEXT NOT NULL, contract TEXT NOT NULL,
-    script TEXT NOT NULL, owners TEXT NOT NULL, amount TEXT NOT NULL, method TEXT NOT NULL,
+    detail TEXT NOT NULL, amount TEXT NOT NULL, method TEXT NOT NULL,
     owners_bound INTEGER, owners_note TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
 """
 INDEXES = """
 CREATE INDEX IF NOT EXISTS verdicts_by_digest ON verdicts (digest);
-CREATE INDEX IF NOT EXISTS balances_by_query ON balances (network, height, address, contract, script, owners);
+CREATE INDEX IF NOT EXISTS balances_by_query ON balances (network, height, address, contract, detail);
 """
 
 
@@ -57,7 +57,7 @@ def row_digest(row: AddressRow, layout: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-FORMAT_VERSION = 1  # of the tables below; a checkpoint of another format is not read
+FORMAT_VERSION = 2  # of the tables below; a checkpoint of another format is not read
 
 
 @functools.cache
@@ -79,7 +79,9 @@ def run_key(config_sha256: str, input_file: Path) -> str:
 
 
 def _query_key(network: str, height: int, query: BalanceQuery) -> tuple:
-    return (network, height, query.address, query.contract or "", query.script, ",".join(query.owners))
+    # A family's detail is a frozen dataclass of plain values: its repr names exactly what identifies it.
+    detail = "" if query.detail is None else repr(query.detail)
+    return (network, height, query.address, query.contract or "", detail)
 
 
 class Checkpoint:
@@ -166,7 +168,7 @@ class Checkpoint:
             return {}
         found: dict[BalanceQuery, Balance] = {}
         select = ("SELECT amount, method, owners_bound, owners_note FROM balances WHERE network = ? AND height = ? "
-                  "AND address = ? AND contract = ? AND script = ? AND owners = ?")
+                  "AND address = ? AND contract = ? AND detail = ?")
         for query in queries:
             row = self._db.execute(select, _query_key(network, height, query)).fetchone()
             if row is not None:
@@ -181,7 +183,7 @@ class Checkpoint:
             for q, b in answers.items() if b.amount is not None
         ]
         if rows:
-            self._writer.put("INSERT INTO balances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._writer.put("INSERT INTO balances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     # ---- lifecycle --------------------------------------------------------------------------------------
 

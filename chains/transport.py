@@ -1,5 +1,5 @@
 """HTTP transport shared by every adapter: one keep-alive aiohttp session per endpoint, bounded concurrency,
-a request-rate limit, timeouts, and tenacity retries (exponential backoff with jitter, honouring Retry-After).
+a request-rate limit, timeouts, and retries (exponential backoff with jitter, honouring Retry-After).
 
 Adapters speak their protocol (JSON-RPC, REST) on top of `HttpTransport.request_json`.
 """
@@ -11,22 +11,16 @@ import itertools
 import json
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 import aiohttp
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from chains.base import DataSourceError, Endpoint, RequestProblem
 
+T = TypeVar("T")
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
@@ -83,7 +77,7 @@ class RequestError(RequestProblem):
 
 
 class RateLimiter:
-    """Spaces request starts at least 1/rate seconds apart (a leaky bucket with no burst)."""
+    """Spaces request starts at least 1/rate seconds apart (a leaky bucket with no burst); 0 = no limit."""
 
     def __init__(self, per_second: float) -> None:
         self._interval = 1.0 / per_second if per_second > 0 else 0.0
@@ -101,7 +95,7 @@ class RateLimiter:
             await asyncio.sleep(delay)
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
     try:
@@ -110,19 +104,42 @@ def _retry_after_seconds(value: str | None) -> float | None:
         return None  # an HTTP date: fall back to our own backoff
 
 
-class _WaitHonouringRetryAfter:
-    """Exponential backoff with jitter, but never shorter than the server's Retry-After."""
+class RetryPolicy:
+    """How every transport retries (HTTP and Electrum's socket alike): `attempts` tries in all, exponential
+    backoff with jitter between them, never shorter than a server's Retry-After (capped, so a server asking for
+    an hour does not stall a run for an hour)."""
 
-    def __init__(self, initial: float, maximum: float, retry_after_max: float = 120.0) -> None:
-        self._backoff = wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
-        self.retry_after_max = retry_after_max  # a server asking for an hour does not stall a run for an hour
+    def __init__(self, attempts: int, *, backoff_initial: float = 0.2, backoff_max: float = 10.0,
+                 retry_after_max: float = 120.0) -> None:
+        self.attempts = max(1, attempts)
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.retry_after_max = retry_after_max
 
-    def __call__(self, state: RetryCallState) -> float:
-        wait = self._backoff(state)
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, TransientError) and exc.retry_after is not None:
-            wait = max(wait, min(exc.retry_after, self.retry_after_max))
+    def delay(self, failures: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after the `failures`-th failed attempt."""
+        wait = min(self.backoff_max, self.backoff_initial * 2 ** (failures - 1))
+        wait += random.uniform(0, self.backoff_initial)
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, self.retry_after_max))
         return wait
+
+    async def run(
+        self,
+        attempt: Callable[[], Awaitable[T]],
+        retryable: type[BaseException] | tuple[type[BaseException], ...],
+        gave_up: Callable[[BaseException], BaseException],
+    ) -> T:
+        """`attempt()` until it succeeds or `attempts` have failed with a `retryable` error; then raises
+        `gave_up(last error)`. Other errors pass through at once."""
+        for failures in range(1, self.attempts + 1):
+            try:
+                return await attempt()
+            except retryable as exc:
+                if failures == self.attempts:
+                    raise gave_up(exc) from exc
+                await asyncio.sleep(self.delay(failures, getattr(exc, "retry_after", None)))
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 class HttpTransport:
@@ -132,8 +149,7 @@ class HttpTransport:
         self.endpoint = endpoint
         self._semaphore = asyncio.Semaphore(max(1, endpoint.max_concurrency))
         self._limiter = RateLimiter(endpoint.requests_per_second)
-        self._wait = _WaitHonouringRetryAfter(backoff_initial, backoff_max)
-        self._backoff_initial = backoff_initial
+        self.retry = RetryPolicy(endpoint.retries, backoff_initial=backoff_initial, backoff_max=backoff_max)
         self._session: aiohttp.ClientSession | None = None
         self.requests_sent = 0
 
@@ -156,30 +172,13 @@ class HttpTransport:
     ) -> Any:
         """One request with retries; returns the decoded JSON body. Raises DataSourceError when the
         endpoint stays unreachable after all retries, RequestError for a non-retryable failure."""
-        attempts = max(1, self.endpoint.retries)
-        try:  # the first attempt without tenacity's machinery: most requests need no retry, and some runs send 100k
-            return await self._request_once(method, url, payload, params)
-        except TransientError as exc:
-            if attempts == 1:
-                raise DataSourceError(f"{self.endpoint.display}: no answer after 1 attempt ({exc})") from exc
-            wait = self._backoff_initial * (1 + random.random())
-            if exc.retry_after is not None:
-                wait = max(wait, min(exc.retry_after, self._wait.retry_after_max))
-            await asyncio.sleep(wait)
-        try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(attempts - 1),
-                wait=self._wait,
-                retry=retry_if_exception_type(TransientError),
-                reraise=True,
-            ):
-                with attempt:
-                    return await self._request_once(method, url, payload, params)
-        except TransientError as exc:
-            raise DataSourceError(
-                f"{self.endpoint.display}: no answer after {self.endpoint.retries} attempts ({exc})"
-            ) from exc
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await self.retry.run(
+            lambda: self._request_once(method, url, payload, params), TransientError, self._gave_up)
+
+    def _gave_up(self, exc: BaseException) -> DataSourceError:
+        attempts = self.retry.attempts
+        return DataSourceError(f"{self.endpoint.display}: no answer after {attempts} attempt"
+                               f"{'s' if attempts > 1 else ''} ({exc})")
 
     async def _request_once(
         self, method: str, url: str, payload: Any, params: Mapping[str, str] | None
@@ -197,7 +196,7 @@ class HttpTransport:
                     body = await response.read()
                     if response.status in RETRYABLE_STATUS:
                         raise TransientError(
-                            f"HTTP {response.status}", _retry_after_seconds(response.headers.get("Retry-After"))
+                            f"HTTP {response.status}", retry_after_seconds(response.headers.get("Retry-After"))
                         )
                     if 300 <= response.status < 400:
                         raise RequestError(f"HTTP {response.status} redirect refused (set the final URL instead)")

@@ -10,6 +10,7 @@ import pytest
 from chains.base import BalanceQuery, DataSourceError, Network
 from chains.utxo.backends import open_backend
 from chains.utxo.esplora import EsploraAdapter
+from chains.utxo.query import UtxoQueryDetail
 from tests.chains.utxo.conftest import NETWORK, amounts, endpoint, queries
 from tests.nodes import free_port
 from tests.nodes.esplora_server import EsploraServer
@@ -72,7 +73,8 @@ async def test_unanswerable_queries_get_none_never_zero(chain: BuiltChain, esplo
     lenient = dataclasses.replace(NETWORK, params={**NETWORK.params, "p2sh_alt": [0xC4, 0x05]})
     foreign = "3P14159f73E4gFr7JterCCQh9QjiTjiZrG"  # a mainnet-version P2SH address
     good = chain.addresses["msig_p2sh"]
-    wanted = [BalanceQuery(foreign), BalanceQuery("nope"), BalanceQuery(good.address, None, good.redeem_script)]
+    wanted = [BalanceQuery(foreign), BalanceQuery("nope"),
+              BalanceQuery(good.address, None, UtxoQueryDetail(good.redeem_script))]
     async with adapter(esplora.url, network=lenient) as source:
         results = await source.fetch_balances(wanted, chain.snapshot_height)
     assert results[wanted[0]].amount is None and "400" in results[wanted[0]].error
