@@ -19,7 +19,7 @@ from chains.base import Balance, BalanceAdapter, BalanceQuery, Endpoint, Network
 from chains.evm.multicall import decode_aggregate3_reply, encode_aggregate3
 from chains.evm.query import owners_of
 from chains.options import BackendOptions, OptionsError
-from chains.transport import HttpTransport, JsonRpcClient, JsonRpcError, RequestError
+from chains.transport import HttpTransport, JsonRpcClient, RequestError
 
 MULTICALL3 = "0xca11bde05977b3631167028862be2a173976ca11"
 GET_ETH_BALANCE = bytes.fromhex("4d2301cc")  # getEthBalance(address)
@@ -241,7 +241,7 @@ class EvmBalanceAdapter(BalanceAdapter):
             return {q: Balance(None, "", f"batch failed: {exc}") for q in chunk}
         answers: dict[BalanceQuery, Balance] = {}
         for query, result in zip(chunk, results, strict=True):
-            if isinstance(result, JsonRpcError):
+            if isinstance(result, RequestError):  # its own error, or a reply not bound to it
                 answers[query] = Balance(None, "", str(result))
                 continue
             try:

@@ -5,7 +5,7 @@ Secret scrubbing of endpoint URLs lives in chains.secrets; the names below stay 
 from chains.secrets import display_url, remember_secret_url, scrub, scrub_known, secret_parts
 from chains.transport.errors import RequestError, TransientError
 from chains.transport.http import RETRYABLE_STATUS, HttpTransport
-from chains.transport.jsonrpc import JsonRpcClient, JsonRpcError
+from chains.transport.jsonrpc import JsonRpcClient, JsonRpcError, ReplyMismatch
 from chains.transport.policy import RateLimiter, RetryPolicy, retry_after_seconds
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "JsonRpcClient",
     "JsonRpcError",
     "RateLimiter",
+    "ReplyMismatch",
     "RequestError",
     "RetryPolicy",
     "TransientError",

@@ -114,7 +114,7 @@ class BitcoindAdapter(UtxoBackend):
             (result,) = await self._rpc.batch([(method, params)])
         except RequestError as exc:  # e.g. HTTP 401 wrong credentials, 403 rpcallowip
             raise DataSourceError(f"{self.endpoint.display}: {method} failed: {exc}") from None
-        if isinstance(result, JsonRpcError):
+        if isinstance(result, RequestError):  # JsonRpcError, or a reply not bound to this call
             raise result
         return result
 
