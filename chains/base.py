@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self
 
 from auditor.errors import SourceProblem
-from chains.options import BackendOptions, NoOptions
+from chains.options import BackendOptions, NoOptions, OptionsError
 
 
 class RowStatus(enum.StrEnum):
@@ -255,6 +255,18 @@ class Transport(Protocol):
     async def aclose(self) -> None: ...
 
 
+def check_endpoint_limits(endpoint: Endpoint, where: str) -> None:
+    """The transport settings every adapter relies on, in range; OptionsError (a ValueError) naming the key."""
+    if not endpoint.timeout_seconds > 0:  # 0 would mean no timeout at all: a hanging endpoint hangs the run
+        raise OptionsError(f"{where} timeout_seconds: must be more than 0, got {endpoint.timeout_seconds}")
+    for key in ("retries", "batch_size", "max_concurrency"):
+        if getattr(endpoint, key) < 1:
+            raise OptionsError(f"{where} {key}: must be at least 1, got {getattr(endpoint, key)}")
+    if endpoint.requests_per_second < 0:
+        raise OptionsError(f"{where} requests_per_second: must not be negative (0: no limit), got "
+                           f"{endpoint.requests_per_second}")
+
+
 class BalanceAdapter(ABC):
     """Reads balances of one network from one endpoint. Use as an async context manager.
 
@@ -278,6 +290,7 @@ class BalanceAdapter(ABC):
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         self.network = network
         self.endpoint = endpoint
+        check_endpoint_limits(endpoint, f"[networks.{network.code}]")
         self.options: Any = self.options_type.parse(endpoint.options, f"[networks.{network.code}.options]")
         self._transport: Transport | None = None
         self._snapshots: dict[int, Snapshot] = {}

@@ -24,6 +24,8 @@ class HttpTransport:
     """JSON over HTTP to one endpoint. Create inside a running event loop; close with `aclose`."""
 
     def __init__(self, endpoint: Endpoint, *, backoff_initial: float = 0.2, backoff_max: float = 10.0) -> None:
+        if not endpoint.timeout_seconds > 0:
+            raise ValueError(f"{endpoint.display}: timeout_seconds must be more than 0 (0 would wait forever)")
         self.endpoint = endpoint
         self._semaphore = asyncio.Semaphore(max(1, endpoint.max_concurrency))
         self._limiter = RateLimiter(endpoint.requests_per_second)
