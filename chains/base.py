@@ -413,10 +413,10 @@ class BalanceAdapter(ABC):
         """Answers as they arrive (the caller checkpoints each part). Raises DataSourceError when the source
         cannot answer at `height` at all, or when the block changed during the read (REORG)."""
         snapshot = await self.snapshot(height)
-        unique = list(dict.fromkeys(queries))
-        if not unique:
+        if not queries:
             return
-        async for part in self.read_balances(unique, snapshot):
+        # Callers pass distinct queries (BalanceSources reads each once); a repeated one is merely read twice.
+        async for part in self.read_balances(queries, snapshot):
             yield part
         if self.recheck_block:
             try:
@@ -451,15 +451,19 @@ class BalanceAdapter(ABC):
         self, batch: list[BalanceQuery], snapshot: Snapshot
     ) -> Mapping[BalanceQuery, Balance]:
         try:
-            answers = dict(await self.read_batch(batch, snapshot))
+            read = await self.read_batch(batch, snapshot)
+            answers = read if isinstance(read, dict) else dict(read)
         except DataSourceError as exc:
             if exc.refusal is not None:
                 raise  # the source as a whole cannot answer: not a per-row matter
             return {q: Balance(None, "", str(exc)) for q in batch}
         except RequestProblem as exc:
             return {q: Balance(None, "", f"request failed: {exc}") for q in batch}
-        for query in batch:  # an adapter that forgot a query must not make it vanish
-            answers.setdefault(query, Balance(None, "", "the source gave no answer for this query"))
+        if len(answers) < len(batch):  # an adapter that forgot a query must not make it vanish
+            forgot = Balance(None, "", "the source gave no answer for this query")
+            for query in batch:
+                if query not in answers:
+                    answers[query] = forgot
         return answers
 
     async def read_batch(self, batch: Sequence[BalanceQuery], snapshot: Snapshot) -> Mapping[BalanceQuery, Balance]:
