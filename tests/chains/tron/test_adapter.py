@@ -263,3 +263,16 @@ def test_unknown_options_and_backends_are_refused(chain: Chain) -> None:
         family.open_adapter(TRON, chain.endpoint(colour="blue"))
     with pytest.raises(ValueError, match="tron-http"):
         family.open_adapter(TRON, replace(chain.endpoint(), backend="jsonrpc"))
+
+
+async def test_a_reply_for_another_account_is_refused(chain: Chain) -> None:
+    """balanceOf(A) answered with B's balance and B's call echoed (a caching proxy): A is unread with the reason,
+    never given B's balance; B itself reads right."""
+    assert USDT is not None
+    victim, other = chain.accounts[1], chain.accounts[3]
+    chain.server.faults.swapped = {victim: other}
+    queries = [BalanceQuery(victim, USDT.contract), BalanceQuery(other, USDT.contract)]
+    async with chain.open() as adapter:
+        balances = await adapter.fetch_balances(queries, chain.height)
+    assert balances[queries[0]].amount is None and "echoes another call" in balances[queries[0]].error
+    assert balances[queries[1]].amount == _expected(chain, queries[1])
