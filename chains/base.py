@@ -52,7 +52,8 @@ class AddressRow:
     kind: str = ""  # the 2026 layout's Type column ("Non Staking", "Native ETH Staking"...)
     input_error: str = ""  # set by the reader when the row itself is malformed (field named); never dropped
 
-    def __reduce__(self):  # rows go to the signature workers by the 100,000: plain tuples pickle fastest
+    # rows go to the signature workers by the 100,000: plain tuples pickle fastest
+    def __reduce__(self) -> tuple[type[AddressRow], tuple[Any, ...]]:
         return (AddressRow, (self.line, self.coin, self.network, self.address, self.amount,
                              self.amount_in_base_units, self.snapshot_height, self.message, self.signature1,
                              self.signature2, self.script, self.eoa1, self.eoa2, self.kind, self.input_error))
@@ -80,7 +81,7 @@ class OwnershipProof:
     # verifies but whose account binding needs the chain (NEAR named, EOS, Starknet) is `unchecked` instead.
     binds_address: bool = True
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[OwnershipProof], tuple[Any, ...]]:
         return (OwnershipProof, (self.status, self.scheme, self.reason, self.binds_address))
 
     @classmethod
@@ -150,7 +151,7 @@ class BalanceQuery:
     # looks inside.
     detail: Hashable | None = None
 
-    def __reduce__(self):  # pickled by the 100,000 between processes: plain tuples, not dataclass state
+    def __reduce__(self) -> tuple[type[BalanceQuery], tuple[Any, ...]]:  # pickled by the 100,000: plain tuples
         return (BalanceQuery, (self.address, self.contract, self.detail))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from chains.base import BalanceQuery
 
@@ -13,7 +14,8 @@ class EvmQueryDetail:
 
     owners: tuple[str, ...]
 
-    def __reduce__(self):  # pickled with every owner-mode query between processes: a plain tuple
+    # pickled with every owner-mode query between processes: a plain tuple
+    def __reduce__(self) -> tuple[type[EvmQueryDetail], tuple[Any, ...]]:
         return (EvmQueryDetail, (self.owners,))
 
 

@@ -53,7 +53,7 @@ class RetryPolicy:
 
     def delay(self, failures: int, retry_after: float | None = None) -> float:
         """Seconds to wait after the `failures`-th failed attempt."""
-        wait = min(self.backoff_max, self.backoff_initial * 2 ** (failures - 1))
+        wait: float = min(self.backoff_max, self.backoff_initial * 2.0 ** (failures - 1))
         wait += random.uniform(0, self.backoff_initial)
         if retry_after is not None:
             wait = max(wait, min(retry_after, self.retry_after_max))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from chains.base import BalanceQuery
 
@@ -17,7 +18,8 @@ class UtxoQueryDetail:
     script: str = ""
     locking_script: bytes = field(default=b"", compare=False)
 
-    def __reduce__(self):  # pickled with every UTXO query between processes: a plain tuple
+    # pickled with every UTXO query between processes: a plain tuple
+    def __reduce__(self) -> tuple[type[UtxoQueryDetail], tuple[Any, ...]]:
         return (UtxoQueryDetail, (self.script, self.locking_script))
 
     def __repr__(self) -> str:  # the checkpoint keys a query by its detail's repr: identity fields only
