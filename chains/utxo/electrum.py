@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
 from chains.transport import RateLimiter, RequestError, RetryPolicy
 from chains.utxo.backends import UtxoBackend, UtxoOptions
-from chains.utxo.history import TxView, balance_at, decode_raw_tx
+from chains.utxo.history import TxView, balance_at, decode_raw_tx, unrelated
 
 METHOD = "electrum-history"
 CLIENT_NAME = "auditor"
@@ -288,6 +288,10 @@ class ElectrumAdapter(UtxoBackend):
             if view is None:
                 return Balance(None, METHOD, f"{self.endpoint.display}: transaction {entry['tx_hash']} not served")
             txs.append(dataclasses.replace(view, height=entry["height"]))
+        foreign = unrelated(script, txs, height)
+        if foreign:  # a history that is not this script's (a reply to another request): never read as its balance
+            return Balance(None, "", f"{self.endpoint.display}: the history holds transaction {foreign[0]}, which "
+                                     "neither pays nor spends this address: another request's reply, not used")
         return Balance(balance_at(script, txs, height), METHOD)
 
     async def _in_batches(self, calls: list[tuple[str, Sequence[Any]]]) -> list[Any]:

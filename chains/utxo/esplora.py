@@ -48,6 +48,19 @@ def tx_view(tx: dict[str, Any]) -> TxView:
     return TxView(txid=str(tx["txid"]), height=height, spends=spends, outputs=tuple(outputs))
 
 
+def touches(tx: Any, script_hex: str) -> bool:
+    """Does this Esplora transaction pay (`vout[].scriptpubkey`) or spend (`vin[].prevout.scriptpubkey`) the
+    script? Every transaction of an address's history does."""
+    if not isinstance(tx, dict):
+        return False
+    outputs = tx.get("vout") if isinstance(tx.get("vout"), list) else []
+    inputs = tx.get("vin") if isinstance(tx.get("vin"), list) else []
+    if any(isinstance(out, dict) and str(out.get("scriptpubkey", "")).lower() == script_hex for out in outputs):
+        return True
+    return any(isinstance(v, dict) and isinstance(v.get("prevout"), dict)
+               and str(v["prevout"].get("scriptpubkey", "")).lower() == script_hex for v in inputs)
+
+
 @dataclass(frozen=True, slots=True)
 class EsploraOptions(UtxoOptions):
     max_pages: int = DEFAULT_MAX_PAGES  # history pages per address before it is reported unreadable
@@ -104,13 +117,15 @@ class EsploraAdapter(UtxoBackend):
 
     async def _balance(self, address: str, script: bytes, height: int) -> Balance:
         try:
-            txs = await self._history(address)
+            txs = await self._history(address, script.hex())
         except (HistoryError, DataSourceError) as exc:
             return Balance(None, METHOD, str(exc))
         return Balance(balance_at(script, txs, height), METHOD)
 
-    async def _history(self, address: str) -> list[TxView]:
-        """Every transaction of the address, following the pages to the oldest (bounded by max_pages)."""
+    async def _history(self, address: str, script_hex: str) -> list[TxView]:
+        """Every transaction of the address, following the pages to the oldest (bounded by max_pages). Each one
+        must pay or spend the address's output script: a page that holds another address's history (a reply to
+        another request) is refused, never read as this address's balance."""
         path = f"/address/{quote(address, safe='')}/txs"
         txs: list[TxView] = []
         for _ in range(self.max_pages):
@@ -120,6 +135,11 @@ class EsploraAdapter(UtxoBackend):
                 raise HistoryError(f"{self.endpoint.display}: history of {address} refused: {exc}") from None
             if not isinstance(page, list):
                 raise HistoryError(f"{self.endpoint.display}: history page of {address} is not a list")
+            foreign = next((tx for tx in page if not touches(tx, script_hex)), None)
+            if foreign is not None:
+                raise HistoryError(f"{self.endpoint.display}: the history of {address} holds transaction "
+                                   f"{str(foreign.get('txid') if isinstance(foreign, dict) else foreign)[:64]}, "
+                                   "which neither pays nor spends it: another request's reply, not used")
             try:
                 views = [tx_view(tx) for tx in page]
             except (KeyError, ValueError, TypeError) as exc:

@@ -91,3 +91,18 @@ async def test_behind_and_unreachable(chain: BuiltChain, esplora: EsploraServer)
     async with adapter(url, retries=1) as source:
         with pytest.raises(DataSourceError, match=url):
             await source.snapshot(chain.snapshot_height)
+
+
+async def test_another_addresss_history_is_refused(chain: BuiltChain, esplora: EsploraServer) -> None:
+    """A history page holding another address's transactions (a reply to another request) is not read as this
+    address's: the row is unread with the reason, never 0 or the other's balance."""
+    victim, other = chain.addresses["bech32"].address, chain.addresses["legacy"].address
+    esplora.swapped[victim] = other
+    try:
+        async with adapter(esplora.url) as source:
+            results = await source.fetch_balances([BalanceQuery(victim), BalanceQuery(other)], chain.snapshot_height)
+    finally:
+        esplora.swapped.clear()
+    assert results[BalanceQuery(victim)].amount is None
+    assert "neither pays nor spends it" in results[BalanceQuery(victim)].error
+    assert results[BalanceQuery(other)].amount == chain.expected_at_snapshot[other]
