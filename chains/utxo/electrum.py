@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import json
 import ssl
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -138,10 +139,14 @@ class ElectrumConnection:
                 except ValueError:
                     error = ConnectionError(f"reply is not JSON: {line[:200]!r}")
                     break
-                for item in message if isinstance(message, list) else [message]:
+                items = message if isinstance(message, list) else [message]
+                ids = Counter(item.get("id") for item in items if isinstance(item, dict))
+                for item in items:
                     future = self._pending.pop(item.get("id"), None) if isinstance(item, dict) else None
                     if future is not None and not future.done():  # notifications carry no id: ignored
-                        if item.get("error"):
+                        if ids[item["id"]] > 1:  # which of the replies answers this call is unknown: none does
+                            future.set_result(ElectrumError(f"the reply holds id {item['id']} more than once"))
+                        elif item.get("error"):
                             future.set_result(ElectrumError(item["error"]))
                         else:
                             future.set_result(item.get("result"))

@@ -255,3 +255,36 @@ async def test_electrum_socket_shares_the_rate_limit_and_retry_policy():
         await server.wait_closed()
     assert time.monotonic() - started >= 0.3  # 4 batches at 10/s: 3 intervals of 0.1 s at least
     assert isinstance(connection.retry, RetryPolicy) and connection.retry.attempts == 5
+
+
+async def test_electrum_batch_reply_with_a_repeated_id_answers_neither_call():
+    """A batch reply holding an extra item under the first call's id, ahead of the right one (a reply to another
+    request mixed in): the first call gets an error, never "z"; the others their own results."""
+    import asyncio
+    import json as json_module
+
+    from chains.utxo.electrum import ElectrumConnection, ElectrumError
+
+    async def serve(reader, writer):
+        while line := await reader.readline():
+            request = json_module.loads(line)
+            if isinstance(request, dict):  # server.version
+                reply = {"jsonrpc": "2.0", "id": request["id"], "result": ["stub", "1.4"]}
+            else:
+                reply = [{"jsonrpc": "2.0", "id": item["id"], "result": item["params"][0]} for item in request]
+                reply.insert(0, {"jsonrpc": "2.0", "id": request[0]["id"], "result": "z"})
+            writer.write(json_module.dumps(reply).encode() + b"\n")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    url = f"tcp://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    connection = ElectrumConnection(Endpoint(url=url, backend="electrum", display=url, timeout_seconds=2))
+    try:
+        first, second, third = await connection.batch([("echo", ["a"]), ("echo", ["b"]), ("echo", ["c"])])
+    finally:
+        await connection.close()
+        server.close()
+        await server.wait_closed()
+    assert isinstance(first, ElectrumError) and "more than once" in str(first)
+    assert (second, third) == ("b", "c")
