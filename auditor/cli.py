@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from auditor import __version__
+from auditor import __version__, init_config
 from auditor.assets import RegistryError
 from auditor.audit import EXIT_INPUT, EXIT_INTERNAL, verify_file
 from auditor.config import ConfigError, load_config
@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     trend.add_arguments(commands.add_parser(
         "history", parents=[logs], help="the config's past runs: ratios and totals over time",
         description=trend.DESCRIPTION))
+    init_config.add_arguments(commands.add_parser(
+        "init", help="write a commented config that audits a published file (networks, statements, heights)",
+        description=init_config.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter))
     schedule.add_arguments(commands.add_parser(
         "schedule", parents=[logs], help="print or install a cron line or systemd timer running the audit",
         description=schedule.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter))
@@ -143,6 +146,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _fail(EXIT_INPUT, str(exc))
         meaning = "no row failed" if outcome.exit_code == 0 else None
         return _finish(outcome.exit_code, outcome.directory, meaning)
+    if args.command == "init":
+        return init_config.command(args)
     if args.command in ("check", "history", "schedule"):
         return {"check": check.command, "history": trend.command, "schedule": schedule.command}[args.command](args)
     return run_command(args.config, args.out, args.resume, args.quiet)

@@ -299,7 +299,8 @@ class BalanceAdapter(ABC):
     # ---- lifecycle ------------------------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
-        self._transport = self.open_transport()
+        if self._transport is None:
+            self._transport = self.open_transport()
         return self
 
     async def __aexit__(

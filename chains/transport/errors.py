@@ -14,4 +14,10 @@ class TransientError(Exception):
 
 
 class RequestError(RequestProblem):
-    """A failure that retrying will not fix (4xx, malformed reply, JSON-RPC error)."""
+    """A failure that retrying will not fix (4xx, malformed reply, JSON-RPC error). `status` and `body` are the
+    HTTP error's own (None and b"" otherwise): REST APIs (Aptos) say in the body what a 404 or 410 means."""
+
+    def __init__(self, message: str, status: int | None = None, body: bytes = b"") -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body

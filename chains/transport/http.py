@@ -81,7 +81,8 @@ class HttpTransport:
                     if 300 <= response.status < 400:
                         raise RequestError(f"HTTP {response.status} redirect refused (set the final URL instead)")
                     if response.status >= 400:
-                        raise RequestError(f"HTTP {response.status}: {body[:200].decode('utf-8', 'replace')}")
+                        raise RequestError(f"HTTP {response.status}: {body[:200].decode('utf-8', 'replace')}",
+                                           response.status, body)
             except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as exc:
                 raise TransientError(scrub(f"{type(exc).__name__}: {exc}", self.endpoint.url)) from exc
             except (aiohttp.ClientError, ValueError) as exc:  # bad URL, redirects...: never worth a retry
