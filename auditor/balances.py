@@ -20,8 +20,9 @@ from auditor.checkpoint import Checkpoint
 from auditor.config import ConfigError, NetworkSettings
 from auditor.formats import SummaryRow
 from auditor.money import whole_units
-from auditor.ownership import UNBOUND_NOTE, RowResult
+from auditor.ownership import RowResult
 from auditor.progress import RunProgress
+from auditor.reasons import Reason, ReasonKind
 from chains.base import (
     Balance,
     BalanceAdapter,
@@ -226,9 +227,9 @@ class BalanceSources:
 
 def _apply_owner_check(result: RowResult, balance: Balance) -> None:
     """An owner-mode row whose proven signers the chain shows in control of the contract is verified."""
-    if balance.owners_bound and result.status == RowStatus.UNCHECKED and UNBOUND_NOTE in result.reason:
+    if balance.owners_bound and result.status == RowStatus.UNCHECKED and result.has(ReasonKind.UNBOUND):
         result.status = RowStatus.VERIFIED
-        result.reason = result.reason.replace(UNBOUND_NOTE, balance.owners_note)
+        result.replace_reason(ReasonKind.UNBOUND, Reason(ReasonKind.OWNERS_ON_CHAIN, balance.owners_note))
     elif balance.owners_bound and result.status == RowStatus.VERIFIED:
         result.note(balance.owners_note)
     elif not balance.owners_bound:

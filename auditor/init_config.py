@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from auditor.assets import AssetRegistry, RegistryError
-from auditor.errors import ExitCode
-from auditor.formats import InputError, SummaryRow, open_address_file
+from auditor.assets import AssetRegistry
+from auditor.errors import ExitCode, InputProblem
+from auditor.formats import SummaryRow, open_address_file
 from auditor.money import dec_str
 from chains.base import Network, OfflineOnlyFamily, Token
 from chains.registry import get_family
@@ -42,7 +42,7 @@ SHOWN_HEIGHTS = 5  # distinct heights listed per network before "and N more"
 NO_MESSAGE = ""
 
 
-class InitError(Exception):
+class InitError(InputProblem):
     """The config cannot be written (it exists already, or its folder cannot be created)."""
 
 
@@ -435,11 +435,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    try:
-        target, survey = write_config(args.file, args.out)
-    except (InitError, InputError, RegistryError) as exc:
-        log.error("%s", exc)
-        return int(ExitCode.INPUT)
+    target, survey = write_config(args.file, args.out)  # InitError, InputError, RegistryError: exit 2 (auditor.cli)
     read = [code for code, s in sorted(survey.networks.items()) if family_backends(s.network) != ()]
     unread = sorted(set(survey.networks) - set(read))
     print(f"wrote {target}: {_plural(survey.rows, 'row')} ({survey.layout}) in {survey.seconds:.1f} s; "

@@ -51,7 +51,7 @@ class SubstrateFamily(ChainFamily):
         try:
             claimed = _decode(row.address, network)
         except ValueError as exc:
-            return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+            return OwnershipProof.failed(str(exc), SCHEME, field="address")
         return ed25519.verify_address_is_key(row, claimed, SCHEME, partial(addresses.encode, prefix=prefix))
 
     def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:

@@ -27,7 +27,7 @@ chain_id = 1
 batch_size = 2
 retries = 2
 max_concurrency = 1
-requests_per_second = 0
+requests_per_second = 1000000
 [networks.ARBITRUM]
 url = "{arb}"
 [liabilities]

@@ -49,13 +49,13 @@ dir = "{folder / 'out'}"
 [networks.DOT]
 url = "{url}"
 backend = "substrate-rpc"
-requests_per_second = 0
+requests_per_second = 1000000
 [networks.DOT.options]
 genesis_hash = "{world.genesis}"  # Chopsticks' made-up genesis; mainnet's is in the registry
 [networks.DOTAH]
 url = "{url}"
 backend = "substrate-rpc"
-requests_per_second = 0
+requests_per_second = 1000000
 [networks.DOTAH.options]
 genesis_hash = "{world.genesis}"
 [liabilities]
