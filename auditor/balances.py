@@ -14,6 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from auditor.assets import AssetRegistry
 from auditor.checkpoint import Checkpoint
@@ -46,8 +47,10 @@ class SnapshotHeights:
     summary: Mapping[str, int]  # token code -> height from the summary section
 
     @classmethod
-    def build(cls, networks: Mapping[str, NetworkSettings], summary: Iterable[SummaryRow], registry: AssetRegistry):
-        pinned = {}
+    def build(
+        cls, networks: Mapping[str, NetworkSettings], summary: Iterable[SummaryRow], registry: AssetRegistry
+    ) -> SnapshotHeights:
+        pinned: dict[str, int] = {}
         for code, settings in networks.items():
             network = registry.network(code)
             if settings.snapshot_height is not None:
@@ -105,7 +108,7 @@ class BalanceSources:
             raise
         return self
 
-    async def __aexit__(self, *exc_info) -> None:
+    async def __aexit__(self, *exc_info: Any) -> None:
         await self._stack.__aexit__(*exc_info)
 
 
@@ -210,6 +213,7 @@ class BalanceSources:
         for result in results:
             if result.query is None:
                 continue
+            assert result.network is not None and result.token is not None and result.height is not None
             key = (result.network.code, result.height)
             if key in self.failures:
                 result.balance_error = self.failures[key]

@@ -79,7 +79,7 @@ def run_key(config_sha256: str, input_file: Path) -> str:
     return json.dumps([config_sha256, str(input_file.resolve()), stat.st_size, stat.st_mtime_ns, code_fingerprint()])
 
 
-def _query_key(network: str, height: int, query: BalanceQuery) -> tuple:
+def _query_key(network: str, height: int, query: BalanceQuery) -> tuple[str, int, str, str, str]:
     # A family's detail is a frozen dataclass of plain values: its repr names exactly what identifies it.
     detail = "" if query.detail is None else repr(query.detail)
     return (network, height, query.address, query.contract or "", detail)
@@ -124,7 +124,8 @@ class Checkpoint:
         return db
 
     def _count(self, table: str) -> int:
-        return self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        count: int = self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return count
 
     def _remove(self) -> None:
         for suffix in ("", "-wal", "-shm"):
@@ -206,7 +207,7 @@ class _Writer:
     not in the checkpoint: the resumed run does that work again."""
 
     def __init__(self, path: Path) -> None:
-        self._queue: queue.Queue[tuple[str, list[tuple]] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, Sequence[tuple[object, ...]]] | None] = queue.Queue()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(path,), name="checkpoint-writer", daemon=True)
         self._thread.start()
@@ -233,7 +234,7 @@ class _Writer:
         if self._error is not None:
             raise RuntimeError(f"checkpoint write failed: {self._error}") from self._error
 
-    def put(self, statement: str, rows: list[tuple]) -> None:
+    def put(self, statement: str, rows: Sequence[tuple[object, ...]]) -> None:
         self._raise()
         self._queue.put((statement, rows))
 
