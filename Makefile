@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install install-python install-node install-litecoind test demo lint bench
+.PHONY: install install-python install-node install-litecoind install-chromium test demo lint bench
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -20,7 +20,11 @@ install-node:
 install-litecoind:
 	@command -v litecoind >/dev/null 2>&1 || (apt-get install -y -qq litecoind >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq litecoind))
 
-install: install-python install-node install-litecoind
+# Debian's Chromium (headless browser for the report.html tests).
+install-chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium))
+
+install: install-python install-node install-litecoind install-chromium
 
 test: install
 	$(VENV)/bin/ruff check .
