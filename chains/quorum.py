@@ -184,6 +184,7 @@ class QuorumAdapter(BalanceAdapter):
             return
         active = self._active[height]
         answers: dict[BalanceQuery, dict[int, Balance]] = {}
+        undecided = set(queries)
         done: set[int] = set()  # members whose stream has ended (or failed)
         updates: asyncio.Queue[tuple[int, Mapping[BalanceQuery, Balance] | BaseException | None]] = asyncio.Queue()
 
@@ -209,22 +210,24 @@ class QuorumAdapter(BalanceAdapter):
                     done.add(index)
                     self.tallies[index].left_out = str(update)
                     lost = Balance(None, "", str(update))
-                    for query in queries:  # what this member did not answer, it never will
+                    for query in undecided:  # what this member did not answer, it never will
                         answers.setdefault(query, {}).setdefault(index, lost)
                 elif isinstance(update, BaseException):
                     raise update
                 elif update is None:
                     done.add(index)
                     missing = Balance(None, "", "the source gave no answer for this query")
-                    for query in queries:
+                    for query in undecided:
                         answers.setdefault(query, {}).setdefault(index, missing)
                 else:
                     for query, balance in update.items():
-                        answers.setdefault(query, {})[index] = balance
+                        if query in undecided:
+                            answers.setdefault(query, {})[index] = balance
                 decided = {query: self._decide(query, got, snapshot, active)
                            for query, got in answers.items() if len(got) == len(active)}
                 for query in decided:
                     del answers[query]
+                    undecided.discard(query)
                 if decided:
                     yield decided
         finally:
