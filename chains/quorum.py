@@ -102,6 +102,7 @@ class QuorumAdapter(BalanceAdapter):
         self._snapshots: dict[int, Snapshot] = {}
         self._active: dict[int, tuple[int, ...]] = {}  # height -> indexes of the members that answer at it
         self.tallies = [EndpointTally(display) for display in displays]
+        self.left_out_at: dict[int, dict[str, str]] = {}  # height -> endpoint display -> why it cannot answer there
         self.disputes: dict[tuple[int, BalanceQuery], Disagreement] = {}  # taken by the pipeline (`take_dispute`)
         self._stack = contextlib.AsyncExitStack()
 
@@ -150,6 +151,7 @@ class QuorumAdapter(BalanceAdapter):
             elif isinstance(outcome, DataSourceError):
                 refused.append(outcome)
                 self.tallies[index].left_out = str(outcome)
+                self.left_out_at.setdefault(height, {})[self.tallies[index].endpoint] = str(outcome)
             else:  # a bug, or a cancellation: not a matter of the quorum
                 raise outcome
         if len({snap.block_hash.lower() for _, snap in answered}) > 1:

@@ -35,6 +35,7 @@ urls = {urls}
 quorum = {quorum}
 chain_id = 1
 batch_size = 4
+retries = 2
 [networks.ARBITRUM]
 url = "{arb}"
 chain_id = 42161
@@ -164,3 +165,66 @@ def test_endpoints_on_different_blocks_are_refused_naming_both_hashes(tmp_path, 
     assert eth_rows and all(not r["onchain"] for r in eth_rows)
     assert report["assets"]["ETH"]["ok"] is False
     _no_secret_anywhere(run, printed)
+
+
+def test_two_of_three_leaves_out_an_endpoint_that_cannot_answer(tmp_path, world, capsys):
+    """A quorum of 2 among 3 endpoints: the one that is down is left out (and said so); the other two agree."""
+    from auditor.demo.anvil import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    height = world["eth"].height
+    with _fork(world, height) as twin:
+        urls = [_keyed(world["eth_node"].url), _keyed(dead), _keyed(twin.url)]
+        code, report, run, printed = _run(tmp_path, world, urls, 2, capsys)
+    assert code == 0, report
+    record = report["quorum"]["ETH"]
+    down = record["endpoints"][1]
+    assert down["endpoint"] == dead and down["block_hash"] is None and down["agreed"] == 0
+    assert f"endpoint {dead} could not be asked about block {height}" in down["left_out"]
+    assert [e["agreed"] for e in record["endpoints"]] == [record["agreed"], 0, record["agreed"]]
+    assert report["snapshot"]["ETH"]["endpoint"] == f"{world['eth_node'].url}, {twin.url}"
+    _no_secret_anywhere(run, printed)
+
+
+def test_a_quorum_that_cannot_be_met_is_refused(tmp_path, world, capsys):
+    from auditor.demo.anvil import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    code, report, run, printed = _run(tmp_path, world, [_keyed(world["eth_node"].url), _keyed(dead)], 2, capsys)
+    assert code == 3
+    [error] = [e for e in report["data_source_errors"] if e["network"] == "ETH"]
+    assert "quorum not met: 1 of 2 endpoints answer" in error["error"] and dead in error["error"]
+    _no_secret_anywhere(run, printed)
+
+
+def _check(tmp_path: Path, world: dict, urls: list[str], quorum: int, capsys) -> tuple[int, list[dict], str]:
+    eth: NetworkState = world["eth"]
+    config = tmp_path / "check.toml"
+    config.write_text(CONFIG.format(
+        file=world["data"] / "okx_por_demo.csv", out=tmp_path / "out", urls=json.dumps(urls), quorum=quorum,
+        arb=world["arb_node"].url, liabilities=world["data"] / "liabilities.csv", eth_token=eth.token,
+        arb_token=world["arb"].token))
+    capsys.readouterr()
+    code = main(["check", str(config), "--format", "json"])
+    printed = capsys.readouterr().out
+    return code, [c for c in json.loads(printed)["checks"] if c["network"] == "ETH"], printed
+
+
+def test_check_asks_every_endpoint_of_a_quorum(tmp_path, world, capsys):
+    """`auditor check`: every endpoint must answer at the snapshot (a quorum met with one left out still fails
+    the check, naming it), and endpoints on different blocks fail naming both hashes."""
+    from auditor.demo.anvil import free_port
+
+    height = world["eth"].height
+    eth_url = world["eth_node"].url
+    dead = f"http://127.0.0.1:{free_port()}"
+    with _fork(world, height) as twin, _fork(world, height - 1) as other:
+        code, checks, printed = _check(tmp_path, world, [_keyed(eth_url), _keyed(twin.url)], 2, capsys)
+        assert code == 0 and [(c["endpoint"], c["ok"]) for c in checks] == [(f"{eth_url}, {twin.url}", True)]
+        code, checks, printed = _check(tmp_path, world, [_keyed(eth_url), _keyed(dead), _keyed(twin.url)], 2, capsys)
+        assert code == 3 and {(c["endpoint"], c["ok"]) for c in checks} == {
+            (f"{eth_url}, {dead}, {twin.url}", True), (dead, False)}
+        DemoChain(other).mine(1)
+        code, checks, printed = _check(tmp_path, world, [_keyed(eth_url), _keyed(other.url)], 2, capsys)
+        assert code == 3 and not checks[0]["ok"] and "disagree on block" in checks[0]["detail"]
+    assert SECRET not in printed
