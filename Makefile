@@ -28,13 +28,16 @@ install: install-python install-node install-litecoind install-chromium
 
 test: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
 demo: install-python install-node
 	$(VENV)/bin/auditor demo
 
-lint: $(PY)
+# ruff everywhere; mypy strict for auditor/ and the adapter protocol (files and strictness in pyproject.toml).
+lint: install-python
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: install
 	$(PY) benchmarks/run.py
