@@ -37,7 +37,6 @@ from auditor.money import dec_str
 from chains.base import AddressRow, Token
 from chains.registry import get_family
 
-EXIT_NONE, EXIT_OVERLAPS, EXIT_INPUT = ExitCode.OK, ExitCode.SHORTFALL, ExitCode.INPUT
 INSERT_BATCH = 20_000
 OVERLAP_COLUMNS = ["overlap", "kind", "balance_network", "address", "asset", "token", "exchange", "file", "line",
                    "coin", "network", "address_as_written", "declared", "compared"]
@@ -251,10 +250,10 @@ class CrossCheckResult:
     @property
     def exit_code(self) -> int:
         if self.overlaps_total:
-            return EXIT_OVERLAPS
+            return ExitCode.SHORTFALL
         if self.skipped_total or any(s.error for s in self.sources):
-            return EXIT_INPUT
-        return EXIT_NONE
+            return ExitCode.INPUT
+        return ExitCode.OK
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -539,7 +538,7 @@ def command(args: argparse.Namespace) -> int:
         files = parse_file_arguments(args.files, args.columns, args.amounts)
     except CrossCheckConfigError as exc:
         print(f"auditor: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return ExitCode.INPUT
     result = cross_check(files, args.out)
     for source in result.sources:
         if source.error:
