@@ -192,12 +192,26 @@ class BalanceSources:
             else:
                 result.onchain_base = balance.amount
                 result.onchain = whole_units(balance.amount, result.token.decimals)
-            if balance.owners_bound is not None:
+            if balance.owners_bound is not None or balance.owners_note:
                 _apply_owner_check(result, balance)
 
 
 def _apply_owner_check(result: RowResult, balance: Balance) -> None:
-    """An owner-mode row whose proven signers the chain shows in control of the contract is verified."""
+    """An owner-mode row whose proven signers the chain shows in control of the contract is verified. A row
+    whose proven key needs the chain to tie it to its account (unchecked, no owners: EOS permissions) is
+    verified or failed by what the adapter read, or keeps its status with the adapter's note when undecided."""
+    if result.query is not None and not result.query.owners and result.status == RowStatus.UNCHECKED:
+        if balance.owners_bound is None:
+            result.note(f"on chain: {balance.owners_note}")
+        elif balance.owners_bound:
+            result.status = RowStatus.VERIFIED
+            result.reason = balance.owners_note
+        else:
+            result.status = RowStatus.FAILED
+            result.reason = f"on chain: {balance.owners_note}; {result.reason}"
+        return
+    if balance.owners_bound is None:
+        return
     if balance.owners_bound and result.status == RowStatus.UNCHECKED and UNBOUND_NOTE in result.reason:
         result.status = RowStatus.VERIFIED
         result.reason = result.reason.replace(UNBOUND_NOTE, balance.owners_note)

@@ -294,18 +294,16 @@ class EosBalanceAdapter(BalanceAdapter):
         detail = query.detail
         if not isinstance(detail, EosKeyDetail):
             return None, ""
-        changed = [a for a in history if f"{a.contract}:{a.name}" in AUTH_ACTIONS and a.block <= state.block
-                   and a.data.get("account") == state.name and a.data.get("permission") in BOUND_PERMISSIONS]
-        if changed:
-            first = changed[0]
-            return None, (f"account {state.name}'s {first.data.get('permission')} permission changed at block "
-                          f"{first.block}, after the snapshot {snapshot.height}: its keys at block {state.block} "
-                          "are not the snapshot's, so the key's binding is not decided")
+        changed: dict[str, int] = {}  # permission -> first block after the snapshot that changed it
+        for action in history:
+            if f"{action.contract}:{action.name}" in AUTH_ACTIONS and action.block <= state.block \
+                    and action.data.get("account") == state.name:
+                changed.setdefault(str(action.data.get("permission")), action.block)
         wanted = keys.parse_public_key(detail.key)
         partial = ""
         for name in BOUND_PERMISSIONS:
             authority = state.permissions.get(name)
-            if authority is None:
+            if authority is None or name in changed:  # a changed permission at P says nothing of S
                 continue
             for text, weight in authority.keys.items():
                 try:
@@ -314,10 +312,17 @@ class EosBalanceAdapter(BalanceAdapter):
                     continue
                 if same and weight >= authority.threshold:
                     return True, (f"key {detail.key} is in account {state.name}'s {name} permission at block "
-                                  f"{state.block} (weight {weight}, threshold {authority.threshold})")
+                                  f"{state.block} (weight {weight}, threshold {authority.threshold}; unchanged "
+                                  f"since the snapshot {snapshot.height})")
                 if same:
                     partial = (f"; it holds weight {weight} of threshold {authority.threshold} in {name}, not "
                                "enough alone")
+        touched = sorted(p for p in changed if p in BOUND_PERMISSIONS)
+        if touched:
+            which = " and ".join(f"{p} (block {changed[p]})" for p in touched)
+            return None, (f"account {state.name}'s {which} permission changed after the snapshot "
+                          f"{snapshot.height}: its keys at block {state.block} are not the snapshot's, so whether "
+                          f"key {detail.key} controlled it then is not decided")
         return False, (f"key {detail.key} does not control account {state.name}: not in its owner or active "
                        f"permission at block {state.block}{partial}")
 

