@@ -37,7 +37,13 @@ class EosFamily(ChainFamily):
         """The query, with the row's published key (legacy `EOS...` form) for the permission check; a row whose
         key cannot be read carries none (its proof has failed already)."""
         from chains.eos.adapter import EosKeyDetail
+        from chains.eos.options import token_spec
 
+        if token.contract is not None:
+            _, precision, _ = token_spec(token.contract)  # ValueError: the row is left unread, with it
+            if precision != token.decimals:
+                raise ValueError(f"registry token {token.code}: contract {token.contract} has precision {precision}"
+                                 f", but decimals = {token.decimals}")
         try:
             key = keys.encode_public_key(keys.parse_public_key(row.script))
         except ValueError:
