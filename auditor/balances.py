@@ -208,7 +208,7 @@ def _apply_owner_check(result: RowResult, balance: Balance) -> None:
             result.reason = balance.owners_note
         else:
             result.status = RowStatus.FAILED
-            result.reason = f"on chain: {balance.owners_note}; {result.reason}"
+            result.reason = f"on chain: {balance.owners_note}"
         return
     if balance.owners_bound is None:
         return

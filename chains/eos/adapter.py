@@ -284,7 +284,7 @@ class EosBalanceAdapter(BalanceAdapter):
         method = self._method(query)
         if state.startswith("missing: "):
             # an account cannot be deleted: missing now, it did not exist at the snapshot either
-            note = f"account {query.address} does not exist on the chain (block {after.head})"
+            note = f"account {query.address!r} does not exist on the chain (block {after.head})"
             bound = False if isinstance(query.detail, EosKeyDetail) else None
             return Balance(0, f"{method}@{after.head}(no such account)", "", bound, note)
         return Balance(None, method, state)
@@ -311,7 +311,7 @@ class EosBalanceAdapter(BalanceAdapter):
                 except ValueError:
                     continue
                 if same and weight >= authority.threshold:
-                    return True, (f"key {detail.key} is in account {state.name}'s {name} permission at block "
+                    return True, (f"key {detail.key!r} is in account {state.name!r}'s {name} permission at block "
                                   f"{state.block} (weight {weight}, threshold {authority.threshold}; unchanged "
                                   f"since the snapshot {snapshot.height})")
                 if same:
@@ -320,10 +320,10 @@ class EosBalanceAdapter(BalanceAdapter):
         touched = sorted(p for p in changed if p in BOUND_PERMISSIONS)
         if touched:
             which = " and ".join(f"{p} (block {changed[p]})" for p in touched)
-            return None, (f"account {state.name}'s {which} permission changed after the snapshot "
+            return None, (f"account {state.name!r}'s {which} permission changed after the snapshot "
                           f"{snapshot.height}: its keys at block {state.block} are not the snapshot's, so whether "
-                          f"key {detail.key} controlled it then is not decided")
-        return False, (f"key {detail.key} does not control account {state.name}: not in its owner or active "
+                          f"key {detail.key!r} controlled it then is not decided")
+        return False, (f"key {detail.key!r} does not control account {state.name!r}: not in its owner or active "
                        f"permission at block {state.block}{partial}")
 
     def _staked(self, state: AccountState) -> str:

@@ -70,9 +70,9 @@ async def test_the_published_vector_binds_through_the_active_permission(eos_worl
     with HyperionThread(world.chain.api_url) as server:
         answers = await _read(world, server, [bound, elsewhere])
     assert answers[bound].owners_bound is True and answers[bound].amount == world.eos["okbwallet1tr"]
-    assert f"key {key} is in account okbwallet1tr's active permission" in answers[bound].owners_note
+    assert f"key {key!r} is in account 'okbwallet1tr''s active permission" in answers[bound].owners_note
     assert answers[elsewhere].owners_bound is False
-    assert f"key {key} does not control account alice" in answers[elsewhere].owners_note
+    assert f"key {key!r} does not control account 'alice'" in answers[elsewhere].owners_note
     assert answers[elsewhere].amount == world.eos["alice"]  # the figure is read all the same
 
 
