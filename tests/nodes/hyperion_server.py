@@ -36,6 +36,7 @@ import struct
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -78,6 +79,8 @@ class Faults:
     malformed: set[str] = field(default_factory=set)  # accounts whose actions' quantity is garbage
     foreign: dict[str, str] = field(default_factory=dict)  # get_account for key answered for value's account
     chain_id: str | None = None  # report another chain in /v2/health
+    # called (in a worker thread) before a /v1/chain request is passed on: (api name, request body)
+    before_chain_api: Callable[[str, dict[str, Any]], None] | None = None
 
 
 class HyperionServer:
@@ -143,6 +146,8 @@ class HyperionServer:
     async def chain_api(self, request: web.Request) -> web.Response:
         body = json.loads(await request.read() or b"{}")
         api = request.match_info["api"]
+        if self.faults.before_chain_api is not None:
+            await asyncio.to_thread(self.faults.before_chain_api, api, body)
         if api == "get_account" and body.get("account_name") in self.faults.foreign:
             body = {**body, "account_name": self.faults.foreign[body["account_name"]]}
         status, reply = await self._nodeos(f"/v1/chain/{api}", body)
