@@ -34,7 +34,7 @@ from chains.base import Balance, BalanceAdapter, BalanceQuery, Endpoint, Network
 from chains.eos import keys
 from chains.eos.api import AccountState, Action, Asset, EosApiError, HeadInfo, HyperionApi, NodeosApi, NoSuchAccount
 from chains.eos.options import EosOptions, token_spec
-from chains.eos.rollback import RollbackError, balance_at_snapshot
+from chains.eos.rollback import TOKEN_ACTIONS, RollbackError, balance_at_snapshot
 from chains.transport import HttpTransport, RequestError
 
 AUTH_ACTIONS = ("eosio:updateauth", "eosio:deleteauth")
@@ -169,10 +169,10 @@ class EosBalanceAdapter(BalanceAdapter):
         ready = await self._history_ready(last)
         histories: dict[str, list[Action] | str] = {}
         if ready:
-            filters_of = {name: self._filters([q for q in group if q.address == name]) for name in names}
-            found = await asyncio.gather(*(self._actions(name, filters_of[name], snapshot.height + 1, last)
-                                           for name in names))
-            histories = dict(zip(names, found, strict=True))
+            found = await self._actions(group, names, snapshot.height + 1, last)
+            for name in names:
+                histories[name] = found if isinstance(found, str) else [
+                    a for a in found if name in a.notified or name in a.actors]
         for query in group:
             state = state_of[query.address]
             history = histories.get(query.address, ready or f"the history server has not indexed block {last} "
@@ -185,11 +185,6 @@ class EosBalanceAdapter(BalanceAdapter):
                 if answer is not None:
                     answers[query] = answer
         return answers
-
-    def _filters(self, queries: Sequence[BalanceQuery]) -> list[str]:
-        contracts = {self.core_contract if q.contract is None else token_spec(q.contract)[2] for q in queries}
-        return [f"{c}:{name}" for c in sorted(contracts) for name in ("transfer", "issue", "retire")] + list(
-            AUTH_ACTIONS)
 
     async def _account(self, name: str) -> AccountState | str:
         try:
@@ -224,14 +219,23 @@ class EosBalanceAdapter(BalanceAdapter):
             await asyncio.sleep(0.25)
         return True
 
-    async def _actions(self, name: str, filters: list[str], first: int, last: int) -> list[Action] | str:
+    async def _actions(self, group: Sequence[BalanceQuery], names: list[str], first: int, last: int
+                       ) -> list[Action] | str:
+        """The group's token actions (by notified account) and, when it binds keys, its permission changes
+        (by authorizer: `updateauth` notifies only eosio), in blocks first..last, by global_sequence."""
         if last < first:
             return []
+        contracts = {self.core_contract if q.contract is None else token_spec(q.contract)[2] for q in group}
+        tokens = [f"{c}:{name}" for c in sorted(contracts) for name in TOKEN_ACTIONS]
+        size, pages = self.options.history_page_size, self.options.max_history_pages
         try:
-            return await self.history.actions(name, filters, first, last, self.options.history_page_size,
-                                              self.options.max_history_pages)
+            found = await self.history.actions(names, "notified", tokens, first, last, size, pages)
+            if any(isinstance(q.detail, EosKeyDetail) for q in group):
+                found += await self.history.actions(names, "act.authorization.actor", AUTH_ACTIONS, first, last,
+                                                    size, pages)
         except RequestError as exc:
             return f"history (get_actions) failed: {exc}"
+        return sorted(found, key=lambda a: a.global_sequence)
 
     # ---- answers --------------------------------------------------------------------------------------
 

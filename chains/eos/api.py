@@ -10,8 +10,9 @@ strings, empty when the account holds none). Errors are HTTP 4xx/5xx with
 account that does not exist and `unknown_block_exception` for a block the node does not have.
 
 Hyperion (https://hyperion.docs.eosrio.io/api/v2/, source eosrio/hyperion-history-api
-api/routes/v2-history/get_actions): GET `/v2/history/get_actions?account=&filter=code:name,...&sort=asc&limit=`
-plus generic range filters `block_num=A-B` and `global_sequence=A-B`; the reply is `{"lib", "total",
+api/routes/v2-history/get_actions): GET `/v2/history/get_actions?filter=code:name,...&sort=asc&limit=` with generic
+filters on indexed fields (ANDed; comma-separated values ORed): `notified=a,b,c` or
+`act.authorization.actor=a,b,c`, ranges `block_num=A-B` and `global_sequence=A-B`; the reply is `{"lib", "total",
 "actions": [{"@timestamp", "block_num", "trx_id", "global_sequence", "act": {"account", "name",
 "authorization", "data"}, "notified": [...]}...]}`, one entry per action (its notifications merged into
 `notified`). GET `/v2/health` names the indexed range (`Elasticsearch` service: first_indexed_block,
@@ -236,37 +237,41 @@ class HyperionApi:
             _int(elastic.get("missing_blocks", 0), "/v2/health missing_blocks"),
         )
 
-    async def actions(self, account: str, filters: Sequence[str], first_block: int, last_block: int,
-                      page_size: int, max_pages: int) -> list[Action]:
-        """Every action of `filters` (code:name) touching `account` in blocks first..last, oldest first.
+    async def actions(self, accounts: Sequence[str], by: str, filters: Sequence[str], first_block: int,
+                      last_block: int, page_size: int, max_pages: int) -> list[Action]:
+        """Every action of `filters` (code:name) in blocks first..last whose `by` field (`notified`, or
+        `act.authorization.actor`) names one of `accounts`, oldest first: one query for a whole group, through
+        Hyperion's generic filters (comma-separated values are OR-ed, filters AND-ed).
 
         Paged by global_sequence (each page starts after the last one seen), so no `skip` window limit
-        applies. Each action is checked against the query: another account's, or one outside the block
-        range, is a malformed reply (EosApiError), never counted."""
+        applies. Each action is checked against the query: one naming none of the accounts, outside the block
+        range or of another contract is a malformed reply (EosApiError), never counted."""
+        wanted = set(accounts)
         found: list[Action] = []
         after = 0
         for _ in range(max_pages):
-            params = {"account": account, "filter": ",".join(filters), "sort": "asc", "limit": str(page_size),
-                      "block_num": f"{first_block}-{last_block}",
+            params = {by: ",".join(sorted(wanted)), "filter": ",".join(filters), "sort": "asc",
+                      "limit": str(page_size), "block_num": f"{first_block}-{last_block}",
                       "global_sequence": f"{after}-{MAX_GLOBAL_SEQUENCE}"}
             reply = await self.transport.request_json("GET", f"{self.base}/v2/history/get_actions", params=params)
             raw = reply.get("actions") if isinstance(reply, dict) else None
             if not isinstance(raw, list):
-                raise EosApiError(f"get_actions {account}: reply has no actions list")
-            page = [parse_action(item, account, filters, first_block, last_block) for item in raw]
+                raise EosApiError("get_actions: reply has no actions list")
+            page = [parse_action(item, wanted, by, filters, first_block, last_block) for item in raw]
             page = [a for a in page if a.global_sequence >= after]
             if any(b.global_sequence <= a.global_sequence for a, b in itertools.pairwise(page)):
-                raise EosApiError(f"get_actions {account}: actions not in ascending global_sequence order")
+                raise EosApiError("get_actions: actions not in ascending global_sequence order")
             found.extend(page)
             if len(raw) < page_size:
                 return found
             after = page[-1].global_sequence + 1
-        raise EosApiError(f"get_actions {account}: more than {max_pages} pages of {page_size} actions after "
-                          "the snapshot (raise max_history_pages)")
+        raise EosApiError(f"get_actions: more than {max_pages} pages of {page_size} actions after the snapshot "
+                          "(raise max_history_pages)")
 
 
-def parse_action(item: Any, account: str, filters: Sequence[str], first_block: int, last_block: int) -> Action:
-    what = f"get_actions {account}"
+def parse_action(item: Any, accounts: set[str], by: str, filters: Sequence[str], first_block: int,
+                 last_block: int) -> Action:
+    what = "get_actions"
     if not isinstance(item, dict) or not isinstance(item.get("act"), dict):
         raise EosApiError(f"{what}: an action has no act")
     act = item["act"]
@@ -283,9 +288,11 @@ def parse_action(item: Any, account: str, filters: Sequence[str], first_block: i
     data = act.get("data")
     if not isinstance(data, dict):
         raise EosApiError(f"{what}: act.data of {contract}::{name} at block {block} is not decoded")
-    # bind the reply to the query: the account, the block range and the contract filter asked for
-    if account not in notified and account not in actors:
-        raise EosApiError(f"{what}: answered an action of block {block} that does not involve {account}")
+    # bind the reply to the query: the accounts, the block range and the contract filter asked for
+    named = set(notified if by == "notified" else actors)
+    if not named & accounts:
+        raise EosApiError(f"{what}: answered an action of block {block} that involves none of "
+                          f"{', '.join(sorted(accounts))}")
     if not first_block <= block <= last_block:
         raise EosApiError(f"{what}: answered an action of block {block}, outside {first_block}..{last_block}")
     if f"{contract}:{name}" not in filters and f"{contract}:*" not in filters:

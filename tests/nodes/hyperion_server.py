@@ -8,7 +8,9 @@ trace_api_plugin):
 * `GET /v2/history/get_actions` (https://hyperion.docs.eosrio.io/api/v2/ ; query schema and semantics from
   eosrio/hyperion-history-api api/routes/v2-history/get_actions/{index,functions,get_actions}.ts): `account`
   matches `notified` or `act.authorization.actor`; `filter` is `code:name` pairs, comma separated, `*` any;
-  generic range filters `block_num=A-B`, `global_sequence=A-B`; `sort` asc/desc/1/-1 (by global_sequence);
+  generic filters on indexed fields, ANDed, comma-separated values ORed (`notified=a,b`,
+  `act.authorization.actor=a,b`), ranges `block_num=A-B`, `global_sequence=A-B`; `sort` asc/desc/1/-1 (by
+  global_sequence);
   `skip`, `limit` (more than `max_limit`: an error, as Hyperion's `limit too big, maximum: 1000`). One entry
   per action: its notifications merged into `notified`; eosio.token-style `transfer` data gets Hyperion's
   extra float `amount` and `symbol` beside `quantity`. Reply `{query_time_ms, cached, lib, total: {value,
@@ -218,8 +220,23 @@ class HyperionServer:
         await self._index()
         account = query.get("account")
         filters = [f.split(":") for f in query.get("filter", "").split(",") if f and f != "*:*"]
+        # generic filters on indexed fields, comma-separated values OR-ed (functions.ts processMultiVars)
+        notified = set(query["notified"].split(",")) if "notified" in query else None
+        actors = set(query["act.authorization.actor"].split(",")) if "act.authorization.actor" in query else None
+        names = [account] if account else sorted(notified or actors or ())
+        if names:
+            candidates = {d["global_sequence"]: d for name in names for d in self.by_account.get(name, [])}.values()
+        else:
+            candidates = self.actions
         hits = []
-        for doc in self.by_account.get(account, []) if account else self.actions:
+        for doc in candidates:
+            doc_actors = {a["actor"] for a in doc["act"]["authorization"]}
+            if account and account not in doc["notified"] and account not in doc_actors:
+                continue
+            if notified is not None and not notified.intersection(doc["notified"]):
+                continue
+            if actors is not None and not actors & doc_actors:
+                continue
             if filters and not any(code in ("", "*", doc["act"]["account"]) and name in ("", "*", doc["act"]["name"])
                                    for code, name in filters):
                 continue

@@ -57,15 +57,17 @@ def _doc(**changes) -> dict:
 
 def test_history_replies_are_bound_to_the_query():
     filters = ["eosio.token:transfer"]
-    assert parse_action(_doc(), "bob", filters, 11, 20).block == 12
-    with pytest.raises(EosApiError, match="does not involve carol"):
-        parse_action(_doc(), "carol", filters, 11, 20)
+    assert parse_action(_doc(), {"bob"}, "notified", filters, 11, 20).block == 12
+    with pytest.raises(EosApiError, match="involves none of carol"):
+        parse_action(_doc(), {"carol", "dave"} - {"dave"}, "notified", filters, 11, 20)
+    with pytest.raises(EosApiError, match="involves none of bob"):  # bob is notified, not an authorizer
+        parse_action(_doc(), {"bob"}, "act.authorization.actor", filters, 11, 20)
     with pytest.raises(EosApiError, match=r"outside 13\.\.20"):
-        parse_action(_doc(), "bob", filters, 13, 20)
+        parse_action(_doc(), {"bob"}, "notified", filters, 13, 20)
     with pytest.raises(EosApiError, match="not asked for"):
-        parse_action(_doc(), "bob", ["other.token:transfer"], 11, 20)
+        parse_action(_doc(), {"bob"}, "notified", ["other.token:transfer"], 11, 20)
     with pytest.raises(EosApiError, match="not decoded"):
-        parse_action(_doc(act={**_doc()["act"], "data": "00ff"}), "bob", filters, 11, 20)
+        parse_action(_doc(act={**_doc()["act"], "data": "00ff"}), {"bob"}, "notified", filters, 11, 20)
 
 
 def test_get_account_replies_are_bound_and_read():
