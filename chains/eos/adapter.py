@@ -11,9 +11,10 @@ back with the account's actions in S+1..P from a Hyperion history server (chains
   group of reads runs between two `get_info` heads h1 <= h2, so each balance is the state after some block
   in h1..h2; if the account moved that token in h1+1..h2 the block is ambiguous and the account is read again
   alone (`pin_rounds` times, then the row is unread with the reason, never guessed);
-* the history is asked once per account for S+1..max(P, h2), each action bound to the query (account, block
-  range, contract), after Hyperion's index has reached that block (`/v2/health`); a server whose index starts
-  after S, has holes, or serves another chain is refused for the network (NO_STATE / WRONG_CHAIN).
+* the history is asked once per group for S+1..max(P, h2) (`notified=` the group's accounts, and for the key
+  binding `act.authorization.actor=` them), each action bound to the query (accounts, block range,
+  contract), after Hyperion's index has reached that block (`/v2/health`); a server whose index starts after
+  S, has holes, or serves another chain is refused for the network (NO_STATE / WRONG_CHAIN).
 
 The key binding: a row's proven key (BalanceQuery.detail, from chains.eos.EosFamily.balance_query) is looked
 up in the account's `owner` and `active` permissions at P. Weight >= threshold: bound (the row becomes
