@@ -132,23 +132,18 @@ class EosBalanceAdapter(BalanceAdapter):
         return max(1, min(self.endpoint.batch_size, self.options.group_size))
 
     async def read_batch(self, batch: Sequence[BalanceQuery], snapshot: Snapshot) -> Mapping[BalanceQuery, Balance]:
-        answers: dict[BalanceQuery, Balance] = {}
-        pending = list(batch)
+        answers = await self._read_group(batch, snapshot)
+        pending = [q for q in batch if q not in answers]
         for _ in range(self.options.pin_rounds):
-            answers.update(await self._read_group(pending, snapshot))
-            pending = [q for q in pending if q not in answers]
             if not pending:
                 return answers
-            # the accounts left moved a token while it was read: again, one account at a time
-            parts = await asyncio.gather(*(self._read_group([q], snapshot) for q in pending))
-            for part in parts:
+            # these accounts moved a token while it was read: again, one at a time, for a tighter pin
+            for part in await asyncio.gather(*(self._read_group([q], snapshot) for q in pending)):
                 answers.update(part)
             pending = [q for q in pending if q not in answers]
-            if not pending:
-                return answers
         for query in pending:
             answers[query] = Balance(None, self._method(query), f"account {query.address} moved the token while "
-                                     f"it was read, {self.options.pin_rounds} times: its block is ambiguous")
+                                     f"it was read, {self.options.pin_rounds + 1} times: its block is ambiguous")
         return answers
 
     def _method(self, query: BalanceQuery) -> str:
@@ -176,8 +171,8 @@ class EosBalanceAdapter(BalanceAdapter):
                     a for a in found if name in a.notified or name in a.actors]
         for query in group:
             state = state_of[query.address]
-            history = histories.get(query.address, ready or f"the history server has not indexed block {last} "
-                                    f"after {self.options.history_wait_seconds:g} s")
+            history = histories[query.address] if ready else (
+                f"the history server has not indexed block {last} after {self.options.history_wait_seconds:g} s")
             if query.contract is None:
                 answers[query] = self._native(query, state, history, snapshot, before, after)
             else:

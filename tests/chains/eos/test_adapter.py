@@ -186,3 +186,22 @@ async def test_a_token_moved_while_it_was_read_is_read_again(eos_world):
     assert moved and answers[query].amount == 0, answers[query]
     assert reads == 2  # the group's read, then alice alone
     assert "rollback(2 actions)" in answers[query].method
+
+
+async def test_a_token_that_keeps_moving_is_left_unread(eos_world):
+    world = eos_world
+    query = BalanceQuery("alice", USDT_SPEC)
+
+    def transfer_each_time(api: str, body: dict) -> None:
+        if api == "get_currency_balance":
+            block = world.chain.action("tethertether", "transfer", {"from": "tethertether", "to": "alice",
+                                                                    "quantity": "0.0001 USDT", "memo": ""},
+                                       "tethertether", world.keys["tethertether"])
+            world.chain.wait_for_block(block)
+
+    with HyperionThread(world.chain.api_url) as server:
+        server.faults.before_chain_api = transfer_each_time
+        answers = await _read(world, server, [query], pin_rounds=1)
+        reads = server.counts["get_currency_balance"]
+    assert reads == 2 and answers[query].amount is None
+    assert "moved the token while it was read, 2 times" in answers[query].error
