@@ -60,7 +60,9 @@ def test_eos_rows_audited_end_to_end(eos_world, tmp_path):
         pytest.skip("../shared vectors not here")
     _file(world, tmp_path / "eos.csv")
     with HyperionThread(world.chain.api_url) as server:
-        code = main(["run", str(_config(world, tmp_path, server.url)), "--quiet"])
+        config = _config(world, tmp_path, server.url)
+        assert main(["check", str(config)]) == 0
+        code = main(["run", str(config), "--quiet"])
     latest = tmp_path / "out" / "latest"
     report = json.loads((latest / "report.json").read_text())
     with (latest / "addresses.csv").open(newline="") as handle:
@@ -90,7 +92,9 @@ def test_history_without_the_snapshot_exits_3(eos_world, tmp_path):
     _file(world, tmp_path / "eos.csv")
     with HyperionThread(world.chain.api_url) as server:
         server.faults.first_indexed_block = world.snapshot + 2
-        code = main(["run", str(_config(world, tmp_path, server.url)), "--quiet"])
+        config = _config(world, tmp_path, server.url)
+        assert main(["check", str(config)]) == 3
+        code = main(["run", str(config), "--quiet"])
     report = json.loads((tmp_path / "out" / "latest" / "report.json").read_text())
     assert code == 3
     [error] = report["data_source_errors"]
