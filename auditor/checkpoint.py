@@ -79,7 +79,9 @@ def run_key(config_sha256: str, input_file: Path) -> str:
 
 
 def _query_key(network: str, height: int, query: BalanceQuery) -> tuple:
-    return (network, height, query.address, query.contract or "", query.script, ",".join(query.owners))
+    # a family's query detail (e.g. the EOS key whose binding the answer decides) is part of what was asked
+    owners = ",".join(query.owners) + (f"|{query.detail!r}" if query.detail is not None else "")
+    return (network, height, query.address, query.contract or "", query.script, owners)
 
 
 class Checkpoint:
