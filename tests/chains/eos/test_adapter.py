@@ -205,3 +205,20 @@ async def test_a_token_that_keeps_moving_is_left_unread(eos_world):
         reads = server.counts["get_currency_balance"]
     assert reads == 2 and answers[query].amount is None
     assert "moved the token while it was read, 2 times" in answers[query].error
+
+
+async def test_nodeos_and_history_on_separate_urls(eos_world):
+    """`url` is nodeos itself, `history_url` the history server: each answers its own part."""
+    world = eos_world
+    query = _native(world, "carol")
+    with HyperionThread(world.chain.api_url) as server:
+        endpoint = Endpoint(url=world.chain.api_url, backend="nodeos", display="http://127.0.0.1",
+                            requests_per_second=0, options={"chain_id": world.chain.chain_id,
+                                                            "history_url": server.url})
+        async with EosBalanceAdapter(EOS, endpoint) as adapter:
+            answers = await adapter.fetch_balances([query], world.snapshot)
+            sent = adapter.requests_sent
+        assert server.counts["get_account"] == 0 and server.counts["get_actions"] >= 1
+        # nodeos: 3 get_info + get_block_info (snapshot), get_account between 2 heads, get_block_info re-check
+        assert sent == server.counts["all"] + 8
+    assert answers[query].amount == world.eos["carol"] and answers[query].owners_bound is True
