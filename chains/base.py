@@ -291,7 +291,8 @@ class BalanceAdapter(ABC):  # noqa: B024 - tip_height/block_hash become abstract
     # ---- lifecycle ------------------------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
-        self._transport = self.open_transport()
+        if self._transport is None:
+            self._transport = self.open_transport()
         return self
 
     async def __aexit__(

@@ -47,4 +47,5 @@ def get_family(name: str) -> ChainFamily | None:
         if exc.name and module_name.startswith(exc.name):
             return None  # the family's folder is not there yet
         raise
-    return getattr(module, class_name)()
+    family: ChainFamily = getattr(module, class_name)()
+    return family

@@ -79,7 +79,13 @@ class TransientError(Exception):
 
 
 class RequestError(RequestProblem):
-    """A failure that retrying will not fix (4xx, malformed reply, JSON-RPC error)."""
+    """A failure that retrying will not fix (4xx, malformed reply, JSON-RPC error). `status` and `body` are the
+    HTTP error's own (None and b"" otherwise): REST APIs (Aptos) say in the body what a 404 or 410 means."""
+
+    def __init__(self, message: str, status: int | None = None, body: bytes = b"") -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
 
 
 class RateLimiter:
@@ -202,7 +208,8 @@ class HttpTransport:
                     if 300 <= response.status < 400:
                         raise RequestError(f"HTTP {response.status} redirect refused (set the final URL instead)")
                     if response.status >= 400:
-                        raise RequestError(f"HTTP {response.status}: {body[:200].decode('utf-8', 'replace')}")
+                        raise RequestError(f"HTTP {response.status}: {body[:200].decode('utf-8', 'replace')}",
+                                           response.status, body)
             except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as exc:
                 raise TransientError(scrub(f"{type(exc).__name__}: {exc}", self.endpoint.url)) from exc
             except (aiohttp.ClientError, ValueError) as exc:  # bad URL, redirects...: never worth a retry

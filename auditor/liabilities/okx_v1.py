@@ -35,7 +35,7 @@ def _field(data: Mapping[str, Any], key: str, where: str, kind: type) -> Any:
 
 
 def _hash_field(data: Mapping[str, Any], where: str) -> str:
-    value = _field(data, "hash", where, str)
+    value: str = _field(data, "hash", where, str)
     if not HEX64.fullmatch(value):
         raise ProofInputError(f"{where}: field 'hash': not 64 lowercase hex digits")
     return value
@@ -62,7 +62,7 @@ def verify_okx_v1(data: Mapping[str, Any], path: Path, tree: Path | None = None)
         return InclusionResult(False, "okx-v1", str(exc))
 
 
-def _walk(me: Mapping[str, Any], steps: list, path: Path) -> InclusionResult:
+def _walk(me: Mapping[str, Any], steps: list[Any], path: Path) -> InclusionResult:
     where = f"{path}: self"
     nonce = _field(me, "nonce", where, str)
     texts, values = parse_balances(me.get("balances"), where)

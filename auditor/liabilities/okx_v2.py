@@ -42,7 +42,7 @@ def verify_okx_v2(data: Mapping[str, Any], path: Path, tree: Path | None) -> Inc
 
 
 def _verify(data: Mapping[str, Any], path: Path, tree: Path, nonce: str, user_hash: str,
-            nodes: list) -> InclusionResult:
+            nodes: list[Any]) -> InclusionResult:
     total_texts, total_values = parse_balances(data.get("totalBalances"), str(path), "totalBalances")
     if _sha(nonce + balances_json(total_texts)) != user_hash:
         raise ProofRejected(f"{path}: field 'hash': not SHA-256 of the nonce and totalBalances")

@@ -70,7 +70,8 @@ class AlertEvent:
         if body["report"]:
             text += f". Report: {body['report']}"
         body["text"] = text  # Slack (and Mattermost, Rocket.Chat...) incoming webhooks show this field
-        return json.loads(scrub(json.dumps(body)))
+        scrubbed: dict[str, Any] = json.loads(scrub(json.dumps(body)))
+        return scrubbed
 
 
 def should_alert(exit_code: int) -> bool:
@@ -105,8 +106,8 @@ class _Retryable(Exception):
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # a redirect could carry the secret URL's body elsewhere
-        return None
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a redirect could carry the secret URL's body elsewhere
 
 
 _OPENER = urllib.request.build_opener(_NoRedirects)
@@ -138,8 +139,9 @@ def post_webhook(url: str, payload: Mapping[str, Any], deadline: float) -> None:
         wait=wait_exponential(multiplier=0.5, max=8),
         retry=retry_if_exception_type(_Retryable),
         reraise=True,
-        before_sleep=lambda state: log.warning("webhook attempt %d failed (%s); retrying",
-                                               state.attempt_number, scrub(str(state.outcome.exception()))),
+        before_sleep=lambda state: log.warning(
+            "webhook attempt %d failed (%s); retrying", state.attempt_number,
+            scrub(str(state.outcome.exception() if state.outcome else ""))),
     ):
         with attempt_state:
             attempt()

@@ -60,8 +60,8 @@ def ratio_chart(points: Sequence[tuple[str, dict[str, Decimal | None]]], title: 
                    f"{len(points)} run{'s' if len(points) != 1 else ''}</text>")
     for index, asset in enumerate(assets):
         colour = COLOURS[index % len(COLOURS)]
-        coords = [(x(t), y(ratios[asset])) for t, (_, ratios) in zip(times, points, strict=True)
-                  if ratios.get(asset) is not None]
+        coords = [(x(t), y(ratio)) for t, (_, ratios) in zip(times, points, strict=True)
+                  if (ratio := ratios.get(asset)) is not None]
         path = " ".join(f"{_px(cx)},{_px(cy)}" for cx, cy in coords)
         out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}">'
                    f"<title>{escape(asset)}</title></polyline>")

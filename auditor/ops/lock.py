@@ -45,8 +45,8 @@ class Holder:
             data = {"pid": text.split()[0]} if text.split()[0].isdigit() else {}  # the old format: a bare pid
         if not isinstance(data, dict):
             return None
-        pid = data.get("pid")
-        return cls(int(pid) if str(pid).isdigit() else None, str(data.get("host", "?")),
+        pid = str(data.get("pid"))
+        return cls(int(pid) if pid.isdigit() else None, str(data.get("host", "?")),
                    str(data.get("started_at", "?")), str(data.get("config", "?")))
 
     def describe(self) -> str:
@@ -109,7 +109,7 @@ class RunLock:
         self._handle = handle
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         handle, self._handle = self._handle, None
         if handle is None:
             return

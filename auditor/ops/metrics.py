@@ -35,7 +35,8 @@ def _epoch(text: str) -> int:
 
 class _Family:
     def __init__(self, name: str, help_text: str) -> None:
-        self.name, self.help, self.samples = PREFIX + name, help_text, []
+        self.name, self.help = PREFIX + name, help_text
+        self.samples: list[str] = []
 
     def add(self, labels: dict[str, str], value: Decimal | int | float | None) -> None:
         if value is not None:

@@ -8,6 +8,7 @@ import json
 import logging
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from auditor.config import ConfigError, load_config
 from auditor.ops.history import RunHistory, RunRecord, compare
@@ -45,7 +46,7 @@ def command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_changes(runs: list[RunRecord]) -> list[dict]:
+def _with_changes(runs: list[RunRecord]) -> list[dict[str, Any]]:
     out, previous = [], None
     for run in runs:
         entry = run.to_json()

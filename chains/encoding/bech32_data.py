@@ -23,4 +23,5 @@ def decode(text: str, hrp: str) -> bytes:
 
 
 def encode(hrp: str, raw: bytes) -> str:
-    return codecs.bech32_encode(hrp, bytes(codecs.convertbits(raw, 8, 5)), codecs.Encoding.BECH32)
+    encoded: str = codecs.bech32_encode(hrp, bytes(codecs.convertbits(raw, 8, 5)), codecs.Encoding.BECH32)
+    return encoded

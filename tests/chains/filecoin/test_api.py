@@ -1,0 +1,64 @@
+"""The Lotus reply checks against the documented examples (filecoin-project/lotus
+documentation/en/api-methods-v1-stable.md: ChainHead, StateGetActor), and the stand-in's replies against the same
+shapes; the strict batch binding."""
+
+from __future__ import annotations
+
+import pytest
+
+from chains.filecoin.api import (
+    LotusReplyError,
+    actor_balance,
+    balance_or_error,
+    strict_batch_results,
+    tipset_of,
+)
+from chains.transport import JsonRpcError
+from tests.nodes.lotus_server import FilLedger, LotusServer
+
+CID = "bafy2bzacea3wsdh6y3a36tb3skempjoxqpuyompjbmfeyf34fi3uy6uue42v4"
+STATE_GET_ACTOR = {"Code": {"/": CID}, "Head": {"/": CID}, "Nonce": 42, "Balance": "0"}
+TIPSET = {"Cids": [{"/": CID}], "Blocks": [{"Miner": "f01234", "Height": 10101}], "Height": 0}
+
+
+def test_documented_examples_parse() -> None:
+    assert actor_balance(STATE_GET_ACTOR) == 0
+    assert actor_balance({**STATE_GET_ACTOR, "Balance": "1234567890123456789012"}) == 1234567890123456789012
+    tipset = tipset_of(TIPSET, "ChainHead")
+    assert tipset.height == 0 and tipset.key == [{"/": CID}]
+
+
+@pytest.mark.parametrize("balance", ["1.5", "-1", "0x10", "", "01", 12])
+def test_a_balance_that_is_not_a_decimal_attofil_string_is_refused(balance: object) -> None:
+    with pytest.raises(LotusReplyError, match="Balance"):
+        actor_balance({**STATE_GET_ACTOR, "Balance": balance})
+
+
+def test_the_stand_in_answers_with_the_documented_shapes() -> None:
+    ledger = FilLedger()
+    ledger.credit("f1abjxfbp274xpdqcpuaykwkfb43omjotacm2p3za", 5)
+    ledger.mine(2)
+    server = LotusServer(ledger)
+    head = server._call({"jsonrpc": "2.0", "id": 1, "method": "Filecoin.ChainHead", "params": []})["result"]
+    assert set(head) == set(TIPSET)
+    key = head["Cids"]
+    actor = server._call({"jsonrpc": "2.0", "id": 2, "method": "Filecoin.StateGetActor",
+                          "params": ["f1abjxfbp274xpdqcpuaykwkfb43omjotacm2p3za", key]})["result"]
+    assert set(actor) == set(STATE_GET_ACTOR) and actor["Balance"] == "5"
+
+
+def test_batch_binding_by_id() -> None:
+    requests = [{"jsonrpc": "2.0", "id": i, "method": "Filecoin.StateGetActor", "params": []} for i in (1, 2, 3)]
+    reply = [{"id": 3, "result": {**STATE_GET_ACTOR, "Balance": "3"}},
+             {"id": 1, "result": {**STATE_GET_ACTOR, "Balance": "1"}},
+             {"id": 2, "result": {**STATE_GET_ACTOR, "Balance": "2"}}]
+    assert [balance_or_error(r)[0] for r in strict_batch_results(requests, reply)] == [1, 2, 3]  # order-free
+    duplicated = [*reply, {"id": 2, "result": {**STATE_GET_ACTOR, "Balance": "9"}}]
+    results = strict_batch_results(requests, duplicated)
+    assert balance_or_error(results[1]) == (None, "JSON-RPC error None: request 2 answered twice")
+    foreign = [reply[0], reply[1], {"id": 77, "result": STATE_GET_ACTOR}]
+    amount, error = balance_or_error(strict_batch_results(requests, foreign)[1])
+    assert amount is None and "missing" in error and "1 replies carried ids of no request" in error
+    lotus = "resolution lookup failed (f1x): resolve address f1x: actor not found"
+    not_found = JsonRpcError({"code": 1, "message": lotus})
+    assert balance_or_error(not_found) == (0, "")
