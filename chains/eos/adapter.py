@@ -11,10 +11,11 @@ back with the account's actions in S+1..P from a Hyperion history server (chains
   group of reads runs between two `get_info` heads h1 <= h2, so each balance is the state after some block
   in h1..h2; if the account moved that token in h1+1..h2 the block is ambiguous and the account is read again
   alone (`pin_rounds` times, then the row is unread with the reason, never guessed);
-* the history is asked once per group for S+1..max(P, h2) (`notified=` the group's accounts, and for the key
-  binding `act.authorization.actor=` them), each action bound to the query (accounts, block range,
-  contract), after Hyperion's index has reached that block (`/v2/health`); a server whose index starts after
-  S, has holes, or serves another chain is refused for the network (NO_STATE / WRONG_CHAIN).
+* the history is asked once per group for S+1..max(P, h2) (`notified=` the group's accounts; and
+  `act.authorization.actor=` them for what notifies no holder: issue/retire, updateauth/deleteauth), each
+  action bound to the query (accounts, block range, contract), after Hyperion's index has reached that block
+  (`/v2/health`); a server whose index starts after S, has holes, or serves another chain is refused for the
+  network (NO_STATE / WRONG_CHAIN).
 
 The key binding: a row's proven key (BalanceQuery.detail, from chains.eos.EosFamily.balance_query) is looked
 up in the account's `owner` and `active` permissions at P. Weight >= threshold: bound (the row becomes
@@ -217,21 +218,22 @@ class EosBalanceAdapter(BalanceAdapter):
 
     async def _actions(self, group: Sequence[BalanceQuery], names: list[str], first: int, last: int
                        ) -> list[Action] | str:
-        """The group's token actions (by notified account) and, when it binds keys, its permission changes
-        (by authorizer: `updateauth` notifies only eosio), in blocks first..last, by global_sequence."""
+        """The group's actions in blocks first..last, by global_sequence: token actions by notified account
+        (transfers notify both sides), and by authorizer the ones that notify no holder: `issue`/`retire` (the
+        issuer's balance) and `updateauth`/`deleteauth` (which notify only eosio)."""
         if last < first:
             return []
-        contracts = {self.core_contract if q.contract is None else token_spec(q.contract)[2] for q in group}
-        tokens = [f"{c}:{name}" for c in sorted(contracts) for name in TOKEN_ACTIONS]
+        contracts = sorted({self.core_contract if q.contract is None else token_spec(q.contract)[2] for q in group})
+        notifying = [f"{c}:{name}" for c in contracts for name in TOKEN_ACTIONS]
+        authorized = [f"{c}:{name}" for c in contracts for name in ("issue", "retire")] + list(AUTH_ACTIONS)
         size, pages = self.options.history_page_size, self.options.max_history_pages
         try:
-            found = await self.history.actions(names, "notified", tokens, first, last, size, pages)
-            if any(isinstance(q.detail, EosKeyDetail) for q in group):
-                found += await self.history.actions(names, "act.authorization.actor", AUTH_ACTIONS, first, last,
-                                                    size, pages)
+            found = await self.history.actions(names, "notified", notifying, first, last, size, pages)
+            found += await self.history.actions(names, "act.authorization.actor", authorized, first, last, size,
+                                                pages)
         except RequestError as exc:
             return f"history (get_actions) failed: {exc}"
-        return sorted(found, key=lambda a: a.global_sequence)
+        return sorted({a.global_sequence: a for a in found}.values(), key=lambda a: a.global_sequence)
 
     # ---- answers --------------------------------------------------------------------------------------
 

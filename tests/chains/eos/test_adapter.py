@@ -222,3 +222,16 @@ async def test_nodeos_and_history_on_separate_urls(eos_world):
         # nodeos: 3 get_info + get_block_info (snapshot), get_account between 2 heads, get_block_info re-check
         assert sent == server.counts["all"] + 8
     assert answers[query].amount == world.eos["carol"] and answers[query].owners_bound is True
+
+
+async def test_the_issuers_issue_and_retire_after_the_snapshot_are_undone(eos_world):
+    """`issue` and `retire` notify no holder: they are found by their authorizer, the issuer (eosio here)."""
+    world = eos_world
+    query = BalanceQuery("eosio", None)
+    with HyperionThread(world.chain.api_url) as server:
+        answers = await _read(world, server, [query])
+    issued, funded = 1_000_000 * 10**4, sum(world.eos.values())
+    assert answers[query].amount == issued - funded, answers[query]
+    # after the snapshot: +10 issued, -3 retired, -2.5 sent
+    assert _tip(world, "eosio") == issued - funded + 100_000 - 30_000 - 25_000
+    assert answers[query].owners_bound is None  # no key asked about
