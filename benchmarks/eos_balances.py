@@ -89,7 +89,11 @@ def main(argv: list[str]) -> int:
         with HyperionThread(chain.api_url) as hyperion:
             asyncio.run(_warm(hyperion.url))  # the stand-in indexes the chain once, as Hyperion does live
             hyperion.counts.clear()
-            elapsed, read_count = asyncio.run(read(hyperion.url, chain.chain_id, snapshot, funded, key))
+            try:
+                elapsed, read_count = asyncio.run(read(hyperion.url, chain.chain_id, snapshot, funded, key))
+            finally:
+                for error in hyperion.upstream_errors[:5]:
+                    print(f"nodeos answered: {error}", file=sys.stderr)
             counts = dict(hyperion.counts)
     total = counts.get("all", 0)
     history = counts.get("get_actions", 0) + counts.get("health", 0)

@@ -94,6 +94,7 @@ class HyperionServer:
         self.url = ""
         self.actions: list[dict[str, Any]] = []
         self.by_account: dict[str, list[dict[str, Any]]] = {}  # notified or authorizer -> its actions, in order
+        self.upstream_errors: list[str] = []  # nodeos's error answers passed on (for a benchmark's diagnosis)
         self.indexed_to = 0
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -152,8 +153,16 @@ class HyperionServer:
             await asyncio.to_thread(self.faults.before_chain_api, api, body)
         if api == "get_account" and body.get("account_name") in self.faults.foreign:
             body = {**body, "account_name": self.faults.foreign[body["account_name"]]}
-        status, reply = await self._nodeos(f"/v1/chain/{api}", body)
-        return web.json_response(reply, status=status)
+        assert self._session is not None
+        try:  # passed on as nodeos answered it (status and body), as a proxy does
+            async with self._session.post(f"{self.nodeos_url}/v1/chain/{api}", data=json.dumps(body)) as response:
+                raw = await response.read()
+                if response.status >= 400:
+                    self.upstream_errors.append(f"{api} {response.status}: {raw[:300]!r}")
+                return web.Response(body=raw, status=response.status, content_type="application/json")
+        except aiohttp.ClientError as exc:
+            self.counts["502"] += 1
+            return web.json_response({"statusCode": 502, "error": "Bad Gateway", "message": str(exc)}, status=502)
 
     # ---- the index --------------------------------------------------------------------------------------
 
