@@ -8,18 +8,18 @@ networks, e.g. USDT has 6 on Ethereum and 18 on BNB Chain).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from typing import Any
 
 from auditor.assets import AssetRegistry
-from auditor.findings import FindingLog
+from auditor.findings import DeclaredVsOnchain, FindingLog, MissingBalance, RowRef, SummaryMismatch
 from auditor.formats import SummaryRow
-from auditor.money import CONTEXT, add, covers, dec_str, ratio
+from auditor.money import add, covers, dec_str, ratio
 from auditor.ownership import RowResult
+from auditor.reasons import Reason, ReasonKind, cut
 from chains.base import RowStatus
 
 ZERO = Decimal(0)
@@ -27,27 +27,12 @@ MESSAGES_LISTED = 50
 REASON_KINDS_LISTED = 100
 
 
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
-_FILE_LINE = re.compile(r"\S*[:/]\d+:")  # file:line: prefixes
-_HEX_OR_NUMBER = re.compile(r"\b(0x)?[0-9a-fA-F]{6,}\b|\b\d+\b")
-
-
-@lru_cache(maxsize=4096)  # called per failed or unchecked row; most rows of a file share a handful of reasons
-def reason_kind(reason: str) -> str:
-    """A row's reason without its particulars (file, line, numbers, keys, addresses, quoted values), so that
-    rows failing for the same reason group together in the report."""
-    first = reason.split("; ")[0]
-    first = _QUOTED.sub("'…'", first)
-    first = _FILE_LINE.sub("", first)
-    return _HEX_OR_NUMBER.sub("…", first).strip()
-
-
 @dataclass
 class AssetTotals:
     onchain: Decimal = ZERO
     onchain_verified: Decimal = ZERO
     declared: Decimal = ZERO
-    addresses: Counter = field(default_factory=Counter)  # status -> count
+    addresses: Counter[str] = field(default_factory=Counter)  # status -> count
     missing: int = 0  # rows whose balance the data source could not give
     networks: dict[str, dict[str, Decimal]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Decimal)))
 
@@ -59,8 +44,20 @@ class AssetVerdict:
     liabilities: Decimal | None
     ratio: Decimal | None
     required_ratio: Decimal
-    ok: bool
+    ok: bool  # nothing found wrong: no shortfall against the liabilities, no failed row, every balance read
     why_not: list[str]
+
+    @property
+    def state(self) -> str:
+        """PASS, FAIL, or NO LIABILITIES: with no liabilities figure to compare with, nothing is shown to pass."""
+        if not self.ok:
+            return "FAIL"
+        return "PASS" if self.liabilities is not None else "NO LIABILITIES"
+
+    @property
+    def result(self) -> str:
+        """The state, with why when it fails."""
+        return f"FAIL: {'; '.join(self.why_not)}" if not self.ok else self.state
 
 
 class Deduplicator:
@@ -92,14 +89,17 @@ class Deduplicator:
         first, verified_before = seen
         result.counted = False
         if result.status == RowStatus.FAILED:
-            result.note(f"repeats line {first} (same network, address and coin), whose balance is counted there")
+            result.note(Reason(ReasonKind.REPEAT, f"repeats line {first} (same network, address and coin), whose "
+                               "balance is counted there", line=first))
             result.query = None
         elif verified and not verified_before:
             self._seen[digest] = (first, True)
-            result.note(f"proves the address of line {first}, whose balance and declared amount are counted there")
+            result.note(Reason(ReasonKind.PROVES_EARLIER, f"proves the address of line {first}, whose balance and "
+                               "declared amount are counted there", line=first))
         else:
             result.status = RowStatus.DUPLICATE
-            result.reason = f"duplicate of line {first} (same network, address and coin); counted once"
+            result.reasons = [Reason(ReasonKind.DUPLICATE, f"duplicate of line {first} (same network, address and "
+                                     "coin); counted once", line=first)]
             result.query = None
 
 
@@ -108,15 +108,16 @@ class Aggregator:
         self.registry = registry
         self.findings = findings
         self.assets: dict[str, AssetTotals] = defaultdict(AssetTotals)
-        self.rows: Counter = Counter()
+        self.rows: Counter[str] = Counter()
         self.declared_by_token: dict[str, Decimal] = defaultdict(Decimal)
         self.heights_seen: dict[str, set[int]] = defaultdict(set)
-        self.messages: Counter = Counter()  # the statements the rows sign, so a reader sees what was proven
-        self.reasons: dict[str, Counter] = {"failed": Counter(), "unchecked": Counter()}  # why rows fell short
+        self.messages: Counter[str] = Counter()  # the statements the rows sign, so a reader sees what was proven
+        # status -> reason group -> rows: why rows fell short, rows failing alike counted together
+        self.reasons: dict[str, Counter[str]] = {"failed": Counter(), "unchecked": Counter()}
         self.messages_other = 0  # rows whose message is beyond the first MESSAGES_LISTED distinct ones
         # network -> status and scheme counts, so a reader sees per chain what was proven and how
-        self.by_network: dict[str, Counter] = defaultdict(Counter)
-        self.schemes_by_network: dict[str, Counter] = defaultdict(Counter)
+        self.by_network: dict[str, Counter[str]] = defaultdict(Counter)
+        self.schemes_by_network: dict[str, Counter[str]] = defaultdict(Counter)
 
     def add(self, result: RowResult) -> None:
         status = result.status.value  # read once: an enum's .value is a descriptor call, and this runs per row
@@ -128,14 +129,15 @@ class Aggregator:
         by_network["total"] += 1
         if result.scheme:
             self.schemes_by_network[network][result.scheme] += 1
-        message = result.row.message
+        message = cut(result.row.message)
         if message in self.messages or len(self.messages) < MESSAGES_LISTED:
             self.messages[message] += 1
         else:
             self.messages_other += 1
         if status in self.reasons:
             reasons = self.reasons[status]
-            kind = reason_kind(result.reason)
+            primary = result.primary
+            kind = cut(primary.group) if primary is not None else "(no reason given)"
             if kind in reasons or len(reasons) < REASON_KINDS_LISTED:
                 reasons[kind] += 1
             else:
@@ -153,7 +155,7 @@ class Aggregator:
             self.heights_seen[token.code].add(result.height)
         if result.balance_error:
             totals.missing += 1
-            self.findings.add("missing", _row_ref(result) | {"error": result.balance_error})
+            self.findings.add(MissingBalance(row_ref(result), result.balance_error))
         if result.onchain is None:
             return
         if result.counted:
@@ -163,16 +165,7 @@ class Aggregator:
             totals.onchain_verified = add(totals.onchain_verified, result.onchain)
             per_network["onchain_verified"] = add(per_network["onchain_verified"], result.onchain)
         if result.counted and result.declared is not None and result.declared != result.onchain:
-            self.findings.add(
-                "discrepancy",
-                _row_ref(result)
-                | {
-                    "kind": "declared_vs_onchain",
-                    "declared": dec_str(result.declared),
-                    "onchain": dec_str(result.onchain),
-                    "difference": dec_str(CONTEXT.subtract(result.onchain, result.declared)),
-                }
-            )
+            self.findings.add(DeclaredVsOnchain(row_ref(result), result.declared, result.onchain))
 
     def message_counts(self) -> dict[str, int]:
         counts = dict(self.messages)
@@ -181,7 +174,8 @@ class Aggregator:
         return counts
 
     def verdicts(
-        self, liabilities: Mapping[str, Decimal], ratio_for, extra_assets: Iterable[str] = ()
+        self, liabilities: Mapping[str, Decimal], ratio_for: Callable[[str], Decimal],
+        extra_assets: Iterable[str] = (),
     ) -> list[AssetVerdict]:
         names = sorted(set(self.assets) | {a.upper() for a in liabilities} | set(extra_assets))
         verdicts = []
@@ -200,41 +194,81 @@ class Aggregator:
             verdicts.append(AssetVerdict(asset, totals, owed, value, required, not why_not, why_not))
         return verdicts
 
-    def summary_checks(self, summary: Iterable[SummaryRow]) -> list[dict[str, object]]:
+    def summary_checks(self, summary: Iterable[SummaryRow]) -> list[SummaryCheck]:
         """Each summary row against the detail rows it totals. Published summaries are rounded (OKX prints 4
-        places), so a summary matches when it equals the detail total rounded (half-up or down) to its places."""
+        places), so a summary matches when it equals the detail total rounded (half-up or down) to its places.
+        A disagreement (amount or height) is also a finding that fails the run, with both figures."""
         checks = []
         for row in summary:
-            check: dict[str, object] = {"line": row.line, "coin": row.coin, "summary": dec_str(row.amount)}
-            if row.error:
-                checks.append(check | {"ok": False, "problem": row.error})
-                continue
-            coin = row.coin.strip()
-            total_of = None
-            if coin.upper().endswith("(ALL)"):
-                asset = coin[: -len("(ALL)")].strip().upper()
-                detail = self.assets[asset].declared if asset in self.assets else ZERO
-                onchain = self.assets[asset].onchain if asset in self.assets else ZERO
-                total_of = f"asset {asset} across networks"
-            else:
-                token = self.registry.resolve(coin, "")
-                if token is None:
-                    checks.append(check | {"ok": False, "problem": f"coin {coin!r} is not in the registry"})
-                    continue
-                detail = self.declared_by_token.get(token.code, ZERO)
-                per_network = self.assets[token.asset].networks if token.asset in self.assets else {}
-                onchain = per_network[token.network]["onchain"] if token.network in per_network else ZERO
-                total_of = f"{token.code} on {token.network}"
-                heights = self.heights_seen.get(token.code, set())
-                if row.snapshot_height is not None and heights and heights != {row.snapshot_height}:
-                    check["height_mismatch"] = {
-                        "summary": row.snapshot_height, "detail": sorted(heights)
-                    }
-            check |= {"total_of": total_of, "detail": dec_str(detail), "onchain": dec_str(onchain)}
-            matches = row.amount is not None and _matches_rounded(row.amount, detail)
-            check["ok"] = matches and "height_mismatch" not in check
+            check = self._summary_check(row)
+            if check.mismatch is not None:
+                self.findings.add(check.mismatch)
             checks.append(check)
         return checks
+
+    def _summary_check(self, row: SummaryRow) -> SummaryCheck:
+        if row.error:
+            return SummaryCheck(row.line, row.coin, row.amount, problem=row.error)
+        coin = row.coin.strip()
+        heights: tuple[int, ...] = ()
+        if coin.upper().endswith("(ALL)"):
+            asset = coin[: -len("(ALL)")].strip().upper()
+            detail = self.assets[asset].declared if asset in self.assets else ZERO
+            onchain = self.assets[asset].onchain if asset in self.assets else ZERO
+            total_of = f"asset {asset} across networks"
+        else:
+            token = self.registry.resolve(coin, "")
+            if token is None:  # cannot be checked: said, not counted as a disagreement
+                problem = f"coin {cut(coin)!r} is not in the registry"
+                return SummaryCheck(row.line, row.coin, row.amount, problem=problem)
+            detail = self.declared_by_token.get(token.code, ZERO)
+            per_network = self.assets[token.asset].networks if token.asset in self.assets else {}
+            onchain = per_network[token.network]["onchain"] if token.network in per_network else ZERO
+            total_of = f"{token.code} on {token.network}"
+            seen = self.heights_seen.get(token.code, set())
+            if row.snapshot_height is not None and seen and seen != {row.snapshot_height}:
+                heights = tuple(sorted(seen))
+        matches = row.amount is not None and _matches_rounded(row.amount, detail)
+        mismatch = None if matches and not heights else SummaryMismatch(
+            row.line, row.coin, total_of, row.amount, detail, row.snapshot_height, heights)
+        return SummaryCheck(row.line, row.coin, row.amount, total_of=total_of, detail=detail, onchain=onchain,
+                            summary_height=row.snapshot_height, detail_heights=heights, mismatch=mismatch)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryCheck:
+    """One summary row of the file against the detail rows it totals."""
+
+    line: int
+    coin: str
+    summary: Decimal | None
+    problem: str = ""  # the summary row could not be checked (malformed, coin unknown)
+    total_of: str = ""
+    detail: Decimal = ZERO
+    onchain: Decimal = ZERO
+    summary_height: int | None = None
+    detail_heights: tuple[int, ...] = ()  # set only when they differ from the summary's height
+    mismatch: SummaryMismatch | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem and self.mismatch is None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"line": self.line, "coin": cut(self.coin), "summary": dec_str(self.summary)}
+        if self.problem:
+            return data | {"ok": False, "problem": self.problem}
+        if self.detail_heights:
+            data["height_mismatch"] = {"summary": self.summary_height, "detail": list(self.detail_heights)}
+        return data | {"total_of": self.total_of, "detail": dec_str(self.detail), "onchain": dec_str(self.onchain),
+                       "ok": self.ok}
+
+    def describe(self) -> str:
+        text = self.problem or (f"summary {dec_str(self.summary)} vs detail total {dec_str(self.detail)} "
+                                f"({self.total_of}), on chain {dec_str(self.onchain)}")
+        if self.detail_heights:
+            text += f"; summary height {self.summary_height} vs detail rows at {list(self.detail_heights)}"
+        return f"line {self.line} `{cut(self.coin)}`: {text}"
 
 
 def network_label(result: RowResult) -> str:
@@ -245,14 +279,11 @@ def network_label(result: RowResult) -> str:
 
 
 def _matches_rounded(published: Decimal, exact: Decimal) -> bool:
-    places = Decimal(1).scaleb(published.as_tuple().exponent) if published.as_tuple().exponent < 0 else Decimal(1)
+    exponent = published.as_tuple().exponent
+    places = Decimal(1).scaleb(exponent) if isinstance(exponent, int) and exponent < 0 else Decimal(1)
     return published in (exact.quantize(places, ROUND_HALF_UP), exact.quantize(places, ROUND_DOWN), exact)
 
 
-def _row_ref(result: RowResult) -> dict[str, object]:
-    return {
-        "line": result.row.line,
-        "coin": result.row.coin,
-        "network": result.network.code if result.network else result.row.network,
-        "address": result.row.address,
-    }
+def row_ref(result: RowResult) -> RowRef:
+    network = result.network.code if result.network else result.row.network
+    return RowRef(result.row.line, result.row.coin, network, result.row.address)

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from auditor.errors import InputProblem
 from chains.base import Network, Token
 
 REGISTRY_DIR = Path(__file__).resolve().parent.parent / "configs" / "registry"
@@ -21,7 +22,7 @@ _NETWORK_KEYS = {"family", "name", "chain_id", "native_asset", "native_decimals"
 _TOKEN_KEYS = {"asset", "network", "contract", "decimals", "aliases"}
 
 
-class RegistryError(ValueError):
+class RegistryError(InputProblem, ValueError):
     pass
 
 

@@ -4,42 +4,53 @@ so memory stays flat however long the address file is."""
 from __future__ import annotations
 
 import asyncio
-import sys
+import logging
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 
-from auditor.aggregate import Aggregator, Deduplicator
+from auditor.aggregate import Aggregator, Deduplicator, SummaryCheck, row_ref
 from auditor.assets import AssetRegistry
 from auditor.balances import BalanceSources, SnapshotHeights
 from auditor.checkpoint import Checkpoint, row_digest, run_key
 from auditor.config import AuditConfig, ConfigError
-from auditor.findings import FindingLog
+from auditor.errors import ExitCode
+from auditor.findings import DISCREPANCY, MISSING, DuplicateRow, FailedRow, FindingLog, LiabilitiesMismatch
 from auditor.formats import AddressFile, open_address_file
 from auditor.liabilities.errors import ProofInputError
 from auditor.liabilities.settings import LiabilitiesSettings
 from auditor.liabilities.sources import LiabilitiesOutcome, apply_to_verdicts, declared_only, resolve_liabilities
 from auditor.ownership import STRICT, Address, OwnershipPolicy, RowResult, prove_ownership
 from auditor.progress import RunProgress
-from auditor.report import AddressesCsv, BalancesCsv, ReserveReport, RunDirectory, method_family, write_json
+from auditor.report import (
+    AddressesCsv,
+    BalancesCsv,
+    ReserveReport,
+    RunDirectory,
+    method_family,
+    render_markdown,
+    report_json,
+    write_json,
+)
 from auditor.workers import CheckedChunk, SignatureWorkers, default_workers
 from chains.base import AddressRow, OwnershipProof, RowStatus
 
-EXIT_OK, EXIT_SHORTFALL, EXIT_INPUT, EXIT_SOURCE, EXIT_LOCKED, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
+log = logging.getLogger("auditor.audit")
 
 
 @dataclass(frozen=True)
 class AuditOutcome:
-    exit_code: int
+    exit_code: ExitCode
     directory: Path
     report: ReserveReport
 
 
-def _chunks(rows: Iterable, size: int) -> Iterator[list]:
+def _chunks(rows: Iterable[AddressRow], size: int) -> Iterator[list[AddressRow]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -56,34 +67,36 @@ class _RowSink:
         self.csv_out, self.aggregator, self.balances_out = csv_out, aggregator, balances_out
         self.findings = aggregator.findings
         self.input_errors = 0
-        self.methods: dict[tuple[str, int], Counter] = defaultdict(Counter)
+        self.methods: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
 
     def take(self, result: RowResult) -> None:
         self.csv_out.write(result)
         if self.balances_out is not None and result.query is not None and result.network is not None:
             self.balances_out.write(result)
-            if result.onchain_method:
+            if result.onchain_method and result.height is not None:
                 self.methods[(result.network.code, result.height)][method_family(result.onchain_method)] += 1
         self.aggregator.add(result)
         if result.row.input_error:
             self.input_errors += 1
-        if result.status in (RowStatus.FAILED, RowStatus.DUPLICATE):
-            self.findings.add("discrepancy", {
-                "kind": "failed_row" if result.status == RowStatus.FAILED else "duplicate_row",
-                "line": result.row.line, "coin": result.row.coin,
-                "network": result.network.code if result.network else result.row.network,
-                "address": result.row.address, "reason": result.reason,
-            })
+        if result.status == RowStatus.FAILED:
+            self.findings.add(FailedRow(row_ref(result), tuple(result.reasons)))
+        elif result.status == RowStatus.DUPLICATE:
+            self.findings.add(DuplicateRow(row_ref(result), tuple(result.reasons)))
 
 
-def _exit_code(sink: _RowSink, report: ReserveReport, address_file: AddressFile) -> int:
+def _exit_code(sink: _RowSink, report: ReserveReport, address_file: AddressFile) -> ExitCode:
+    """The run's verdict. An audit of no rows proves nothing, so it is not a success: it is an input error
+    (exit 2), like a file whose rows cannot be read."""
+    if not report.rows.get("total", 0):
+        log.error("%s: no detail rows: an audit of nothing proves nothing", report.input_file)
+        return ExitCode.INPUT
     if sink.input_errors or any(row.error for row in address_file.summary):
-        return EXIT_INPUT
+        return ExitCode.INPUT
     if report.source_failures or report.missing_total:
-        return EXIT_SOURCE
-    if report.rows.get("failed", 0) or not all(v.ok for v in report.assets):
-        return EXIT_SHORTFALL
-    return EXIT_OK
+        return ExitCode.SOURCE
+    if report.rows.get("failed", 0) or report.failing_findings or not all(v.ok for v in report.assets):
+        return ExitCode.SHORTFALL
+    return ExitCode.OK
 
 
 READ_AHEAD = 3  # chunks whose balance reads may be in flight at once (several networks, several batches)
@@ -117,7 +130,7 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
     checkpoint = Checkpoint(base / ".work", run_key(config.sha256, config.input_file), resume)
     try:
         if checkpoint.note:
-            print(f"auditor: {checkpoint.note}", file=sys.stderr)
+            log.info("%s", checkpoint.note)
         expected_rows = _estimate_rows(config.input_file, address_file)
         stages = ("read", "classify", "aggregation") if checkpoint.has_verdicts else (
             "read", "ownership", "classify", "aggregation")  # resumed: only the rows without a verdict are checked
@@ -132,7 +145,7 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
             ):
                 aggregator = Aggregator(registry, FindingLog(findings_handle))
                 for finding in liabilities.findings:  # declared liabilities contradicting a verified proof
-                    aggregator.findings.add("discrepancy", finding)
+                    aggregator.findings.add(LiabilitiesMismatch.from_json(finding))
                 sink = _RowSink(AddressesCsv(handle), aggregator, BalancesCsv(balances_handle))
                 sources = BalanceSources(registry, config.networks, checkpoint=checkpoint, progress=progress)
                 async with sources:
@@ -161,9 +174,11 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
                     finally:
                         for task in reading:
                             task.cancel()
+                summary_checks = aggregator.summary_checks(address_file.summary)  # its findings go to the file too
             progress.set_total("report", 1, unit="step")
             with progress.timed("report", 1, unit="step"):
-                report = _report(config.input_file, address_file, aggregator, sink, started, config, liabilities)
+                report = _report(config.input_file, address_file, aggregator, sink, summary_checks, started, config,
+                                 liabilities)
                 report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))
                 report.source_failures = dict(sources.failures)
                 report.methods = {key: dict(counts) for key, counts in sink.methods.items()}
@@ -203,15 +218,16 @@ async def _proven_chunks(
     def submit() -> _Pending | None:
         begin = time.perf_counter()
         chunk = list(islice(rows, chunk_size))
-        progress.advance("read", len(chunk), time.perf_counter() - begin, begin)
-        if not chunk:
+        if not chunk:  # the end of the file: nothing read, so the stage's rate and last line stay as they were
             return None
+        progress.advance("read", len(chunk), time.perf_counter() - begin, begin)
         saved: dict[bytes, OwnershipProof] = {}
         digests: list[bytes] | None = None
         if checkpoint is not None and checkpoint.has_verdicts:
             digests = [row_digest(row, layout) for row in chunk]
             saved = checkpoint.verdicts(digests)
-        todo = [row for row, digest in zip(chunk, digests, strict=True) if digest not in saved] if saved else chunk
+        todo = ([row for row, digest in zip(chunk, digests or [], strict=True) if digest not in saved] if saved
+                else chunk)
         return _Pending(chunk, digests, saved, len(todo), workers.check(todo, layout) if todo else None)
 
     in_flight: deque[_Pending] = deque()
@@ -255,12 +271,14 @@ class _Pending:
 
 
 def verify_file(path: Path, output_dir: Path, policy: OwnershipPolicy = STRICT,
-                workers: int | None = None) -> AuditOutcome:
+                workers: int | None = None, progress: RunProgress | None = None) -> AuditOutcome:
     """Ownership signatures only: no chain access. Same addresses.csv and report.json shapes as a run."""
-    return asyncio.run(_verify_file(path, output_dir, policy, workers or default_workers()))
+    return asyncio.run(_verify_file(path, output_dir, policy, workers or default_workers(),
+                                    progress or RunProgress("off")))
 
 
-async def _verify_file(path: Path, output_dir: Path, policy: OwnershipPolicy, workers: int) -> AuditOutcome:
+async def _verify_file(path: Path, output_dir: Path, policy: OwnershipPolicy, workers: int,
+                       progress: RunProgress) -> AuditOutcome:
     address_file = open_address_file(path)
     defaults = address_file.layout.registry_defaults()
     registry = AssetRegistry.load(defaults=defaults)
@@ -274,11 +292,15 @@ async def _verify_file(path: Path, output_dir: Path, policy: OwnershipPolicy, wo
         ):
             aggregator = Aggregator(registry, FindingLog(findings_handle))
             sink = _RowSink(AddressesCsv(handle), aggregator)
-            async for results in _proven_chunks(address_file, registry, pool, 5000, workers, policy):
+            for stage in ("read", "ownership", "classify"):
+                progress.set_total(stage, _estimate_rows(path, address_file))
+            async for results in _proven_chunks(address_file, registry, pool, 5000, workers, policy,
+                                                progress=progress):
                 for result in results:
                     dedupe.check(result)
                     sink.take(result)
-        report = _report(path, address_file, aggregator, sink, started, None)
+            summary_checks = aggregator.summary_checks(address_file.summary)
+        report = _report(path, address_file, aggregator, sink, summary_checks, started, None)
         report.mode = "verify"
         report.exit_code = _exit_code(sink, report, address_file)
         _write(run_dir, report)
@@ -300,15 +322,14 @@ def _verified_liabilities(config: AuditConfig) -> LiabilitiesOutcome:
 
 
 def _report(
-    path: Path, address_file: AddressFile, aggregator: Aggregator, sink: _RowSink, started: str,
-    config: AuditConfig | None, liabilities: LiabilitiesOutcome | None = None,
+    path: Path, address_file: AddressFile, aggregator: Aggregator, sink: _RowSink, summary_checks: list[SummaryCheck],
+    started: str, config: AuditConfig | None, liabilities: LiabilitiesOutcome | None = None,
 ) -> ReserveReport:
     if liabilities is None and config is not None:
         liabilities = declared_only(_liabilities_settings(config))
     amounts = liabilities.amounts() if liabilities else {}
     failing = list(liabilities.problems) if liabilities else []  # e.g. a rejected proof with no figure to show
-    ratio_for = config.ratio_for if config else (lambda asset: 1)
-    summary_checks = aggregator.summary_checks(address_file.summary)
+    ratio_for = config.ratio_for if config else (lambda asset: Decimal(1))
     return ReserveReport(
         input_file=str(path),
         input_sha256=address_file.sha256,
@@ -319,10 +340,11 @@ def _report(
         schemes_by_network={network: dict(counts) for network, counts in aggregator.schemes_by_network.items()},
         assets=apply_to_verdicts(aggregator.verdicts(amounts, ratio_for, failing), liabilities),
         summary_checks=summary_checks,
-        discrepancies=sink.findings.kept["discrepancy"],
-        discrepancies_total=sink.findings.counts["discrepancy"],
-        missing=sink.findings.kept["missing"],
-        missing_total=sink.findings.counts["missing"],
+        discrepancies=sink.findings.kept[DISCREPANCY],
+        discrepancies_total=sink.findings.counts[DISCREPANCY],
+        missing=sink.findings.kept[MISSING],
+        missing_total=sink.findings.counts[MISSING],
+        failing_findings=sink.findings.failing,
         liabilities_source=config.liabilities_source if config else None,
         liabilities=liabilities,
         messages=aggregator.message_counts(),
@@ -334,5 +356,5 @@ def _report(
 
 
 def _write(run_dir: RunDirectory, report: ReserveReport) -> None:
-    write_json(run_dir.path("report.json"), report.to_json())
-    run_dir.path("report.md").write_text(report.to_markdown() + "\n", encoding="utf-8")
+    write_json(run_dir.path("report.json"), report_json(report))
+    run_dir.path("report.md").write_text(render_markdown(report) + "\n", encoding="utf-8")

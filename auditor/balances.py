@@ -20,8 +20,9 @@ from auditor.checkpoint import Checkpoint
 from auditor.config import ConfigError, NetworkSettings
 from auditor.formats import SummaryRow
 from auditor.money import whole_units
-from auditor.ownership import UNBOUND_NOTE, RowResult
+from auditor.ownership import RowResult
 from auditor.progress import RunProgress
+from auditor.reasons import Reason, ReasonKind
 from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Network, RowStatus, Snapshot
 from chains.registry import get_family
 from chains.transport import scrub
@@ -198,23 +199,27 @@ class BalanceSources:
 
 def _apply_owner_check(result: RowResult, balance: Balance) -> None:
     """An owner-mode row whose proven signers the chain shows in control of the contract is verified. A row
-    whose proven key needs the chain to tie it to its account (unchecked, no owners: EOS permissions) is
-    verified or failed by what the adapter read, or keeps its status with the adapter's note when undecided."""
-    if result.query is not None and not result.query.owners and result.status == RowStatus.UNCHECKED:
+    whose proven key needs the chain to tie it to its account (undecided offline, no owners: EOS permissions)
+    is verified or failed by what the adapter read, or keeps its status with the adapter's note."""
+    if result.query is not None and not result.query.owners and result.status == RowStatus.UNCHECKED \
+            and result.has(ReasonKind.PROOF_UNDECIDED):
         if balance.owners_bound is None:
             result.note(f"on chain: {balance.owners_note}")
         elif balance.owners_bound:
             result.status = RowStatus.VERIFIED
-            result.reason = balance.owners_note
+            result.replace_reason(ReasonKind.PROOF_UNDECIDED,
+                                  Reason(ReasonKind.OWNERS_ON_CHAIN, balance.owners_note, scheme=result.scheme))
         else:
             result.status = RowStatus.FAILED
-            result.reason = f"on chain: {balance.owners_note}"
+            result.replace_reason(ReasonKind.PROOF_UNDECIDED, Reason(
+                ReasonKind.PROOF_FAILED, f"on chain: {balance.owners_note}", scheme=result.scheme,
+                summary=f"on chain: the proven key does not control the account ({result.scheme})"))
         return
     if balance.owners_bound is None:
         return
-    if balance.owners_bound and result.status == RowStatus.UNCHECKED and UNBOUND_NOTE in result.reason:
+    if balance.owners_bound and result.status == RowStatus.UNCHECKED and result.has(ReasonKind.UNBOUND):
         result.status = RowStatus.VERIFIED
-        result.reason = result.reason.replace(UNBOUND_NOTE, balance.owners_note)
+        result.replace_reason(ReasonKind.UNBOUND, Reason(ReasonKind.OWNERS_ON_CHAIN, balance.owners_note))
     elif balance.owners_bound and result.status == RowStatus.VERIFIED:
         result.note(balance.owners_note)
     elif not balance.owners_bound:

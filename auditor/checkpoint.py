@@ -26,6 +26,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from auditor import reasons
 from chains.base import AddressRow, Balance, BalanceQuery, OwnershipProof, RowStatus
 
 # Verdicts and balances are appended (no index while a run writes: random-key B-tree inserts cost twice as
@@ -142,11 +143,12 @@ class Checkpoint:
             for digest, status, scheme, reason, binds in self._db.execute(
                 f"SELECT digest, status, scheme, reason, binds FROM verdicts WHERE digest IN ({marks})", part
             ):
-                found[digest] = OwnershipProof(RowStatus(status), scheme, reason, bool(binds))
+                found[digest] = OwnershipProof(RowStatus(status), scheme, reasons.load(reason), bool(binds))
         return found
 
     def save_verdicts(self, verdicts: Sequence[tuple[bytes, OwnershipProof | None]]) -> None:
-        rows = [(d, p.status.value, p.scheme, p.reason, int(p.binds_address)) for d, p in verdicts if p is not None]
+        rows = [(d, p.status.value, p.scheme, reasons.dump(p.why), int(p.binds_address))
+                for d, p in verdicts if p is not None]
         if rows:
             self._writer.put("INSERT INTO verdicts VALUES (?, ?, ?, ?, ?)", rows)
 

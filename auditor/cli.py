@@ -8,29 +8,21 @@ import logging
 import sys
 from pathlib import Path
 
-from auditor import __version__
-from auditor.assets import RegistryError
-from auditor.audit import EXIT_INPUT, EXIT_INTERNAL, verify_file
-from auditor.config import ConfigError, load_config
-from auditor.formats import InputError
+from auditor import __version__, init_config
+from auditor.audit import verify_file
+from auditor.config import check_output_dir, load_config
+from auditor.errors import AuditorError, ExitCode
 from auditor.logs import FORMATS, setup_logging
 from auditor.ops import check, schedule, trend
 from auditor.ops.alerts import AlertEvent, send_alerts
-from auditor.ops.unattended import run_unattended
 from auditor.ownership import OwnershipPolicy
-from auditor.report import EXIT_MEANING
+from auditor.progress import RunProgress
+from auditor.run import run_config
 from chains.transport import scrub_known
 
 log = logging.getLogger("auditor")
 
-EPILOG = """exit codes:
-  0  every asset meets its required ratio and no row failed
-  1  a shortfall or a failed row
-  2  config or input error (file, line and field named)
-  3  a data source could not answer (the report lists the addresses; none counted as zero)
-  4  another run holds the output directory's lock
- 70  internal error (a bug in auditor)
-"""
+EPILOG = "exit codes:\n" + "".join(f"{int(code):>3}  {code.meaning}\n" for code in ExitCode)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="the exchange's signed statement; rows signing anything else fail (repeatable)")
     verify.add_argument("--trust-owner-mode", action="store_true",
                         help="count contract wallets proven only by their owners' keys as verified")
+    verify.add_argument("--quiet", action="store_true", help="no progress bars or progress lines on stderr")
 
     inclusion = commands.add_parser(
         "verify-inclusion", help="is one user's balance in the published liabilities? (yes/no with the reason)",
@@ -91,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         "sign an OKX-layout file, and runs `auditor run` on configs/demo.toml.",
     )
     demo.add_argument("--out", type=Path, help="output directory (default: [output] dir of the demo config)")
+    demo.add_argument("--quiet", action="store_true", help="no progress bars or progress lines on stderr")
 
     check.add_arguments(commands.add_parser(
         "check", parents=[logs], help="validate a config and reach every endpoint (chain, snapshot block)",
@@ -98,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     trend.add_arguments(commands.add_parser(
         "history", parents=[logs], help="the config's past runs: ratios and totals over time",
         description=trend.DESCRIPTION))
+    init_config.add_arguments(commands.add_parser(
+        "init", help="write a commented config that audits a published file (networks, statements, heights)",
+        description=init_config.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter))
     schedule.add_arguments(commands.add_parser(
         "schedule", parents=[logs], help="print or install a cron line or systemd timer running the audit",
         description=schedule.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter))
@@ -105,10 +102,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The one place an exception becomes an exit code: an expected failure (auditor.errors.AuditorError and
+    its subclasses) by its class's `exit_code`, with its message; anything else is a bug (exit 70)."""
     args = _parser().parse_args(argv)
     setup_logging(args.log_format)
     try:
         return _dispatch(args)
+    except AuditorError as exc:
+        log.error("%s", scrub_known(str(exc)))
+        return exc.exit_code
     except Exception as exc:  # a bug: say so plainly, with a distinct code, rather than a bare traceback
         import traceback
 
@@ -116,46 +118,49 @@ def main(argv: list[str] | None = None) -> int:
         message = scrub_known(f"internal error, please report it: {type(exc).__name__}: {exc}")
         if args.command == "run":
             _alert_internal(args.config, message)
-        return _fail(EXIT_INTERNAL, message)
+        log.error("%s", message)
+        return ExitCode.INTERNAL
 
 
 def _alert_internal(config_path: Path, message: str) -> None:
     """Cron users learn of a crash through the same alerts as of a failed audit."""
     try:
         config = load_config(config_path)
-    except ConfigError:
+    except AuditorError:
         return
-    send_alerts(config.ops.alerts, AlertEvent(str(Path(config_path).resolve()), EXIT_INTERNAL, message))
+    send_alerts(config.ops.alerts, AlertEvent(str(Path(config_path).resolve()), ExitCode.INTERNAL, message))
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from auditor.demo.run import run_demo
 
-        return run_demo(args.out)
+        return run_demo(args.out, args.quiet)
     if args.command == "verify-inclusion":
         return verify_inclusion_command(args.proof, args.tree, args.root)
     if args.command == "verify":
+        statements = frozenset(args.message) if args.message else None
+        check_output_dir(args.out.resolve(), "--out")
+        progress = RunProgress.auto(args.quiet)
         try:
-            statements = frozenset(args.message) if args.message else None
-            outcome = verify_file(args.file, args.out, OwnershipPolicy(statements, args.trust_owner_mode))
-        except (InputError, RegistryError) as exc:
-            return _fail(EXIT_INPUT, str(exc))
-        meaning = "no row failed" if outcome.exit_code == 0 else None
-        return _finish(outcome.exit_code, outcome.directory, meaning)
+            outcome = verify_file(args.file, args.out, OwnershipPolicy(statements, args.trust_owner_mode),
+                                  progress=progress)
+        finally:
+            progress.close()
+        meaning = "no row failed" if outcome.exit_code == ExitCode.OK else outcome.exit_code.meaning
+        print(f"report: {outcome.directory}/report.md (exit {int(outcome.exit_code)}: {meaning})")
+        return outcome.exit_code
+    if args.command == "init":
+        return init_config.command(args)
     if args.command in ("check", "history", "schedule"):
         return {"check": check.command, "history": trend.command, "schedule": schedule.command}[args.command](args)
     return run_command(args.config, args.out, args.resume, args.quiet)
 
 
 def verify_inclusion_command(proof: Path, tree: Path | None, root: str | None = None) -> int:
-    from auditor.liabilities.errors import ProofInputError
     from auditor.liabilities.inclusion import verify_inclusion
 
-    try:
-        result = verify_inclusion(proof, tree, root)
-    except ProofInputError as exc:
-        return _fail(EXIT_INPUT, str(exc))
+    result = verify_inclusion(proof, tree, root)  # ProofInputError: exit 2, by main()
     print(f"{'yes' if result.included else 'no'} ({result.format}): {result.reason}")
     for key, value in result.details.items():
         print(f"  {key}: {value}")
@@ -163,21 +168,10 @@ def verify_inclusion_command(proof: Path, tree: Path | None, root: str | None = 
 
 
 def run_command(config_path: Path, out: Path | None, resume: bool = False, quiet: bool = False) -> int:
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        return _fail(EXIT_INPUT, str(exc))
-    return run_unattended(config, out or config.output_dir, resume=resume, quiet=quiet)
-
-
-def _finish(code: int, directory: Path, meaning: str | None = None) -> int:
-    print(f"report: {directory}/report.md (exit {code}: {meaning or EXIT_MEANING[code]})")
-    return code
-
-
-def _fail(code: int, message: str) -> int:
-    log.error("%s", message)
-    return code
+    config = load_config(config_path)  # ConfigError: exit 2, by main()
+    directory = out or config.output_dir
+    check_output_dir(directory.resolve(), "--out" if out else "[output] dir")  # before any work, not a traceback
+    return run_config(config, directory, resume=resume, quiet=quiet)
 
 
 if __name__ == "__main__":

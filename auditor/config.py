@@ -6,28 +6,31 @@ its headers (`headers_env`); reports show only scheme://host:port.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from auditor.formats.layouts import GenericColumns
+from auditor.errors import InputProblem
+from auditor.formats.layouts import FIELD_SYNONYMS, GenericColumns
 from auditor.liabilities.errors import LiabilitiesConfigError
-from auditor.liabilities.settings import LiabilitiesSettings, parse_liabilities_section
+from auditor.liabilities.settings import RESERVED_KEYS, LiabilitiesSettings, parse_liabilities_section
 from auditor.money import parse_amount
-from auditor.ops.settings import OpsSettings, SettingsError, parse_ops
+from auditor.ops.settings import ALERT_KEYS, OUTPUT_KEYS, OpsSettings, SettingsError, parse_ops
 from auditor.secrets import MissingVariable, expand_env
 from auditor.workers import default_workers
 from chains.base import Endpoint
 from chains.transport import display_url, remember_secret_url
 
 
-class ConfigError(Exception):
-    """The config cannot be used. The message names the file and the key."""
+class ConfigError(InputProblem):
+    """The config cannot be used (exit 2). The message names the file, the section and the key."""
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,47 @@ class AuditConfig:
 
 
 _TOP_KEYS = {"input", "output", "audit", "networks", "liabilities", "required_ratio", "registry", "alerts"}
+_INPUT_KEYS = {"file", "messages", "format", "amounts", "columns"}
+_AUDIT_KEYS = {"required_ratio", "chunk_size", "workers", "trust_owner_mode"}
+_REGISTRY_KEYS = {"networks", "tokens"}
+_REGISTRY_TOKEN_KEYS = {"asset", "network", "contract", "decimals", "aliases"}
 _NETWORK_KEYS = {
     "url", "url_env", "backend", "chain_id", "snapshot_height", "max_concurrency", "requests_per_second",
     "batch_size", "timeout_seconds", "retries", "headers_env", "options",
 }
+
+
+@dataclass(frozen=True)
+class _Range:
+    """The accepted values of a numeric setting. Out of range is a mistake, never clamped: a timeout of 0 would
+    disable the timeout (a hanging endpoint hangs the run), 0 retries would send no request."""
+
+    integer: bool  # else any finite number (durations and rates, never money)
+    low: float
+    high: float
+    above_low: bool = False  # low itself excluded
+    hint: str = ""
+
+    def problem(self, value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, int if self.integer else int | float):
+            return f"must be {'an integer' if self.integer else 'a number'}, got {value!r}"
+        if not math.isfinite(value) or value < self.low or (self.above_low and value == self.low) or value > self.high:
+            low = f"greater than {self.low}" if self.above_low else f"at least {self.low}"
+            return f"must be {low} and at most {self.high}, got {value!r}{self.hint}"
+        return ""
+
+
+_NETWORK_NUMBERS = {
+    "max_concurrency": _Range(True, 1, 1024),
+    "batch_size": _Range(True, 1, 100_000),
+    "retries": _Range(True, 1, 100),  # attempts per request: 0 would send nothing
+    "requests_per_second": _Range(False, 0, 1_000_000, above_low=True,
+                                  hint=" (0 would mean no limit at all; write 1000000 for that)"),
+    "timeout_seconds": _Range(False, 0, 3600, above_low=True),
+    "chain_id": _Range(True, 0, 2**256 - 1),
+}
+_CHUNK_SIZE = _Range(True, 1, 1_000_000)
+_WORKERS = _Range(True, 1, 1024)
 
 
 def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> AuditConfig:
@@ -80,15 +120,19 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
     try:
         data = tomllib.loads(raw_bytes.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # TOML is UTF-8: say where, as for the address file
+        line_start = raw_bytes.rfind(b"\n", 0, exc.start) + 1
+        line = raw_bytes.count(b"\n", 0, exc.start) + 1
+        column = len(raw_bytes[line_start:exc.start].decode("utf-8", "replace")) + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text at line {line}, column {column} ({exc.reason})") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     where = str(path)
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise ConfigError(f"{where}: unknown section(s) {', '.join(sorted(unknown))}")
+    _refuse_unknown(data, _TOP_KEYS, f"{where}:", "section(s)")
     base = path.parent
 
     input_section = _table(data, "input", where)
+    _refuse_unknown(input_section, _INPUT_KEYS, f"{where}: [input]")
     if "file" not in input_section:
         raise ConfigError(f"{where}: [input] file is required (the published address file)")
     input_file = _path(base, input_section["file"], f"{where}: [input] file")
@@ -96,6 +140,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
     fmt = input_section.get("format", "auto")
     if fmt == "generic":
         columns = _table(input_section, "columns", f"{where}: [input]")
+        _refuse_unknown(columns, FIELD_SYNONYMS, f"{where}: [input.columns]")
         missing = [f for f in ("coin", "address") if f not in columns]
         if missing:
             raise ConfigError(f"{where}: [input.columns] must map {', '.join(missing)}")
@@ -105,6 +150,10 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
         generic = GenericColumns({k: str(v) for k, v in columns.items()}, amounts == "base")
     elif fmt != "auto":
         raise ConfigError(f"{where}: [input] format must be \"auto\" or \"generic\", got {fmt!r}")
+    else:
+        for key in ("columns", "amounts"):  # set but ignored would be a silent mistake
+            if key in input_section:
+                raise ConfigError(f"{where}: [input] {key} applies only with format = \"generic\"")
 
     statements = None
     if "messages" in input_section:
@@ -114,21 +163,25 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
         statements = frozenset(messages)
 
     output = _table(data, "output", where)
+    _refuse_unknown(output, OUTPUT_KEYS, f"{where}: [output]")
     output_dir = _path(base, output.get("dir", "reports"), f"{where}: [output] dir")
+    if "dir" in output:  # the default beside the config is checked by the run (`--out` may replace it)
+        check_output_dir(output_dir, f"{where}: [output] dir")
 
     audit = _table(data, "audit", where)
+    _refuse_unknown(audit, _AUDIT_KEYS, f"{where}: [audit]")
     required_ratio = _decimal(audit.get("required_ratio", "1"), f"{where}: [audit] required_ratio")
-    chunk_size = audit.get("chunk_size", 5000)
-    if not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ConfigError(f"{where}: [audit] chunk_size must be a positive integer")
-    workers = audit.get("workers", default_workers())
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"{where}: [audit] workers must be a positive integer")
+    chunk_size = _number(audit.get("chunk_size", 5000), _CHUNK_SIZE, f"{where}: [audit] chunk_size")
+    workers = _number(audit.get("workers", min(default_workers(), int(_WORKERS.high))), _WORKERS,
+                      f"{where}: [audit] workers")
     trust_owner_mode = audit.get("trust_owner_mode", False)
     if not isinstance(trust_owner_mode, bool):
         raise ConfigError(f"{where}: [audit] trust_owner_mode must be true or false")
     ratio_table = _table(data, "required_ratio", where)
     ratios = {k.upper(): _decimal(v, f"{where}: [required_ratio] {k}") for k, v in ratio_table.items()}
+    registry = _table(data, "registry", where)
+    _registry_keys(registry, where)
+    _refuse_unknown(_table(data, "alerts", where), ALERT_KEYS, f"{where}: [alerts]")
 
     networks = {
         code.upper(): _network(code, entry, f"{where}: [networks.{code}]", environ)
@@ -151,7 +204,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
         liabilities_settings=liabilities,
         required_ratio=required_ratio,
         required_ratios=ratios,
-        registry_overrides=_table(data, "registry", where),
+        registry_overrides=registry,
         chunk_size=chunk_size,
         workers=workers,
         statements=statements,
@@ -163,12 +216,15 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
 def _network(code: str, entry: Any, where: str, environ: Mapping[str, str]) -> NetworkSettings:
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: must be a table")
-    unknown = set(entry) - _NETWORK_KEYS
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    _refuse_unknown(entry, _NETWORK_KEYS, where)
     height = entry.get("snapshot_height")
-    if height is not None and (not isinstance(height, int) or height < 0):
+    if height is not None and (isinstance(height, bool) or not isinstance(height, int) or height < 0):
         raise ConfigError(f"{where}: snapshot_height must be a block number")
+    for key in ("url", "url_env", "backend"):
+        if key in entry and not isinstance(entry[key], str):
+            raise ConfigError(f"{where} {key}: must be a string, got {entry[key]!r}")
+    if "url" in entry and "url_env" in entry:  # one would silently win over the other
+        raise ConfigError(f"{where} url_env: set url or url_env, not both")
     url = entry.get("url")
     options = entry.get("options", {})
     if not isinstance(options, dict):
@@ -188,22 +244,17 @@ def _network(code: str, entry: Any, where: str, environ: Mapping[str, str]) -> N
     if not url:
         return NetworkSettings(None, height)
     headers: dict[str, str] = {}
-    for header, variable in (entry.get("headers_env") or {}).items():
+    headers_env = entry.get("headers_env") or {}
+    if not isinstance(headers_env, dict):
+        raise ConfigError(f"{where}: headers_env must be a table (header = \"ENVIRONMENT_VARIABLE\")")
+    for header, variable in headers_env.items():
         value = environ.get(str(variable))
         if value is None:
             raise ConfigError(f"{where}: environment variable {variable} (headers_env.{header}) is not set")
         headers[str(header)] = value
         remember_secret_url(value)  # an API key: masked wherever an error might echo it
-    numbers: dict[str, Any] = {}
-    for key, kind in (
-        ("max_concurrency", int), ("batch_size", int), ("retries", int),
-        ("requests_per_second", (int, float)), ("timeout_seconds", (int, float)), ("chain_id", int),
-    ):
-        if key in entry:
-            value = entry[key]
-            if isinstance(value, bool) or not isinstance(value, kind) or value < 0:
-                raise ConfigError(f"{where}: {key} must be a non-negative number, got {value!r}")
-            numbers[key] = value
+    numbers = {key: _number(entry[key], bounds, f"{where} {key}")
+               for key, bounds in _NETWORK_NUMBERS.items() if key in entry}
     remember_secret_url(str(url))
     for value in options.values():  # backend URLs in options (e.g. TRON's solidity_url) may carry keys too
         if isinstance(value, str) and "://" in value:
@@ -220,10 +271,79 @@ def _network(code: str, entry: Any, where: str, environ: Mapping[str, str]) -> N
 
 
 def _liabilities(section: Mapping[str, Any], base: Path, where: str) -> LiabilitiesSettings:
+    # Its other keys are asset codes, so a misspelt setting (`merkle_tre = "tree.txt"`) would read as an asset
+    # with an amount that is not a number: name the setting it was meant to be instead.
+    for key, value in section.items():
+        if key in RESERVED_KEYS:
+            continue
+        close = difflib.get_close_matches(key.lower(), RESERVED_KEYS, n=1, cutoff=0.75)
+        if close and not _is_amount(value):
+            raise ConfigError(f"{where}: [liabilities] unknown key {key!r} (did you mean {close[0]!r}?)")
     try:
         return parse_liabilities_section(section, base, where)
     except LiabilitiesConfigError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def check_output_dir(directory: Path, where: str) -> None:
+    """ConfigError unless `directory` is a writable directory or can be created (nothing is created here: the
+    run creates it, `auditor check` writes nothing). Checked at load, so a bad one stops a run before any work."""
+    if directory.exists():
+        if not directory.is_dir():
+            raise ConfigError(f"{where}: {directory} exists and is not a directory")
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise ConfigError(f"{where}: {directory} is not writable")
+        return
+    parent = directory.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"{where}: cannot create {directory}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"{where}: cannot create {directory}: {parent} is not writable")
+
+
+def _refuse_unknown(section: Mapping[str, Any], known: Iterable[str], where: str, what: str = "key(s)") -> None:
+    """ConfigError naming every key of `section` not in `known`, with the closest valid one: a misspelt key
+    silently ignored would switch a setting off (`mesages` would accept any signed text)."""
+    known = sorted(known)
+    unknown = sorted(set(section) - set(known))
+    if not unknown:
+        return
+    hints = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, known, n=1) or difflib.get_close_matches(key.lower(), known, n=1)
+        if close:
+            hints.append(f"did you mean {close[0]!r} for {key!r}?" if len(unknown) > 1 else
+                         f"did you mean {close[0]!r}?")
+    hint = f" ({'; '.join(hints)})" if hints else ""
+    raise ConfigError(f"{where} unknown {what} {', '.join(unknown)}{hint}; valid: {', '.join(known)}")
+
+
+def _registry_keys(registry: Mapping[str, Any], where: str) -> None:
+    _refuse_unknown(registry, _REGISTRY_KEYS, f"{where}: [registry]")
+    for kind in _REGISTRY_KEYS:
+        entries = _table(registry, kind, f"{where}: [registry]")
+        for code, entry in entries.items():
+            if not isinstance(entry, dict):
+                raise ConfigError(f"{where}: [registry.{kind}.{code}] must be a table")
+            if kind == "tokens":  # network entries also carry their family's own parameters (hrp, ...)
+                _refuse_unknown(entry, _REGISTRY_TOKEN_KEYS, f"{where}: [registry.tokens.{code}]")
+
+
+def _number(value: Any, bounds: _Range, where: str) -> Any:
+    problem = bounds.problem(value)
+    if problem:
+        raise ConfigError(f"{where}: {problem}")
+    return value
+
+
+def _is_amount(value: Any) -> bool:
+    try:
+        parse_amount(value, "")
+    except ValueError:
+        return False
+    return True
 
 
 def _table(data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:

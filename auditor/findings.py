@@ -1,25 +1,212 @@
-"""Discrepancies and unreadable balances, streamed to `findings.jsonl` as rows pass. The report embeds the
-first few thousand of each kind and the totals, so memory stays flat however many rows disagree."""
+"""Findings: what disagrees (declared vs on chain, a failed or repeated row, liabilities vs their proof, the
+file's summary vs its rows) and which balances could not be read. Each is a typed record that knows its JSON
+form and its line in report.md; every string from the input is cut when over-long (auditor.reasons.cut).
+
+`FindingLog` streams them to `findings.jsonl` as rows pass. The report embeds the first few thousand of each
+category and the totals, so memory stays flat however many rows disagree.
+"""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import IO, Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO, Any, ClassVar
+
+from auditor.money import CONTEXT, dec_str
+from auditor.reasons import LONG_REASON, Reason, cut, join_text
 
 KEEP_IN_REPORT = 10_000
+DISCREPANCY, MISSING = "discrepancy", "missing"  # the categories, as findings.jsonl names them
+
+
+@dataclass(frozen=True, slots=True)
+class RowRef:
+    """Where a row-level finding is in the input: its line, coin, network and address."""
+
+    line: int
+    coin: str
+    network: str
+    address: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "coin": cut(self.coin), "network": cut(self.network), "address": cut(self.address)}
+
+    def describe(self) -> str:
+        return f"line {self.line} {cut(self.coin)} {cut(self.network)} {cut(self.address)}"
+
+
+class Finding:
+    """A finding's category ("discrepancy" or "missing"), its JSON form and its line in report.md."""
+
+    category: ClassVar[str] = DISCREPANCY
+    kind: ClassVar[str] = ""
+
+    def to_json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def fails_audit(self) -> bool:
+        """True when this finding alone makes the run fail (exit 1)."""
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredVsOnchain(Finding):
+    kind: ClassVar[str] = "declared_vs_onchain"
+    row: RowRef
+    declared: Decimal
+    onchain: Decimal
+
+    def to_json(self) -> dict[str, Any]:
+        return self.row.to_json() | {"kind": self.kind, "declared": dec_str(self.declared),
+                                     "onchain": dec_str(self.onchain), "difference": dec_str(self.difference)}
+
+    @property
+    def difference(self) -> Decimal:
+        return CONTEXT.subtract(self.onchain, self.declared)
+
+    def describe(self) -> str:
+        return (f"{self.row.describe()}: declared {dec_str(self.declared)}, on chain {dec_str(self.onchain)} "
+                f"(difference {dec_str(self.difference)})")
+
+
+@dataclass(frozen=True, slots=True)
+class FailedRow(Finding):
+    kind: ClassVar[str] = "failed_row"
+    row: RowRef
+    reasons: Sequence[Reason]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self.row.to_json(), "reason": cut(join_text(self.reasons), LONG_REASON),
+                "reasons": reason_records(self.reasons)}
+
+    def describe(self) -> str:
+        return f"{self.row.describe()}: failed: {cut(join_text(self.reasons), LONG_REASON)}"
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateRow(Finding):
+    kind: ClassVar[str] = "duplicate_row"
+    row: RowRef
+    reasons: Sequence[Reason]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self.row.to_json(), "reason": cut(join_text(self.reasons), LONG_REASON),
+                "reasons": reason_records(self.reasons)}
+
+    def describe(self) -> str:
+        return f"{self.row.describe()}: {cut(join_text(self.reasons), LONG_REASON)}"
+
+
+@dataclass(frozen=True, slots=True)
+class LiabilitiesMismatch(Finding):
+    """Declared liabilities contradicting a verified liabilities proof."""
+
+    kind: ClassVar[str] = "liabilities_mismatch"
+    asset: str
+    declared: str
+    declared_source: str
+    verified: str
+    verified_source: str
+    difference: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LiabilitiesMismatch:
+        """From the record auditor.liabilities.sources keeps (its fields are these)."""
+        return cls(*(str(data[name]) for name in ("asset", "declared", "declared_source", "verified",
+                                                  "verified_source", "difference")))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "asset": self.asset, "declared": self.declared,
+                "declared_source": cut(self.declared_source), "verified": self.verified,
+                "verified_source": cut(self.verified_source), "difference": self.difference}
+
+    def describe(self) -> str:
+        return (f"{self.asset} liabilities: declared {self.declared} ({cut(self.declared_source)}), but "
+                f"{cut(self.verified_source)} proves {self.verified} (difference {self.difference})")
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryMismatch(Finding):
+    """The file's own summary section disagrees with its detail rows: the amount, or the snapshot height. Both
+    figures are kept. It fails the run: the exchange's published total is not what its rows add up to."""
+
+    kind: ClassVar[str] = "summary_mismatch"
+    line: int
+    coin: str
+    total_of: str
+    summary: Decimal | None
+    detail: Decimal
+    summary_height: int | None = None
+    detail_heights: tuple[int, ...] = ()
+
+    @property
+    def fails_audit(self) -> bool:
+        return True
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "line": self.line, "coin": cut(self.coin), "total_of": self.total_of,
+                                "summary": dec_str(self.summary), "detail": dec_str(self.detail)}
+        if self.detail_heights:
+            data["summary_height"] = self.summary_height
+            data["detail_heights"] = list(self.detail_heights)
+        return data
+
+    def describe(self) -> str:
+        text = (f"line {self.line} `{cut(self.coin)}`: summary section says {dec_str(self.summary)}, the detail rows "
+                f"total {dec_str(self.detail)} ({self.total_of})")
+        if self.detail_heights:
+            text += f"; summary height {self.summary_height} vs detail rows at {list(self.detail_heights)}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class MissingBalance(Finding):
+    category: ClassVar[str] = MISSING
+    kind: ClassVar[str] = "missing_balance"
+    row: RowRef
+    error: str
+
+    def to_json(self) -> dict[str, Any]:
+        return self.row.to_json() | {"error": cut(self.error)}
+
+    def describe(self) -> str:
+        return f"line {self.row.line} {cut(self.row.network)} {cut(self.row.address)}: {cut(self.error)}"
+
+
+def reason_records(reasons: Sequence[Reason]) -> list[dict[str, Any]]:
+    """The reasons as data, for machines: kind and field (and the line a repeat refers to); the words are in
+    "reason" beside them."""
+    records = []
+    for reason in reasons:
+        record: dict[str, Any] = {"kind": reason.kind.value}
+        if reason.field:
+            record["field"] = reason.field
+        if reason.line is not None:
+            record["line"] = reason.line
+        records.append(record)
+    return records
 
 
 class FindingLog:
     def __init__(self, handle: IO[str] | None = None, keep: int = KEEP_IN_REPORT) -> None:
         self._handle = handle
         self._keep = keep
-        self.kept: dict[str, list[dict[str, Any]]] = {"discrepancy": [], "missing": []}
-        self.counts: Counter = Counter()
+        self.kept: dict[str, list[Finding]] = {DISCREPANCY: [], MISSING: []}
+        self.counts: Counter[str] = Counter()
+        self.failing = 0  # findings that fail the run by themselves
 
-    def add(self, kind: str, item: dict[str, Any]) -> None:
-        self.counts[kind] += 1
+    def add(self, finding: Finding) -> None:
+        category = finding.category
+        self.counts[category] += 1
+        self.failing += finding.fails_audit
         if self._handle is not None:
-            self._handle.write(json.dumps({"finding": kind, **item}, sort_keys=True) + "\n")
-        if len(self.kept[kind]) < self._keep:
-            self.kept[kind].append(item)
+            self._handle.write(json.dumps({"finding": category, **finding.to_json()}, sort_keys=True) + "\n")
+        if len(self.kept[category]) < self._keep:
+            self.kept[category].append(finding)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import decimal
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+import re
+from decimal import ROUND_DOWN, Decimal
+from typing import overload
 
 # Enough digits for any sum of uint256 balances with 18 decimals, so additions never round; the reader refuses
 # amounts beyond MAX_DIGITS, so no input can reach the limit (and Inexact is trapped in case one did).
 CONTEXT = decimal.Context(prec=200, rounding=ROUND_DOWN, traps=[decimal.InvalidOperation, decimal.Inexact])
 MAX_DIGITS = 80  # digits before or after the point that an amount in a file may have
 RATIO_PLACES = Decimal("0.000001")
+# How an amount is written: digits with at most one point. Decimal() alone would also take "1e5", "1E-3",
+# "1_000", "NaN", "Infinity": none is how an exchange writes a balance, and "1e5" may be a mangled 1.5.
+PLAIN_AMOUNT = re.compile(r"\d+\.?\d*|\.\d+")
+_EXPONENT = re.compile(r"(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
 def whole_units(base_units: int, decimals: int) -> Decimal:
@@ -42,6 +48,10 @@ def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     return context.divide(numerator, denominator).quantize(RATIO_PLACES, rounding=ROUND_DOWN, context=context)
 
 
+@overload
+def dec_str(value: Decimal) -> str: ...
+@overload
+def dec_str(value: None) -> None: ...
 def dec_str(value: Decimal | None) -> str | None:
     """Plain decimal notation without exponent or trailing zeros: Decimal("12.500") -> "12.5"."""
     if value is None:
@@ -60,21 +70,43 @@ def has_more_places_than(value: Decimal, decimals: int) -> bool:
     return isinstance(exponent, int) and -exponent > decimals
 
 
+def amount_problem(text: str, base_units: bool = False) -> str:
+    """Why `text` is not an amount as a file or config may write it ("" if it is one): plain decimal digits,
+    non-negative, at most MAX_DIGITS digits before or after the point, an integer when `base_units`."""
+    negative = text.startswith("-")
+    digits = text[1:] if negative else text
+    if not PLAIN_AMOUNT.fullmatch(digits):  # (this runs once per row: the usual case first)
+        if _EXPONENT.fullmatch(digits):
+            return f"exponent notation is not accepted, write the digits out: {text[:40]!r}"
+        return f"not a number: {text[:40]!r}"
+    if negative:
+        return f"negative amount: {text[:40]!r}"
+    value = Decimal(digits)
+    places = -int(value.as_tuple().exponent)  # an int: PLAIN_AMOUNT admits no NaN or Infinity
+    if value and (value.adjusted() >= MAX_DIGITS or places > MAX_DIGITS):
+        return f"implausible amount (more than {MAX_DIGITS} digits before or after the point): {text[:40]!r}"
+    if base_units and value != value.to_integral_value():
+        return f"this layout gives base units (integers), got {text[:40]!r}"
+    return ""
+
+
 def parse_amount(value: object, where: str) -> Decimal:
-    """An amount or ratio written in a config: a string or an integer, finite, non-negative, at most MAX_DIGITS
-    digits before or after the point. TOML floats are refused, because 0.1 is not exact there. ValueError says
-    why, prefixed by `where`."""
+    """An amount or ratio written in a config: a string or an integer, plain digits (no exponent), non-negative,
+    at most MAX_DIGITS digits before or after the point. TOML floats are refused, because 0.1 is not exact
+    there. ValueError says why, prefixed by `where`."""
     if isinstance(value, (bool, float)):
         raise ValueError(f"{where}: write amounts as strings (\"1.05\"), not floats, so they stay exact")
     if isinstance(value, Decimal):
-        result = value
+        text = format(value, "f")  # plain digits ("1E+3" -> "1000"); NaN and Infinity stay words
+    elif isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value.strip()
     else:
-        try:
-            result = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValueError(f"{where}: not a number: {value!r}") from None
-    if not result.is_finite() or result < 0:
+        raise ValueError(f"{where}: not a number: {value!r}")
+    problem = amount_problem(text)
+    if problem.startswith("negative"):
         raise ValueError(f"{where}: must be a non-negative number, got {value!r}")
-    if result and (result.adjusted() >= MAX_DIGITS or -result.as_tuple().exponent > MAX_DIGITS):
-        raise ValueError(f"{where}: more than {MAX_DIGITS} digits before or after the point: {value!r}")
-    return result
+    if problem:
+        raise ValueError(f"{where}: {problem}")
+    return Decimal(text)

@@ -7,12 +7,13 @@ sure nothing is dropped: every row leaves with a status and, unless verified, a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from auditor.assets import AssetRegistry
 from auditor.money import declared_whole_units, has_more_places_than
-from chains.base import AddressRow, BalanceQuery, Network, OwnershipProof, RowStatus, Token
+from auditor.reasons import Reason, ReasonKind, cut, join_text
+from chains.base import AddressRow, BalanceQuery, ChainFamily, Network, OwnershipProof, RowStatus, Token
 from chains.registry import get_family
 
 
@@ -20,7 +21,7 @@ from chains.registry import get_family
 class RowResult:
     row: AddressRow
     status: RowStatus
-    reason: str = ""
+    reasons: list[Reason] = field(default_factory=list)  # why it is not verified first, then notes
     scheme: str = ""
     network: Network | None = None
     token: Token | None = None
@@ -34,8 +35,29 @@ class RowResult:
     binds_address: bool = True  # see OwnershipProof.binds_address
     counted: bool = True  # False for a repeat of an earlier row: its balance and declared amount count there
 
-    def note(self, text: str) -> None:
-        self.reason = f"{self.reason}; {text}" if self.reason else text
+    @property
+    def reason(self) -> str:
+        """The reasons in words, as addresses.csv shows them."""
+        return join_text(self.reasons)
+
+    def note(self, reason: Reason | str) -> None:
+        """Add a reason (words alone are a note: they state no kind)."""
+        self.reasons.append(reason if isinstance(reason, Reason) else Reason.note(reason))
+
+    def has(self, kind: ReasonKind) -> bool:
+        return any(reason.kind is kind for reason in self.reasons)
+
+    def replace_reason(self, kind: ReasonKind, by: Reason) -> None:
+        """Put `by` in place of the reasons of `kind` (e.g. the chain settled what was open)."""
+        self.reasons = [by if reason.kind is kind else reason for reason in self.reasons]
+
+    @property
+    def primary(self) -> Reason | None:
+        """The reason that explains the status (the first that is not a note), else the first."""
+        for reason in self.reasons:
+            if reason.kind.explains_status:
+                return reason
+        return self.reasons[0] if self.reasons else None
 
 
 def _network_of(row: AddressRow, registry: AssetRegistry, token: Token | None) -> Network | None:
@@ -58,8 +80,8 @@ def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[Ow
     checked once: a check reads only the network, address, message, signatures, script and owners."""
     proofs: list[OwnershipProof | None] = []
     addresses: list[Address] = []
-    done: dict[tuple, tuple[OwnershipProof, Address]] = {}
-    resolved: dict[tuple[str, str], tuple[Token | None, Network | None, object]] = {}  # registry look-ups
+    done: dict[tuple[str, ...], tuple[OwnershipProof, Address]] = {}
+    resolved: dict[tuple[str, str], tuple[Token | None, Network | None, ChainFamily | None]] = {}  # registry look-ups
     for row in rows:
         if row.input_error:
             proofs.append(None)
@@ -91,7 +113,7 @@ def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[Ow
 Address = tuple[str, str, BalanceQuery | None] | None
 
 
-def _normalize(family, row: AddressRow, network: Network) -> Address:
+def _normalize(family: ChainFamily, row: AddressRow, network: Network) -> Address:
     try:
         return family.normalize_address(row.address, network), "", None
     except ValueError as exc:
@@ -100,7 +122,7 @@ def _normalize(family, row: AddressRow, network: Network) -> Address:
         return "", f"internal error in {network.family} address check: {type(exc).__name__}: {exc}", None
 
 
-def _with_query(family, row: AddressRow, token: Token | None, address: Address) -> Address:
+def _with_query(family: ChainFamily, row: AddressRow, token: Token | None, address: Address) -> Address:
     """The row's balance query too, when its address and token are known (UTXO queries parse the script)."""
     if address is None or address[1]:
         return address
@@ -115,13 +137,14 @@ def _with_query(family, row: AddressRow, token: Token | None, address: Address) 
 UNSIGNED = "fields 'signature1' and 'signature2' are empty: the row carries no ownership signature"
 
 
-def _verify(family, row: AddressRow, network: Network) -> OwnershipProof:
+def _verify(family: ChainFamily, row: AddressRow, network: Network) -> OwnershipProof:
     if not row.signature1.strip() and not row.signature2.strip():  # one wording for every family's report rows
-        return OwnershipProof.failed(UNSIGNED)
+        return OwnershipProof.failed(UNSIGNED, summary=UNSIGNED)
     try:
         return family.verify_ownership(row, network)
     except Exception as exc:  # a family bug must not lose the row
-        return OwnershipProof.failed(f"internal error in {network.family} verifier: {type(exc).__name__}: {exc}")
+        return OwnershipProof.failed(f"internal error in {network.family} verifier: {type(exc).__name__}: {exc}",
+                                     summary=f"internal error in the {network.family} verifier")
 
 
 @dataclass(frozen=True)
@@ -146,11 +169,11 @@ def prove_ownership(
     if policy.statements is not None and not row.input_error and row.message not in policy.statements:
         # A signature over some other text (a dapp login, an old post) proves the key, not the reserve claim.
         result.status = RowStatus.FAILED
-        reason = f"field 'message': {row.message[:80]!r} is not one of the statements in [input] messages"
-        result.reason = f"{reason}; {result.reason}" if result.reason else reason
+        said = f"{cut(row.message)[:80]!r} is not one of the statements in [input] messages"
+        result.reasons.insert(0, Reason(ReasonKind.STATEMENT, said, "message"))
     elif result.status == RowStatus.VERIFIED and not result.binds_address and not policy.trust_owner_mode:
         result.status = RowStatus.UNCHECKED  # until the chain shows the keys control it (auditor.balances)
-        result.note(UNBOUND_NOTE)
+        result.note(Reason(ReasonKind.UNBOUND, UNBOUND_NOTE, summary=UNBOUND_NOTE))
     return result
 
 
@@ -162,39 +185,47 @@ UNBOUND_NOTE = (
 
 def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None, known: Address) -> RowResult:
     if row.input_error:
-        return RowResult(row, RowStatus.FAILED, f"input: {row.input_error}")
+        return RowResult(row, RowStatus.FAILED, [Reason(ReasonKind.INPUT, f"input: {row.input_error}")])
     token = registry.resolve(row.coin, row.network)
     network = _network_of(row, registry, token)
     if network is None:
-        what = f"network {row.network!r}" if row.network else f"coin {row.coin!r} (no network column)"
-        return RowResult(row, RowStatus.UNCHECKED, f"{what} is not in the registry")
+        what = f"network {cut(row.network)!r}" if row.network else f"coin {cut(row.coin)!r} (no network column)"
+        alike = "network '…'" if row.network else "coin '…' (no network column)"  # how the report counts them
+        unknown = Reason(ReasonKind.NETWORK_UNKNOWN, f"{what} is not in the registry",
+                         summary=f"{alike} is not in the registry")
+        return RowResult(row, RowStatus.UNCHECKED, [unknown])
     family = get_family(network.family)
     if family is None:
-        return RowResult(row, RowStatus.UNCHECKED, f"{network.family} chains are not supported yet", network=network)
+        said = Reason(ReasonKind.FAMILY_UNSUPPORTED, f"{network.family} chains are not supported yet")
+        return RowResult(row, RowStatus.UNCHECKED, [said], network=network)
     if proof is None:
         proof = _verify(family, row, network)
-    result = RowResult(row, proof.status, proof.reason, proof.scheme, network=network, token=token,
-                       binds_address=proof.binds_address)
-    if token is None:
-        result.status = RowStatus.UNCHECKED if result.status != RowStatus.FAILED else result.status
-        result.note(f"coin {row.coin!r} on network {network.code} is not in the registry (add [registry.tokens])")
+    result = RowResult(row, proof.status, [proof.why] if proof.why is not None else [], proof.scheme,
+                       network=network, token=token, binds_address=proof.binds_address)
+    if token is None:  # ownership is the (network, address)'s: the verdict stands, only the amount is not counted
+        result.note(Reason(ReasonKind.COIN_UNKNOWN, f"not counted: coin {cut(row.coin)!r} on network {network.code} "
+                           "is not in the registry (add [registry.tokens])"))
         return result
     if row.amount:
         result.declared = declared_whole_units(row.amount, row.amount_in_base_units, token.decimals)
         if has_more_places_than(result.declared, token.decimals):
-            result.note(f"declared amount {row.amount} has more than the token's {token.decimals} decimals")
-    address, problem, query = known if known is not None else _normalize(family, row, network)
+            result.note(Reason(ReasonKind.PRECISION, f"declared amount {cut(row.amount)} has more than the token's "
+                               f"{token.decimals} decimals"))
+    worked_out = known if known is not None else _normalize(family, row, network)
+    assert worked_out is not None  # _normalize always works it out
+    address, problem, query = worked_out
     if problem:
         if result.status == RowStatus.VERIFIED:  # owner mode: proven owners, but no readable account
             result.status = RowStatus.UNCHECKED
         result.binds_address = True  # nothing to trust: there is no account to read
-        said = f"field 'address': {problem}"
-        result.note("balance not read" if said in result.reason else f"balance not read: {said}")
+        said_already = any(reason.field == "address" for reason in result.reasons)
+        result.note(Reason(ReasonKind.ADDRESS_UNREAD, "balance not read") if said_already else
+                    Reason(ReasonKind.ADDRESS_UNREAD, f"balance not read: field 'address': {problem}"))
         return result
     try:
         result.query = query if query is not None else family.balance_query(row, token, address)
     except ValueError as exc:  # a field the query needs (owners, script) is unreadable: the row stays, unread
         if result.status == RowStatus.VERIFIED:
             result.status = RowStatus.UNCHECKED
-        result.note(f"balance not read: {exc}")
+        result.note(Reason(ReasonKind.QUERY_UNBUILT, f"balance not read: {exc}"))
     return result

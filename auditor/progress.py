@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -35,7 +35,8 @@ class Stage:
     last: float | None = None
     extra: dict[str, int] = field(default_factory=dict)  # e.g. signatures checked
     task: Any = None  # the rich task id
-    logged_at: float = 0.0
+    logged_at: float | None = None  # when its last line was logged; None: never (the clock may start near 0)
+    logged_done: int | None = None  # `done` as its last line said it
 
     def rate(self, now: float) -> float:
         elapsed = (self.last if self.done and self.last else now) - (self.first or now)
@@ -46,11 +47,12 @@ class RunProgress:
     """`mode`: "bars", "lines" or "off". `auto(quiet)` picks bars on a terminal, lines otherwise."""
 
     def __init__(self, mode: str = "off", stream: IO[str] | None = None,
-                 interval: float = LOG_INTERVAL_SECONDS) -> None:
+                 interval: float = LOG_INTERVAL_SECONDS, clock: Callable[[], float] = time.perf_counter) -> None:
         self.mode = mode
         self.stream = stream or sys.stderr
         self.interval = interval
-        self.started = time.perf_counter()
+        self.clock = clock  # perf_counter counts from boot on Linux: a fresh machine's clock is near 0
+        self.started = clock()
         self.stages: dict[str, Stage] = {}
         self._bars = None
         if mode == "bars":
@@ -103,7 +105,7 @@ class RunProgress:
 
     def advance(self, name: str, count: int, busy: float = 0.0, started: float | None = None,
                 unit: str = "rows", **extra: int) -> None:
-        now = time.perf_counter()
+        now = self.clock()
         stage = self.stage(name, unit)
         stage.done += count
         stage.busy += busy
@@ -114,20 +116,20 @@ class RunProgress:
             stage.extra[key] = stage.extra.get(key, 0) + value
         if self._bars is not None:
             self._bars.update(stage.task, completed=stage.done, rate=f"{stage.rate(now):,.0f} {unit}/s")
-        elif self.mode == "lines" and now - stage.logged_at >= self.interval:
-            stage.logged_at = now
+        elif self.mode == "lines" and count and (stage.logged_at is None or now - stage.logged_at >= self.interval):
             self._line(stage, now)
 
     @contextmanager
     def timed(self, name: str, count: int = 0, unit: str = "rows") -> Iterator[None]:
         """Time a block as busy time of stage `name`, then count `count` items done."""
-        begin = time.perf_counter()
+        begin = self.clock()
         try:
             yield
         finally:
-            self.advance(name, count, time.perf_counter() - begin, begin, unit)
+            self.advance(name, count, self.clock() - begin, begin, unit)
 
     def _line(self, stage: Stage, now: float) -> None:
+        stage.logged_at, stage.logged_done = now, stage.done
         rate = stage.rate(now)
         text = f"auditor: {stage.name}: {stage.done:,}"
         if stage.total:
@@ -148,14 +150,13 @@ class RunProgress:
 
     def close(self) -> None:
         """Stop the bars, or log each stage's final line once. Safe to call twice."""
-        now = time.perf_counter()
+        now = self.clock()
         if self._bars is not None:
             self._bars.stop()
             self._bars = None
         elif self.mode == "lines":
             for stage in self.stages.values():
-                if stage.logged_at < (stage.last or 0):
-                    stage.logged_at = now
+                if stage.done != (stage.logged_done or 0):  # something new since its last line: say the final count
                     self._line(stage, now)
 
     def timings(self) -> dict[str, Any]:
@@ -165,4 +166,4 @@ class RunProgress:
             span = (stage.last or 0) - (stage.first or 0) if stage.first is not None else 0.0
             stages[name] = {"done": stage.done, "unit": stage.unit, "busy": round(stage.busy, 3),
                             "span": round(span, 3), **stage.extra}
-        return {"wall": round(time.perf_counter() - self.started, 3), "stages": stages}
+        return {"wall": round(self.clock() - self.started, 3), "stages": stages}

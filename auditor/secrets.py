@@ -10,12 +10,13 @@ import re
 from collections.abc import Iterator, Mapping
 from urllib.parse import urlsplit
 
+from auditor.errors import InputProblem
 from chains.transport import remember_secret_url, scrub_known
 
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-class MissingVariable(ValueError):
+class MissingVariable(InputProblem, ValueError):
     """A `${NAME}` reference (or a `*_env` key) names an environment variable that is not set."""
 
 

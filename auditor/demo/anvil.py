@@ -10,6 +10,9 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+from auditor import lifeline
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NPM_BINARY = PROJECT_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
@@ -29,7 +32,8 @@ def anvil_binary() -> Path:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class Anvil:
@@ -46,7 +50,7 @@ class Anvil:
         self.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def start(self, timeout: float = 20.0) -> None:
@@ -56,7 +60,9 @@ class Anvil:
         ]
         if self._block_time:
             command += ["--block-time", str(self._block_time)]
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # The node dies with the process that started it, even one killed with SIGKILL (auditor.lifeline).
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                         preexec_fn=lifeline.child_setup())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -80,7 +86,7 @@ class Anvil:
                 self._process.wait(timeout=10)
         self._process = None
 
-    def rpc(self, method: str, params: list | None = None):
+    def rpc(self, method: str, params: list[Any] | None = None) -> Any:
         """A synchronous JSON-RPC call, for setting the chain up (not on the audit's path)."""
         body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
         request = urllib.request.Request(self.url, body, {"Content-Type": "application/json"})

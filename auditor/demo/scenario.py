@@ -86,8 +86,8 @@ def build_network(state: NetworkState, holders: list[tuple[str, int, int]], owne
 
 def write_address_file(path: Path, networks: list[NetworkState]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    eth_total = sum(Decimal(n.native_total) for n in networks) / ETH
-    usdt_total = sum(Decimal(n.token_total) for n in networks) / USDT
+    eth_total = sum((Decimal(n.native_total) for n in networks), Decimal(0)) / ETH
+    usdt_total = sum((Decimal(n.token_total) for n in networks), Decimal(0)) / USDT
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["coin", "snapshot height", "amount"])

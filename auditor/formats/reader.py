@@ -4,17 +4,18 @@ naming the file, line and field, so that it is reported, never dropped."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import json
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
+from auditor.errors import InputProblem
 from auditor.formats.layouts import (
     EMPTY_MARKERS,
     GenericColumns,
@@ -23,14 +24,18 @@ from auditor.formats.layouts import (
     is_summary_header,
     map_header,
 )
-from auditor.money import MAX_DIGITS
+from auditor.money import amount_problem
 from chains.base import AddressRow
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 csv.field_size_limit(16 * 1024 * 1024)  # redeem scripts and JSON key lists can be long
 
 
-class InputError(Exception):
-    """The input cannot be read at all (missing file, unknown layout). Names file, line and field."""
+class InputError(InputProblem):
+    """The input cannot be read at all (missing file, unknown layout, not UTF-8): exit 2. Names file, line and
+    field (or column)."""
 
     def __init__(self, path: Path | str, line: int | None, field: str | None, message: str) -> None:
         where = f"{path}" + (f":{line}" if line else "") + (f": field '{field}'" if field else "")
@@ -69,8 +74,8 @@ class AddressFile:
         except _BrokenQuoting as exc:
             message = f"broken CSV quoting ({exc}); nothing after it is read"
             raise InputError(self.path, exc.line, None, message) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(self.path, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        except UnicodeDecodeError:
+            raise _not_utf8(self.path) from None
         finally:
             self._handle.close()
             if self._hasher is not None:
@@ -100,7 +105,7 @@ class AddressFile:
                 problems.append(f"field 'snapshot_height': not a block height: {height_text!r}")
         amount = get("amount", "")
         if amount:
-            problem = _amount_problem(amount, layout.amounts_in_base_units)
+            problem = amount_problem(amount, layout.amounts_in_base_units)
             if problem:
                 problems.append(f"field 'amount': {problem}")
         joined = "".join(record)
@@ -147,29 +152,6 @@ def _raw(record: list[str], layout: Layout, field: str) -> str:
     return "" if value.strip() in EMPTY_MARKERS else value
 
 
-PLAIN_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
-
-
-def _amount_problem(text: str, base_units: bool) -> str:
-    if text.startswith("-") and PLAIN_NUMBER.fullmatch(text[1:]):
-        return f"negative amount: {text!r}"
-    if not PLAIN_NUMBER.fullmatch(text):  # Decimal alone would also take "1_000", "NaN", "Infinity"
-        return f"not a number: {text!r}"
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return f"not a number: {text!r}"
-    if not value.is_finite():
-        return f"not a finite number: {text!r}"
-    if value and (value.adjusted() >= MAX_DIGITS or -value.as_tuple().exponent > MAX_DIGITS):
-        return f"implausible amount (more than {MAX_DIGITS} digits before or after the point): {text[:40]!r}"
-    if value < 0:
-        return f"negative amount: {text!r}"
-    if base_units and value != value.to_integral_value():
-        return f"this layout gives base units (integers), got {text!r}"
-    return ""
-
-
 def _unwrap_json(value: str) -> str:
     """The public-key column sometimes holds JSON (a quoted string or a one-key object); keep its payload."""
     if not value or value[0] not in "{[\"":
@@ -193,13 +175,13 @@ class _HashingReader(io.RawIOBase):
     """Hashes the file's bytes as they are read (BOM and line endings included, so the digest is the one
     `sha256sum` prints), so the sha256 costs no second pass."""
 
-    def __init__(self, raw: IO[bytes], hasher: hashlib._Hash) -> None:
+    def __init__(self, raw: io.BufferedReader, hasher: hashlib._Hash) -> None:
         self._raw, self._hasher = raw, hasher
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: WriteableBuffer) -> int:
         count = self._raw.readinto(buffer)
         if count:
             self._hasher.update(memoryview(buffer)[:count])
@@ -232,6 +214,29 @@ def _records(lines: IO[str]) -> Iterator[tuple[int, list[str]]]:
         previous_end = reader.line_num
 
 
+def _not_utf8(path: Path) -> InputError:
+    """The first invalid UTF-8 sequence of `path`, by line and column. The decoder's own error cannot say: it
+    sees the file in 8 KiB chunks and counts from the chunk's start. So the file is read again, line by line
+    (only on this error): UTF-8 never uses the bytes of CR or LF inside a character, so a bad sequence lies
+    within one line."""
+    offset = 0
+    with path.open("rb") as raw:
+        # latin-1 maps bytes 1:1, so these are the file's lines as the CSV reader counts them (newline="").
+        for number, text in enumerate(io.TextIOWrapper(raw, encoding="latin-1", newline=""), start=1):
+            line = text.encode("latin-1")
+            body = line[3:] if number == 1 and line.startswith(codecs.BOM_UTF8) else line
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                column = len(body[:exc.start].decode("utf-8")) + 1  # in characters, as an editor shows it
+                at = offset + len(line) - len(body) + exc.start
+                bad = body[exc.start:exc.end].hex(" ")
+                return InputError(path, number, None, f"not UTF-8 text at line {number}, column {column} "
+                                  f"(byte {at} of the file, {bad}: {exc.reason})")
+            offset += len(line)
+    return InputError(path, None, None, "not UTF-8 text")  # the file changed under us
+
+
 def open_address_file(path: Path | str, generic: GenericColumns | None = None) -> AddressFile:
     """Open `path`, read its summary section and detail header, and return a streaming AddressFile."""
     path = Path(path)
@@ -245,9 +250,9 @@ def open_address_file(path: Path | str, generic: GenericColumns | None = None) -
     summary: list[SummaryRow] = []
     try:
         layout = _read_headers(path, records, summary, generic)
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:
         handle.close()
-        raise InputError(path, None, None, f"not UTF-8 text ({exc.reason})") from exc
+        raise _not_utf8(path) from None
     except _BrokenQuoting as exc:
         handle.close()
         raise InputError(path, exc.line, None, f"broken CSV quoting ({exc})") from None
@@ -305,7 +310,7 @@ def _summary_row(path: Path, line: int, record: list[str], columns: Mapping[str,
             errors.append(f"field 'snapshot height': not a block height: {get('snapshot_height')!r}")
     amount = None
     if get("amount"):
-        problem = _amount_problem(get("amount"), base_units=False)
+        problem = amount_problem(get("amount"), base_units=False)
         if problem:
             errors.append(f"field 'amount': {problem}")
         else:

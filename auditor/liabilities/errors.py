@@ -3,8 +3,10 @@ wrong (rejected: the exchange's published proof does not hold). Both name the fi
 
 from __future__ import annotations
 
+from auditor.errors import InputProblem
 
-class ProofInputError(Exception):
+
+class ProofInputError(InputProblem):
     """The file is missing, unreadable or not in the expected format."""
 
 
@@ -12,6 +14,6 @@ class ProofRejected(Exception):
     """The file is well formed but the proof does not hold (wrong hash, wrong sum, negative balance...)."""
 
 
-class LiabilitiesConfigError(Exception):
+class LiabilitiesConfigError(InputProblem):
     """The [liabilities] section or a declared-figures file cannot be used (auditor.config turns it into a
     ConfigError, exit 2)."""

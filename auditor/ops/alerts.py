@@ -20,14 +20,15 @@ from typing import Any
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay, wait_exponential
 
+from auditor.errors import ExitCode
 from auditor.money import dec_str
 from auditor.ops.settings import AlertSettings
-from auditor.report import EXIT_MEANING, ReserveReport
+from auditor.report import ReserveReport
 from auditor.secrets import scrub
 from chains.transport import display_url
 
 log = logging.getLogger("auditor.ops.alerts")
-ALERT_EXIT_CODES = frozenset({1, 2, 3, 70})
+ALERT_EXIT_CODES = frozenset({ExitCode.SHORTFALL, ExitCode.INPUT, ExitCode.SOURCE, ExitCode.INTERNAL})
 MAX_ATTEMPTS = 8
 REQUEST_TIMEOUT = 10.0
 
@@ -42,9 +43,12 @@ class AlertEvent:
 
     def payload(self) -> dict[str, Any]:
         """The JSON body: what a person needs to decide whether to get up (every string scrubbed of secrets)."""
-        meaning = EXIT_MEANING.get(self.exit_code, "")
+        try:
+            meaning = ExitCode(self.exit_code).meaning
+        except ValueError:  # not one of ours (e.g. a signal's 128 + n)
+            meaning = ""
         body: dict[str, Any] = {
-            "source": "auditor", "host": socket.gethostname(), "config": self.config, "exit_code": self.exit_code,
+            "source": "auditor", "host": socket.gethostname(), "config": self.config, "exit_code": int(self.exit_code),
             "meaning": meaning, "message": self.message,
             "report": str(self.report_dir / "report.md") if self.report_dir else None,
         }
@@ -62,6 +66,10 @@ class AlertEvent:
                 problems.append(f"{self.report.rows['failed']} row(s) failed")
             if self.report.missing_total:
                 problems.append(f"{self.report.missing_total} balance(s) could not be read")
+            if self.report.failing_findings:
+                problems.append(f"{self.report.failing_findings} summary figure(s) of the file disagree with its rows")
+            if not self.report.rows.get("total", 0):
+                problems.append("the input file has no detail rows")
         body["problems"] = problems
         text = f"auditor on {body['host']}: {Path(self.config).name} exited {self.exit_code} ({meaning})"
         details = problems or ([self.message] if self.message else [])

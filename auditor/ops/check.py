@@ -14,20 +14,21 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from auditor.assets import AssetRegistry, RegistryError
+from auditor.assets import AssetRegistry
 from auditor.balances import SnapshotHeights
-from auditor.config import AuditConfig, ConfigError, load_config
-from auditor.formats import AddressFile, InputError, open_address_file
+from auditor.config import AuditConfig, load_config
+from auditor.errors import ExitCode
+from auditor.formats import AddressFile, open_address_file
 from auditor.secrets import scrub
 from chains.base import BalanceAdapter, DataSourceError
 from chains.registry import get_family
 
 log = logging.getLogger("auditor.ops.check")
-EXIT_OK, EXIT_CONFIG, EXIT_ENDPOINT = 0, 2, 3
 MAX_HEIGHTS = 10  # distinct heights checked per network (files normally use one)
 DESCRIPTION = __doc__.split("\n\n")[0].replace("`auditor check CONFIG`: ", "") + (
-    "\n\nexit codes:\n  0  every endpoint answers at its snapshot block\n  2  config or input error\n"
-    "  3  an endpoint cannot be reached, is on the wrong chain, or lacks the snapshot block\n")
+    f"\n\nexit codes:\n  {ExitCode.OK:d}  every endpoint answers at its snapshot block\n"
+    f"  {ExitCode.INPUT:d}  {ExitCode.INPUT.meaning}\n"
+    f"  {ExitCode.SOURCE:d}  an endpoint cannot be reached, is on the wrong chain, or lacks the snapshot block\n")
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "json"), default="table", help="table (default) or json")
 
 
-def command(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-        address_file = open_address_file(config.input_file, config.generic)
-        registry = AssetRegistry.load(config.registry_overrides, defaults=address_file.layout.registry_defaults())
-        heights = heights_by_network(config, registry, address_file)
-    except (ConfigError, InputError, RegistryError) as exc:
-        log.error("%s", exc)
-        return EXIT_CONFIG
+def command(args: argparse.Namespace) -> ExitCode:
+    """A config or input error raises (exit 2, by auditor.cli)."""
+    config = load_config(args.config)
+    address_file = open_address_file(config.input_file, config.generic)
+    registry = AssetRegistry.load(config.registry_overrides, defaults=address_file.layout.registry_defaults())
+    heights = heights_by_network(config, registry, address_file)
     checks = asyncio.run(check_networks(config, registry, heights))
     if args.format == "json":
         print(json.dumps({"config": str(config.path), "checks": [asdict(c) for c in checks]}, indent=2))
@@ -62,10 +60,10 @@ def command(args: argparse.Namespace) -> int:
     return exit_code(checks)
 
 
-def exit_code(checks: list[Check]) -> int:
+def exit_code(checks: list[Check]) -> ExitCode:
     if any(c.kind == "config" for c in checks):
-        return EXIT_CONFIG
-    return EXIT_ENDPOINT if any(not c.ok for c in checks) else EXIT_OK
+        return ExitCode.INPUT
+    return ExitCode.SOURCE if any(not c.ok for c in checks) else ExitCode.OK
 
 
 def heights_by_network(config: AuditConfig, registry: AssetRegistry, address_file: AddressFile) -> dict[str, set[int]]:

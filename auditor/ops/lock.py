@@ -19,12 +19,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from auditor.errors import AuditorError, ExitCode
+
 log = logging.getLogger("auditor.ops.lock")
 LOCK_NAME = ".lock"
 
 
-class RunLocked(Exception):
+class RunLocked(AuditorError):
     """Another run holds the output directory's lock. The message names it (pid, host, start time, config)."""
+
+    exit_code = ExitCode.LOCKED
 
 
 @dataclass(frozen=True)

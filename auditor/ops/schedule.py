@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import auditor
-from auditor.config import ConfigError, load_config
+from auditor.config import load_config
+from auditor.errors import InputProblem
 from auditor.secrets import PlaceholderEnviron
 
 log = logging.getLogger("auditor.ops.schedule")
@@ -34,7 +35,7 @@ FIELDS = (("minute", 0, 59, None), ("hour", 0, 23, None), ("day of month", 1, 31
           ("month", 1, 12, MONTHS), ("day of week", 0, 7, DAYS))
 
 
-class ScheduleError(ValueError):
+class ScheduleError(InputProblem, ValueError):
     """The cron expression or the paths cannot be used; the message says why."""
 
 
@@ -193,41 +194,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
+    """A config or cron error raises (exit 2, by auditor.cli); so does a path that cannot be written."""
     try:
-        config = load_config(args.config, PlaceholderEnviron())  # paths only: the secrets belong to the run
-        spec = parse_cron(args.cron)
-        config_path = Path(config.path).resolve()
-        job = Job(
-            config=config_path, working_dir=PROJECT_ROOT, python=sys.executable,
-            env_file=(args.env_file or config_path.with_suffix(".env")).expanduser().absolute(),
-            log_file=(args.log_file or config.output_dir / "audit.log").expanduser().absolute(),
-            name=args.name or "auditor-" + re.sub(r"[^A-Za-z0-9_.-]", "-", config_path.stem),
-        )
-        _warn_about_env_file(job.env_file)
-        if args.systemd or args.install:  # the log's directory must exist before the first run appends to it
-            job.log_file.parent.mkdir(parents=True, exist_ok=True)
-        if args.systemd:
-            units = systemd_units(spec, job)
-            args.systemd.mkdir(parents=True, exist_ok=True)
-            for name, text in units.items():
-                (args.systemd / name).write_text(text, encoding="utf-8")
-                print(f"wrote {args.systemd / name}")
-            scope = "--user " if "/.config/systemd/user" in str(args.systemd.absolute()) else ""
-            print(f"enable it with: systemctl {scope}daemon-reload && systemctl {scope}enable --now {job.name}.timer")
-            return 0
-        line = crontab_line(spec, job)
-        if args.install:
-            install_crontab(line, job)
-            print(f"installed into your crontab: {line}")
-        else:
-            print(line)
-        return 0
-    except (ConfigError, ScheduleError) as exc:
-        log.error("%s", exc)
-        return 2
+        return _schedule(args)
     except OSError as exc:
-        log.error("%s", exc)
-        return 2
+        raise ScheduleError(str(exc)) from exc
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    config = load_config(args.config, PlaceholderEnviron())  # paths only: the secrets belong to the run
+    spec = parse_cron(args.cron)
+    config_path = Path(config.path).resolve()
+    job = Job(
+        config=config_path, working_dir=PROJECT_ROOT, python=sys.executable,
+        env_file=(args.env_file or config_path.with_suffix(".env")).expanduser().absolute(),
+        log_file=(args.log_file or config.output_dir / "audit.log").expanduser().absolute(),
+        name=args.name or "auditor-" + re.sub(r"[^A-Za-z0-9_.-]", "-", config_path.stem),
+    )
+    _warn_about_env_file(job.env_file)
+    if args.systemd or args.install:  # the log's directory must exist before the first run appends to it
+        job.log_file.parent.mkdir(parents=True, exist_ok=True)
+    if args.systemd:
+        units = systemd_units(spec, job)
+        args.systemd.mkdir(parents=True, exist_ok=True)
+        for name, text in units.items():
+            (args.systemd / name).write_text(text, encoding="utf-8")
+            print(f"wrote {args.systemd / name}")
+        scope = "--user " if "/.config/systemd/user" in str(args.systemd.absolute()) else ""
+        print(f"enable it with: systemctl {scope}daemon-reload && systemctl {scope}enable --now {job.name}.timer")
+        return 0
+    line = crontab_line(spec, job)
+    if args.install:
+        install_crontab(line, job)
+        print(f"installed into your crontab: {line}")
+    else:
+        print(line)
+    return 0
 
 
 def _warn_about_env_file(path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from auditor.errors import InputProblem
 from auditor.secrets import remember_secret
 
 OUTPUT_KEYS = {"dir", "keep_runs", "metrics_file"}
@@ -17,7 +18,7 @@ ALERT_KEYS = {"command", "webhook_env", "max_seconds"}
 DEFAULT_ALERT_SECONDS = 60.0
 
 
-class SettingsError(ValueError):
+class SettingsError(InputProblem, ValueError):
     """A key of [output] or [alerts] cannot be used; the message names it."""
 
 

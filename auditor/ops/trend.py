@@ -10,9 +10,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from auditor.config import ConfigError, load_config
+from auditor.config import load_config
 from auditor.ops.history import RunHistory, RunRecord, compare
-from auditor.ops.unattended import config_key
+from auditor.ops.upkeep import config_key
 from auditor.secrets import PlaceholderEnviron
 
 log = logging.getLogger("auditor.ops.history")
@@ -29,11 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config, PlaceholderEnviron())
-    except ConfigError as exc:
-        log.error("%s", exc)
-        return 2
+    config = load_config(args.config, PlaceholderEnviron())  # ConfigError: exit 2, by auditor.cli
     key = config_key(config)
     runs = RunHistory(args.out or config.output_dir).runs(key, max(args.limit, 1))
     if args.format == "json":

@@ -22,6 +22,7 @@ def _chain(network: Network) -> str:
 
 class AelfFamily(ChainFamily):
     name = "aelf"
+    backends = BACKENDS  # the default first (`auditor init` lists them)
 
     def normalize_address(self, address: str, network: Network) -> str:
         return addresses.canonical(address, _chain(network))

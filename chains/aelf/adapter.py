@@ -8,9 +8,12 @@ TRON adapter does for TRC-20:
 
 1. Reads go in groups of `pin_group_size`, each between two reads of the head (`chainStatus`: height and hash):
    a balance is the state after some block T with before <= T <= after.
-2. The blocks H+1..after are read once for all accounts (`blockByHeight`, then `transactionResults?blockHash=`
-   in pages of 100, which is the API's limit); their token events are kept for the audited accounts. Each
-   block's results must be all of its transactions, each bound to the block by BlockNumber and BlockHash.
+2. The blocks H+1..after are read once per adapter, for every chunk of rows the pipeline asks about (some at
+   once): `blockByHeight`, then `transactionResults?blockHash=` in pages of 100, which is the API's limit. All
+   their token events are kept, by account (a later chunk rolls its own accounts back over the same blocks).
+   Each block's results must be all of its transactions, each bound to the block by BlockNumber and
+   BlockHash, and the blocks must link (PreviousBlockHash) from the snapshot block up: one branch (after a branch
+   switch during the scan, the blocks from the break up are read again, once).
 3. The head hashes at `before` and `after` must be the blocks scanned at those heights (a fork switch between
    read and scan means the read came from another branch); an account with an event in (before, after] is
    ambiguous (T unknown). Either way the account is read again, alone, in the next round (`pin_rounds`), then
@@ -82,8 +85,13 @@ class AelfBalanceAdapter(BalanceAdapter):
         contract = self.options.token_contract or str(network.params.get("token_contract") or "")
         self.token_contract = addresses.canonical(contract or MAINNET_TOKEN_CONTRACT)
         self.native_symbol = str(network.params.get("symbol", network.native_asset))
+        # Blocks after the snapshot, each scanned once per adapter whichever call (chunk of rows) asks first:
+        # the pipeline reads one network's rows in several chunks, some at once, on this one adapter.
+        self._scans: dict[int, asyncio.Future[BlockRef]] = {}
         self._blocks: dict[int, BlockRef] = {}  # scanned blocks after the snapshot
-        self._moves: dict[bytes, list[TokenMove]] = {}  # audited account -> its token moves, in block order
+        # every account named by a token event in a scanned block -> its moves; not only the accounts of the
+        # chunk that scanned the block, since a later chunk rolls its own accounts back over the same blocks
+        self._moves: dict[bytes, list[TokenMove]] = {}
         self.rollback_requests = 0
 
     def open_transport(self) -> Transport:
@@ -149,14 +157,13 @@ class AelfBalanceAdapter(BalanceAdapter):
                 refused[query] = Balance(None, self.method, str(exc))
         if refused:
             yield refused
-        audited = {account for _, account, _ in pending}
         for round_number in range(self.options.pin_rounds):
             if not pending:
                 break
             group = self.options.pin_group_size if round_number == 0 else 1
             reads = await self._pinned_reads(pending, group)
             top = max(read.after.height for read in reads)
-            scan_error = await self._scan(snapshot.height, top, audited)
+            scan_error = await self._scan(snapshot, top)
             decided: dict[BalanceQuery, Balance] = {}
             again: list[tuple[BalanceQuery, bytes, str]] = []
             for read in reads:
@@ -205,28 +212,54 @@ class AelfBalanceAdapter(BalanceAdapter):
                           f"{addresses.encode(account)} {symbol}: reply refused")
         return output.balance, ""
 
-    async def _scan(self, height: int, top: int, audited: set[bytes]) -> str:
-        """Read the token events of blocks height+1..top not read yet; '' or why the roll-back cannot be done."""
-        todo = [h for h in range(height + 1, top + 1) if h not in self._blocks]
+    async def _scan(self, snapshot: Snapshot, top: int) -> str:
+        """Read the token events of blocks H+1..top not read yet; '' or why the roll-back cannot be done."""
+        height = snapshot.height
         if top - height > self.options.max_rollback_blocks:
             return (f"the roll-back from block {top} to the snapshot {height} spans {top - height} blocks, more "
                     f"than max_rollback_blocks ({self.options.max_rollback_blocks})")
-        try:
-            for start in range(0, len(todo), SCAN_CHUNK):
-                chunk = todo[start : start + SCAN_CHUNK]
-                scanned = await asyncio.gather(*(self._block_moves(h, audited) for h in chunk))
-                for block, moves in scanned:
-                    self._blocks[block.height] = block
-                    for move in moves:
-                        for party in {move.sender, move.receiver, move.unnamed_payer} - {None}:
-                            self._moves.setdefault(party, []).append(move)  # type: ignore[arg-type]
-        except (RequestError, EventError) as exc:
-            return f"roll-back history: {exc}"
-        for moves in self._moves.values():
-            moves.sort(key=lambda m: m.height)
-        return ""
+        broken = 0
+        for attempt in range(2):
+            try:
+                for start in range(height + 1, top + 1, SCAN_CHUNK):
+                    await asyncio.gather(*(self._scanned(h) for h in range(start, min(start + SCAN_CHUNK, top + 1))))
+            except (RequestError, EventError) as exc:
+                return f"roll-back history: {exc}"
+            broken = self._broken_link(snapshot, top)
+            if not broken:
+                return ""
+            if attempt == 0:  # read the blocks from the break up again, once, from the branch the node is on now
+                self._forget_from(max(height + 1, broken - 1))
+        return (f"roll-back history: block {broken} does not follow block {broken - 1} read before it (the node "
+                "switched branches during the scan)")
 
-    async def _block_moves(self, height: int, audited: set[bytes]) -> tuple[BlockRef, list[TokenMove]]:
+    def _broken_link(self, snapshot: Snapshot, top: int) -> int:
+        """The first block of H+1..top that does not follow the one below it (0: none). The blocks were read one
+        by one from the node's best chain: a branch switch during the scan mixes two branches' events."""
+        previous = snapshot.block_hash
+        for h in range(snapshot.height + 1, top + 1):
+            block = self._blocks[h]
+            if block.previous_hash != previous:
+                return h
+            previous = block.block_hash
+        return 0
+
+    def _forget_from(self, height: int) -> None:
+        """Drop the scanned blocks from `height` up, and their events."""
+        for h in [h for h in self._scans if h >= height]:
+            del self._scans[h]
+            self._blocks.pop(h, None)
+        for account, moves in self._moves.items():
+            self._moves[account] = [move for move in moves if move.height < height]
+
+    async def _scanned(self, height: int) -> BlockRef:
+        """Block `height`, scanned once: concurrent callers share one scan; a failed scan is tried afresh."""
+        task = self._scans.get(height)
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = self._scans[height] = asyncio.ensure_future(self._block_moves(height))
+        return await asyncio.shield(task)  # a cancelled caller must not cancel the scan the others wait for
+
+    async def _block_moves(self, height: int) -> BlockRef:
         block = await self.api.block(height)
         self.rollback_requests += 1
         if block is None:
@@ -239,16 +272,21 @@ class AelfBalanceAdapter(BalanceAdapter):
             self.rollback_requests += 1
             for result in results:
                 count += 1
-                moves.extend(self._result_moves(result, block, audited))
+                moves.extend(self._result_moves(result, block))
             if len(results) < page:
                 break
         if count != block.transactions:
             raise AelfApiError(f"block {height} has {block.transactions} transactions, the node returned "
                                f"{count} results: its history is incomplete")
-        return block, moves
+        # registered here, once: this coroutine runs once per block that succeeds
+        self._blocks[height] = block
+        for move in moves:
+            for party in {move.sender, move.receiver, move.unnamed_payer} - {None}:
+                self._moves.setdefault(party, []).append(move)  # type: ignore[arg-type]
+        return block
 
-    def _result_moves(self, result: dict[str, Any], block: BlockRef, audited: set[bytes]) -> list[TokenMove]:
-        if result.get("BlockNumber") != block.height or result.get("BlockHash") not in (None, block.block_hash):
+    def _result_moves(self, result: dict[str, Any], block: BlockRef) -> list[TokenMove]:
+        if result.get("BlockNumber") != block.height or result.get("BlockHash") != block.block_hash:
             raise AelfApiError(f"a transaction result of block {block.height} names block "
                                f"{result.get('BlockNumber')} {result.get('BlockHash')}")
         logs = result.get("Logs") or []
@@ -262,7 +300,7 @@ class AelfBalanceAdapter(BalanceAdapter):
             if not isinstance(log, dict):
                 raise EventError(f"block {block.height}: a log is not an object")
             move = move_of(log, block.height, self.token_contract, sender)
-            if move is not None and audited & {move.sender, move.receiver, move.unnamed_payer}:
+            if move is not None:
                 moves.append(move)
         return moves
 

@@ -48,6 +48,7 @@ class BlockRef:
     height: int
     block_hash: str
     transactions: int
+    previous_hash: str = ""  # Header.PreviousBlockHash: the scan checks the blocks it read form one branch
 
 
 def json_transport(endpoint: Endpoint) -> HttpTransport:
@@ -106,7 +107,8 @@ class AelfWebApi:
         body = reply.get("Body")
         body = body if isinstance(body, dict) else {}
         return BlockRef(height, _hash(reply.get("BlockHash"), "BlockHash"),
-                        _int(body.get("TransactionsCount", 0), "Body.TransactionsCount"))
+                        _int(body.get("TransactionsCount", 0), "Body.TransactionsCount"),
+                        _hash(reply["Header"].get("PreviousBlockHash"), "Header.PreviousBlockHash"))
 
     async def transaction_results(self, block_hash: str, offset: int, limit: int) -> list[dict[str, Any]]:
         reply = await self._get("transactionResults",

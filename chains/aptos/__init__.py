@@ -33,6 +33,7 @@ BACKENDS = ("aptos-rest", "rest", "")
 
 class AptosFamily(ChainFamily):
     name = "aptos"
+    backends = tuple(b for b in BACKENDS if b)  # the default first (`auditor init` lists them)
 
     def normalize_address(self, address: str, network: Network) -> str:
         return addresses.encode(addresses.decode(address))
@@ -60,17 +61,17 @@ class AptosFamily(ChainFamily):
         try:
             claimed = addresses.decode(row.address)
         except ValueError as exc:
-            return OwnershipProof.failed(f"field 'address': {exc}", scheme)
+            return OwnershipProof.failed(str(exc), scheme, field="address")
         if not owner_mode:
             return _bind(row, claimed, "address", scheme, ROTATION_NOTE)
         if row.eoa2.strip():
             return OwnershipProof.unchecked(
-                "field 'eoa2': a second APTOS owner cannot be proven (the row has one public-key column)"
+                "a second APTOS owner cannot be proven (the row has one public-key column)", field="eoa2"
             )
         try:
             owner = addresses.decode(row.eoa1)
         except ValueError as exc:
-            return OwnershipProof.failed(f"field 'eoa1': {exc}", scheme)
+            return OwnershipProof.failed(str(exc), scheme, field="eoa1")
         proof = _bind(row, owner, "eoa1", scheme)
         if proof.status != RowStatus.VERIFIED:
             return proof

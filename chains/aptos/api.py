@@ -142,7 +142,9 @@ class AptosRest:
             raise
         if not isinstance(reply, dict) or not isinstance(reply.get("data"), dict):
             raise RequestError(f"{what}: reply has no data object")
-        if reply.get("type") != struct_tag:  # bind the reply to the request: the type is echoed
+        echoed = reply.get("type")
+        # bind the reply to the request: the type is echoed (blanks in a struct tag do not count, says the spec)
+        if not isinstance(echoed, str) or "".join(echoed.split()) != "".join(struct_tag.split()):
             raise RequestError(f"{what}: the reply is for resource {reply.get('type')!r}")
         data: dict[str, Any] = reply["data"]
         return data

@@ -24,19 +24,19 @@ def verify_row(row: AddressRow) -> OwnershipProof:
     try:
         pubkey = bls.public_key_point(parse_pubkey(row.address))
     except ValueError as exc:
-        return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+        return OwnershipProof.failed(str(exc), SCHEME, field="address")
     if not row.signature1.strip():
-        return OwnershipProof.failed("field 'signature1': empty", SCHEME)
+        return OwnershipProof.failed("empty", SCHEME, field="signature1")
     try:
         signature = bls.signature_point(parse_signature(row.signature1))
     except ValueError as exc:
-        return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
+        return OwnershipProof.failed(str(exc), SCHEME, field="signature1")
     try:
         message = row.message_utf8()
     except ValueError as exc:
         return OwnershipProof.failed(str(exc), SCHEME)
     if not bls.verify(pubkey, bls_message(message), signature):
         return OwnershipProof.failed(
-            "field 'signature1': not a BLS signature of this message by the validator key in field 'address'",
-            SCHEME)
+            "not a BLS signature of this message by the validator key in field 'address'",
+            SCHEME, field="signature1")
     return OwnershipProof.verified(SCHEME)

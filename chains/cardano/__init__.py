@@ -26,11 +26,11 @@ class CardanoFamily(OfflineOnlyFamily):
         try:
             claimed = addresses.decode(row.address)
         except ValueError as exc:
-            return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+            return OwnershipProof.failed(str(exc), SCHEME, field="address")
         payment = claimed.payment_key_hash
         if payment is None:
             return OwnershipProof.unchecked(
-                f"field 'address': a {claimed.kind_name} address cannot be bound to a single key's signature"
+                f"a {claimed.kind_name} address cannot be bound to a single key's signature", field="address"
             )
         try:
             key = ed25519.signer_key(row)
@@ -39,9 +39,9 @@ class CardanoFamily(OfflineOnlyFamily):
         signer_hash = addresses.key_hash(key)
         if signer_hash != payment:
             return OwnershipProof.failed(
-                f"field 'address': payment key hash {payment.hex()} is not the signer's {signer_hash.hex()} "
+                f"payment key hash {payment.hex()} is not the signer's {signer_hash.hex()} "
                 f"(enterprise address {addresses.enterprise_address(key)})",
-                SCHEME,
+                SCHEME, field="address",
             )
         if not claimed.stake_part:
             return OwnershipProof.verified(f"{SCHEME}-enterprise")

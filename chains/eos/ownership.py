@@ -19,6 +19,9 @@ from chains.signing.okx_message import okx_preimage
 from chains.signing.secp256k1 import recover
 
 SCHEME = "okx-eos"
+# The report counts these rows together: the key and account differ per row, the reason does not.
+NEEDS_CHAIN = ("signature valid for an EOS key; whether it is in the account's active or owner permission needs "
+               "the chain")
 
 
 def digest(message: bytes) -> bytes:
@@ -30,19 +33,19 @@ def verify_row(row: AddressRow) -> OwnershipProof:
     try:
         accounts.validate(row.address.strip())
     except ValueError as exc:
-        return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+        return OwnershipProof.failed(str(exc), SCHEME, field="address")
     if not row.signature1.strip():
-        return OwnershipProof.failed("field 'signature1': empty", SCHEME)
+        return OwnershipProof.failed("empty", SCHEME, field="signature1")
     if not row.script.strip():
-        return OwnershipProof.failed("field 'script': empty (an EOS row names its public key there)", SCHEME)
+        return OwnershipProof.failed("empty (an EOS row names its public key there)", SCHEME, field="script")
     try:
         published = keys.parse_public_key(row.script)
     except ValueError as exc:
-        return OwnershipProof.failed(f"field 'script': {exc}", SCHEME)
+        return OwnershipProof.failed(str(exc), SCHEME, field="script")
     try:
         r_s, recovery_id = keys.parse_signature(row.signature1)
     except ValueError as exc:
-        return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
+        return OwnershipProof.failed(str(exc), SCHEME, field="signature1")
     try:
         message = row.message_utf8()
     except ValueError as exc:
@@ -50,13 +53,12 @@ def verify_row(row: AddressRow) -> OwnershipProof:
     try:
         recovered = recover(digest(message), r_s, recovery_id).format(compressed=True)
     except ValueError as exc:
-        return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
+        return OwnershipProof.failed(str(exc), SCHEME, field="signature1")
     if recovered != published:
         return OwnershipProof.failed(
             f"field 'signature1': signs for {keys.encode_public_key(recovered)}, not the published key "
             f"{keys.encode_public_key(published)} (field 'script')", SCHEME)
     key = keys.encode_public_key(published)
-    # the key quoted, so the report groups these rows as one reason (auditor.aggregate.reason_kind)
     reason = (f"signature valid for EOS key {key!r}; whether it is in account {row.address.strip()!r}'s active or "
               "owner permission at the snapshot needs the chain")
-    return OwnershipProof.unchecked(reason, SCHEME)
+    return OwnershipProof.unchecked(reason, SCHEME, summary=NEEDS_CHAIN)

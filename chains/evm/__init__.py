@@ -40,6 +40,7 @@ def _owner(text: str) -> str | None:
 
 class EvmFamily(ChainFamily):
     name = "evm"
+    backends = ("jsonrpc",)  # the names open_adapter accepts, the default first (`auditor init` lists them)
 
     def normalize_address(self, address: str, network: Network) -> str:
         return canonical(address, alt_address_form(network))

@@ -105,13 +105,13 @@ def verify_evm_row(
     except ValueError as exc:
         return OwnershipProof.failed(str(exc))
     if not row.signature1:
-        return OwnershipProof.failed("field 'signature1': empty")
+        return OwnershipProof.failed("empty", field="signature1")
     if row.eoa1:
         signers = [("eoa1", row.eoa1, "signature1", row.signature1)]
         if row.eoa2 and row.signature2:
             signers.append(("eoa2", row.eoa2, "signature2", row.signature2))
         elif row.eoa2 and not row.signature2:
-            return OwnershipProof.failed("field 'signature2': empty while eoa2 is set")
+            return OwnershipProof.failed("empty while eoa2 is set", field="signature2")
     else:
         signers = [("address", row.address, "signature1", row.signature1)]
     used: list[str] = []
@@ -119,10 +119,10 @@ def verify_evm_row(
         try:
             account = parse_address(account_text, alt_form)
         except ValueError as exc:
-            return OwnershipProof.failed(f"field '{who}': {exc}")
+            return OwnershipProof.failed(str(exc), field=who)
         scheme, reason = signer_matches(signature, message, account, schemes)
         if scheme is None:
-            return OwnershipProof.failed(f"field '{field}': {reason}")
+            return OwnershipProof.failed(reason, field=field)
         used.append(scheme)
     scheme = used[0] if len(set(used)) == 1 else "+".join(used)
     if row.eoa1:

@@ -16,6 +16,7 @@ BACKENDS = ("lotus", "forest")
 
 class FilecoinFamily(ChainFamily):
     name = "filecoin"
+    backends = BACKENDS  # the default first (`auditor init` lists them)
 
     def normalize_address(self, address: str, network: Network) -> str:
         return addresses.canonical(address)

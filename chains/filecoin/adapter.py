@@ -1,22 +1,28 @@
 """FIL balances at the snapshot tipset from a Lotus or Forest node (JSON-RPC v1), backend `lotus`.
 
-Filecoin keeps the state of past tipsets, so nothing is rolled back: every balance is `StateGetActor` at the
-snapshot's tipset key, which looks up the tipset's *parent state* (docs.filecoin.io/reference/json-rpc/state:
-"The state looked up is the parent state of the tipset"): the state the tipset at height H commits to, i.e.
-after the messages of the tipsets before it. That is what `lotus state get-actor --tipset @H` and every
-explorer report for epoch H.
+Filecoin keeps the state of past tipsets, so nothing is rolled back. The balance at epoch H is the state after
+every message of the tipsets up to H, the same meaning as every other chain's "balance at block H" here, and the
+one FEVM rows of the same node get (`eth_getBalance` at block H is the state after executing tipset H): an f1
+address and an f410 address of one exchange, one paying the other in tipset H, must not both hold the amount.
 
-* The tipset: `Filecoin.ChainGetTipSetByHeight [H, null]`. When epoch H is a *null round* (no block was mined),
-  Lotus returns the tipset of the last non-null epoch before H; its parent state is the chain's answer for H
-  and is what we read. The snapshot's block hash then says so ("...; epoch H is a null round: tipset at H'")
-  and each balance's method is `StateGetActor@H'`.
+A tipset's state root is its *parent state* (docs.filecoin.io/reference/json-rpc/state: "The state looked up is
+the parent state of the tipset"), the state *before* its own messages. So:
+
+* the snapshot tipset: `Filecoin.ChainGetTipSetByHeight [H, null]` (when epoch H is a *null round*, Lotus returns
+  the last tipset before it, H');
+* the tipset read at, N: `Filecoin.ChainGetTipSetAfterHeight [H + 1, null]`, the first tipset above H, whose
+  blocks' Parents must be the snapshot tipset's CIDs; `Filecoin.StateGetActor [address, N's key]` then reads the
+  state after H's (or H''s) messages. A node whose head is H itself has no such state yet (its tip counts as H - 1:
+  BEHIND). `lotus state get-actor --tipset @H` reads H's parent state instead: one tipset of messages fewer.
+* The snapshot's block hash is the snapshot tipset's key (for a null round: "...; epoch H is a null round: the
+  state after tipset H'"), each balance's method `StateGetActor@N`.
 * Identity: block 0's CID (`Filecoin.ChainGetGenesis`) must be the registry's `genesis_cid` (mainnet:
   bafy2bzacecnamqgqmifpluoeldx7zzglxcljo6oja4vrmtj7432rphldpdmm2). `StateNetworkName` is not used: mainnet
   Lotus answers "testnetnet" there.
-* State at H: the probe actor (f099) is read at the tipset before any row; a node that pruned that state
-  (splitstore, a snapshot-synced node) or a gateway that refuses old lookbacks ("lookbacks of more than ...
-  are disallowed") is refused with NO_STATE, never read at its head.
-* An address that has no actor at that tipset (Lotus: "actor not found"; Forest: `null`) holds 0: that is the
+* State at H: the probe actor (f099) is read at N before any row; a node that pruned that state (splitstore, a
+  snapshot-synced node) or a gateway that refuses old lookbacks ("lookbacks of more than ... are disallowed") is
+  refused with NO_STATE, never read at its head.
+* An address that has no actor at that state (Lotus: "actor not found"; Forest: `null`) holds 0: that is the
   chain's own answer (an f1 address gets its actor with the first FIL it receives).
 * Requests are JSON-RPC batches of `batch_size` `StateGetActor` calls (Lotus serves batches since mid-2023,
   filecoin-project/lotus#10832, run in order by go-jsonrpc). Each reply is bound to its request by id: an id
@@ -78,7 +84,9 @@ class LotusBalanceAdapter(BalanceAdapter):
         return genesis.cids[0]
 
     async def tip_height(self) -> int:
-        return tipset_of(await self.rpc.call("Filecoin.ChainHead"), "ChainHead").height
+        """The newest epoch whose after-state the node has: the one below its head (the head's own messages are
+        in no state root yet)."""
+        return tipset_of(await self.rpc.call("Filecoin.ChainHead"), "ChainHead").height - 1
 
     async def block_hash(self, height: int) -> str | None:
         try:
@@ -92,10 +100,17 @@ class LotusBalanceAdapter(BalanceAdapter):
         tipset = tipset_of(result, "ChainGetTipSetByHeight")
         if tipset.height > height:
             raise self.refuse(Refusal.NO_BLOCK, height, f"asked for epoch {height}, it answered epoch {tipset.height}")
-        self._tipsets[height] = tipset
-        if tipset.height < height:  # a null round: the previous tipset's parent state is the chain's answer
-            return f"{tipset.key_text}; epoch {height} is a null round: tipset at {tipset.height}"
-        return tipset.key_text
+        # The state after the snapshot tipset's messages is the parent state of the first tipset above H, whose
+        # parent it must be.
+        child = tipset_of(await self.rpc.call("Filecoin.ChainGetTipSetAfterHeight", [height + 1, None]),
+                          "ChainGetTipSetAfterHeight")
+        if child.height <= height or set(child.parents) != set(tipset.cids):
+            raise self.refuse(Refusal.NO_BLOCK, height, f"the first tipset above epoch {height} (epoch "
+                              f"{child.height}) does not follow tipset {tipset.height}")
+        self._tipsets[height] = child
+        if tipset.height == height:
+            return tipset.key_text
+        return f"{tipset.key_text}; epoch {height} is a null round: the state after tipset {tipset.height}"
 
     async def final_height(self) -> int | None:
         if not self.options.finality_epochs:

@@ -2,7 +2,8 @@
 
 Reference: Lotus `documentation/en/api-v1-unstable-methods.md` (github filecoin-project/lotus) and
 https://docs.filecoin.io/reference/json-rpc/ (chain, state): `Filecoin.ChainHead`, `Filecoin.ChainGetGenesis`,
-`Filecoin.ChainGetTipSetByHeight [epoch, tipset key | null]`, `Filecoin.StateGetActor [address, tipset key]`.
+`Filecoin.ChainGetTipSetByHeight [epoch, tipset key | null]`, `Filecoin.ChainGetTipSetAfterHeight [epoch, tipset
+key | null]` (the first non-null tipset at or after the epoch), `Filecoin.StateGetActor [address, tipset key]`.
 A tipset key is a list of CIDs in IPLD JSON (`[{"/": "bafy..."}]`); balances are attoFIL as decimal strings.
 """
 
@@ -37,6 +38,7 @@ class LotusReplyError(RequestError):
 class TipSetRef:
     height: int
     cids: tuple[str, ...]
+    parents: tuple[str, ...] = ()  # the parent tipset's CIDs (every block of a tipset names the same parents)
 
     @property
     def key(self) -> list[dict[str, str]]:
@@ -63,7 +65,27 @@ def tipset_of(result: Any, method: str) -> TipSetRef:
         if not isinstance(cid, str) or not _CID.fullmatch(cid):
             raise LotusReplyError(f"{method}: not a CID in Cids: {str(item)[:80]}")
         parsed.append(cid)
-    return TipSetRef(height, tuple(parsed))
+    return TipSetRef(height, tuple(parsed), _parents(result.get("Blocks"), method))
+
+
+def _parents(blocks: Any, method: str) -> tuple[str, ...]:
+    """The Parents CIDs the tipset's blocks name (all the same), () when the reply lists no block headers."""
+    if not isinstance(blocks, list) or not blocks:
+        return ()
+    found = set()
+    for block in blocks:
+        parents = block.get("Parents") if isinstance(block, dict) else None
+        if parents is None:
+            return ()
+        if not isinstance(parents, list):
+            raise LotusReplyError(f"{method}: a block's Parents is not a list")
+        cids = tuple(item.get("/") if isinstance(item, dict) else None for item in parents)
+        if not all(isinstance(cid, str) and _CID.fullmatch(cid) for cid in cids):
+            raise LotusReplyError(f"{method}: not a CID in a block's Parents")
+        found.add(cids)
+    if len(found) != 1:
+        raise LotusReplyError(f"{method}: the tipset's blocks name different parents")
+    return found.pop()
 
 
 def is_no_state(error: Exception) -> bool:

@@ -27,12 +27,12 @@ class NearFamily(OfflineOnlyFamily):
         try:
             account = accounts.check_account_id(row.address)
         except ValueError as exc:
-            return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+            return OwnershipProof.failed(str(exc), SCHEME, field="address")
         implicit = accounts.implicit_key(account)
         try:
             published = accounts.parse_public_key(row.script) if row.script.strip() else None
         except ValueError as exc:
-            return OwnershipProof.failed(f"field 'script': {exc}", SCHEME)
+            return OwnershipProof.failed(str(exc), SCHEME, field="script")
         if implicit is not None:  # the id spells the key
             return ed25519.verify_address_is_key(row, implicit, f"{SCHEME}-implicit", bytes.hex, published,
                                                  note=ROTATION_NOTE)
@@ -44,4 +44,6 @@ class NearFamily(OfflineOnlyFamily):
             f"signature valid for NEAR key {key.hex()}; whether it is a full-access key of named account {account} "
             "at the snapshot needs the chain",
             f"{SCHEME}-named",
+            summary="signature valid for a NEAR key; whether it is a full-access key of the named account needs "
+            "the chain",
         )

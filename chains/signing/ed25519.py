@@ -82,6 +82,6 @@ def verify_address_is_key(
     except ValueError as exc:
         return OwnershipProof.failed(str(exc), scheme)
     if key != claimed:
-        return OwnershipProof.failed(f"field 'address': {row.address.strip()} is not the signer's key {show(key)}",
-                                     scheme)
+        return OwnershipProof.failed(f"{row.address.strip()} is not the signer's key {show(key)}",
+                                     scheme, field="address")
     return OwnershipProof.verified(scheme, note)

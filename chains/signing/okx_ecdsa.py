@@ -31,7 +31,7 @@ def _recover(row: AddressRow, scheme: str) -> PublicKey | OwnershipProof:
     try:
         return recover_okx_ecdsa_key(message, row.signature1)
     except ValueError as exc:
-        return OwnershipProof.failed(f"field 'signature1': {exc}", scheme)
+        return OwnershipProof.failed(str(exc), scheme, field="signature1")
 
 
 def verify_derived_address(
@@ -46,16 +46,16 @@ def verify_derived_address(
     try:
         claimed = decode(row.address)
     except ValueError as exc:
-        return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+        return OwnershipProof.failed(str(exc), SCHEME, field="address")
     key = _recover(row, SCHEME)
     if isinstance(key, OwnershipProof):
         return key
     derived = derive(key)
     if derived != claimed:
         return OwnershipProof.failed(
-            f"field 'signature1': recovers key {key.format().hex()}, whose address is {show(derived)}, "
+            f"recovers key {key.format().hex()}, whose address is {show(derived)}, "
             f"not the row's {row.address.strip()}",
-            SCHEME,
+            SCHEME, field="signature1",
         )
     return OwnershipProof.verified(SCHEME, note)
 
@@ -71,28 +71,28 @@ def verify_pubkey_and_address(
     try:
         claimed = decode(row.address)
     except ValueError as exc:
-        return OwnershipProof.failed(f"field 'address': {exc}", PUBKEY_SCHEME)
+        return OwnershipProof.failed(str(exc), PUBKEY_SCHEME, field="address")
     if not row.script.strip():
-        return OwnershipProof.failed("field 'script': empty (the public-key column must hold the signer's key)",
-                                     PUBKEY_SCHEME)
+        return OwnershipProof.failed("empty (the public-key column must hold the signer's key)",
+                                     PUBKEY_SCHEME, field="script")
     try:
         expected = parse_public_key(row.script)
     except ValueError as exc:
-        return OwnershipProof.failed(f"field 'script': {exc}", PUBKEY_SCHEME)
+        return OwnershipProof.failed(str(exc), PUBKEY_SCHEME, field="script")
     key = _recover(row, PUBKEY_SCHEME)
     if isinstance(key, OwnershipProof):
         return key
     if key.format() != expected.format():
         return OwnershipProof.failed(
-            f"field 'signature1': recovers key {key.format().hex()}, not the public-key column's "
+            f"recovers key {key.format().hex()}, not the public-key column's "
             f"{expected.format().hex()}",
-            PUBKEY_SCHEME,
+            PUBKEY_SCHEME, field="signature1",
         )
     derived = derive(key)
     if derived != claimed:
         return OwnershipProof.failed(
-            f"field 'address': the proven key {key.format().hex()} has address {show(derived)}, "
+            f"the proven key {key.format().hex()} has address {show(derived)}, "
             f"not {row.address.strip()}",
-            PUBKEY_SCHEME,
+            PUBKEY_SCHEME, field="address",
         )
     return OwnershipProof.verified(PUBKEY_SCHEME)

@@ -14,6 +14,8 @@ from chains.starknet.felts import canonical_address, parse_felt
 from chains.starknet.typed_data import message_hash
 
 SCHEME = "okx-stark-snip12-rev0"
+NEEDS_CHAIN = ("signature valid for a STARK key; whether that key is the account contract's signer is on-chain state, "
+               "not checked offline")
 
 
 def verify_row(row: AddressRow, chain_id: str = "SN_MAIN") -> OwnershipProof:
@@ -21,20 +23,19 @@ def verify_row(row: AddressRow, chain_id: str = "SN_MAIN") -> OwnershipProof:
     try:
         account = int(canonical_address(row.address), 16)
     except ValueError as exc:
-        return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+        return OwnershipProof.failed(str(exc), SCHEME, field="address")
     if not row.signature1.strip():
-        return OwnershipProof.failed("field 'signature1': empty", SCHEME)
+        return OwnershipProof.failed("empty", SCHEME, field="signature1")
     if not row.script.strip():
-        return OwnershipProof.failed("field 'script': empty (a Starknet row names its STARK public key there)",
-                                     SCHEME)
+        return OwnershipProof.failed("empty (a Starknet row names its STARK public key there)", SCHEME, field="script")
     try:
         key = parse_felt(row.script, "STARK public key")
     except ValueError as exc:
-        return OwnershipProof.failed(f"field 'script': {exc}", SCHEME)
+        return OwnershipProof.failed(str(exc), SCHEME, field="script")
     try:
         r, s = ecdsa.parse_signature(row.signature1)
     except ValueError as exc:
-        return OwnershipProof.failed(f"field 'signature1': {exc}", SCHEME)
+        return OwnershipProof.failed(str(exc), SCHEME, field="signature1")
     try:
         digest = message_hash(row.message, account, chain_id)
         valid = ecdsa.verify(digest, r, s, key)
@@ -48,4 +49,4 @@ def verify_row(row: AddressRow, chain_id: str = "SN_MAIN") -> OwnershipProof:
     reason = (f"signature valid for STARK key 0x{key:x} over this message for account {row.address.strip()}; "
               "whether that key is the account contract's signer at the snapshot is on-chain state, not checked "
               "offline")
-    return OwnershipProof.unchecked(reason, SCHEME)
+    return OwnershipProof.unchecked(reason, SCHEME, summary=NEEDS_CHAIN)

@@ -25,5 +25,5 @@ class StellarFamily(OfflineOnlyFamily):
         try:
             claimed = addresses.decode(row.address)
         except ValueError as exc:
-            return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+            return OwnershipProof.failed(str(exc), SCHEME, field="address")
         return ed25519.verify_address_is_key(row, claimed, SCHEME, addresses.encode, note=ROTATION_NOTE)

@@ -3,18 +3,22 @@ SS58 prefix (`ss58_prefix`).
 
 Ownership: OKX's Ed25519 signature (chains.signing.ed25519); the address must be the SS58 form of the verified key with
 the network's prefix (an address of another network fails). sr25519 keys, common in Substrate wallets, are not
-OKX's scheme and do not verify. No balance backend yet.
+OKX's scheme and do not verify.
+
+Balances: a node's JSON-RPC at the snapshot block's hash (chains.substrate.adapter, backend "substrate-rpc"):
+System.Account for DOT/KSM, Assets.Account for Asset Hub tokens (the registry's contract is the asset id).
 """
 
 from __future__ import annotations
 
 from functools import partial
 
-from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
+from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
 from chains.signing import ed25519
 from chains.substrate import addresses
 
 SCHEME = "okx-ed25519-ss58"
+BACKENDS = ("substrate-rpc", "jsonrpc", "")
 
 
 def network_prefix(network: Network) -> int:
@@ -33,7 +37,7 @@ def _decode(address: str, network: Network) -> bytes:
     return account
 
 
-class SubstrateFamily(OfflineOnlyFamily):
+class SubstrateFamily(ChainFamily):
     name = "substrate"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -47,5 +51,13 @@ class SubstrateFamily(OfflineOnlyFamily):
         try:
             claimed = _decode(row.address, network)
         except ValueError as exc:
-            return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+            return OwnershipProof.failed(str(exc), SCHEME, field="address")
         return ed25519.verify_address_is_key(row, claimed, SCHEME, partial(addresses.encode, prefix=prefix))
+
+    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
+        if endpoint.backend not in BACKENDS:
+            raise ValueError(f"{network.name} reads balances over a Substrate node's JSON-RPC (backend "
+                             f"\"substrate-rpc\"), not {endpoint.backend!r}")
+        from chains.substrate.adapter import SubstrateBalanceAdapter
+
+        return SubstrateBalanceAdapter(network, endpoint)

@@ -23,7 +23,7 @@ class SuiFamily(OfflineOnlyFamily):
         try:
             claimed = addresses.decode(row.address)
         except ValueError as exc:
-            return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+            return OwnershipProof.failed(str(exc), SCHEME, field="address")
         try:
             key = ed25519.signer_key(row)
         except ValueError as exc:
@@ -31,7 +31,7 @@ class SuiFamily(OfflineOnlyFamily):
         derived = addresses.from_public_key(key)
         if derived != claimed:
             return OwnershipProof.failed(
-                f"field 'address': {addresses.encode(claimed)} is not the signer's address {addresses.encode(derived)}",
-                SCHEME,
+                f"{addresses.encode(claimed)} is not the signer's address {addresses.encode(derived)}",
+                SCHEME, field="address"
             )
         return OwnershipProof.verified(SCHEME)

@@ -27,7 +27,7 @@ class TonFamily(OfflineOnlyFamily):
         try:
             claimed = addresses.decode(row.address)
         except ValueError as exc:
-            return OwnershipProof.failed(f"field 'address': {exc}", SCHEME)
+            return OwnershipProof.failed(str(exc), SCHEME, field="address")
         try:
             key = ed25519.signer_key(row)
         except ValueError as exc:
@@ -39,5 +39,5 @@ class TonFamily(OfflineOnlyFamily):
                 return OwnershipProof.verified(f"{SCHEME}-{wallet.name}")
             derived.append(f"{wallet.name} {addresses.encode(account)}")
         return OwnershipProof.failed(
-            f"field 'address': {claimed.raw} is none of the signer's wallets ({', '.join(derived)})", SCHEME
+            f"{claimed.raw} is none of the signer's wallets ({', '.join(derived)})", SCHEME, field="address"
         )

@@ -16,6 +16,7 @@ BACKENDS = ("tron-http", "trongrid", "")
 
 class TronFamily(ChainFamily):
     name = "tron"
+    backends = tuple(b for b in BACKENDS if b)  # the default first (`auditor init` lists them)
 
     def normalize_address(self, address: str, network: Network) -> str:
         return addresses.canonical(address)

@@ -119,17 +119,18 @@ def verify_row(row: AddressRow, schemes: SchemeSet = OKX) -> OwnershipProof:
     try:
         claimed = addresses.decode(row.address)
     except ValueError as exc:
-        return OwnershipProof.failed(str(exc))
+        return OwnershipProof.failed(str(exc), summary="not a TRON address")
     if not row.signature1.strip():
-        return OwnershipProof.failed("no signature")
+        return OwnershipProof.failed("no signature", summary="no signature")
     try:
         candidates = recovered_accounts(row.message_utf8(), row.signature1, schemes)
     except ValueError as exc:
-        return OwnershipProof.failed(str(exc))
+        return OwnershipProof.failed(str(exc), summary="unreadable signature or message")
     found: list[tuple[str, bytes]] = []
     for label, account in candidates:
         if account == claimed:  # raw bytes: base58-encoding every recovered key would cost more than recovery
             return OwnershipProof.verified(label)
         found.append((label, account))
     tried = ", ".join(f"{label} -> {addresses.encode(account)}" for label, account in found) or "no key recovers"
-    return OwnershipProof.failed(f"signature does not recover {addresses.encode(claimed)} ({tried})")
+    return OwnershipProof.failed(f"signature does not recover {addresses.encode(claimed)} ({tried})",
+                                 summary="signature does not recover the address")

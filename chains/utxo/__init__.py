@@ -24,6 +24,8 @@ from chains.utxo.scripts import parse_multisig
 
 class UtxoFamily(ChainFamily):
     name = "utxo"
+    # chains.utxo.backends.BACKENDS, the default first: Electrum servers rebuild balances at any past height
+    backends = ("electrum", "esplora", "bitcoind")
 
     def __init__(self) -> None:
         # Network objects are immutable but not hashable (params is a dict): cache by identity, and keep

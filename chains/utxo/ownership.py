@@ -50,10 +50,10 @@ def verify_row(row: AddressRow, params: UtxoParams) -> OwnershipProof:
     try:
         address = decode_address(row.address, params)
     except ValueError as exc:
-        return OwnershipProof.failed(f"address: {exc}")
+        return OwnershipProof.failed(f"address: {exc}", summary="address: not an address of this coin")
     signatures = _signatures(row)
     if not signatures:
-        return OwnershipProof.failed("row has no signature")
+        return OwnershipProof.failed("row has no signature", summary="row has no signature")
     try:
         row.message_utf8()  # the digests below encode it again; a lone surrogate is the message's fault
     except ValueError as exc:
@@ -61,15 +61,16 @@ def verify_row(row: AddressRow, params: UtxoParams) -> OwnershipProof:
     try:
         script = _hex(row.script)
     except ValueError as exc:
-        return OwnershipProof.failed(f"script column: {exc}")
+        return OwnershipProof.failed(f"script column: {exc}", summary="script column: not hex")
     raw: list[tuple[str, bytes]] = []
     for label, text in signatures:
         if text.lower().startswith("0x"):
-            return OwnershipProof.failed(f"{label}: hex R||S||V signatures are not a UTXO message signature")
+            return OwnershipProof.failed(f"{label}: hex R||S||V signatures are not a UTXO message signature",
+                                         summary="hex R||S||V signatures are not a UTXO message signature")
         try:
             raw.append((label, decode_base64(text)))
         except ValueError as exc:
-            return OwnershipProof.failed(f"{label}: {exc}")
+            return OwnershipProof.failed(f"{label}: {exc}", summary="signature: not base64")
 
     if any(len(data) != SIGNATURE_SIZE for _, data in raw):
         if len(raw) != 1:
@@ -81,7 +82,7 @@ def verify_row(row: AddressRow, params: UtxoParams) -> OwnershipProof:
         try:
             legacy.append((label, parse_message_signature(data)))
         except ValueError as exc:
-            return OwnershipProof.failed(f"{label}: {exc}")
+            return OwnershipProof.failed(f"{label}: {exc}", summary="signature: not a message signature")
     digest = message_digest(row.message, params.message_magic)
 
     if not script or script == address.output_script or _is_wrapped_p2wpkh(address, script):
@@ -117,7 +118,7 @@ def _verify_single_key(
         if form is None:
             return OwnershipProof.failed(
                 f"{label}: recovered key {key.format().hex()} does not produce this {address.type} address",
-                SCHEME_SINGLE,
+                SCHEME_SINGLE, summary=f"recovered key does not produce this {address.type} address",
             )
         if signature.uncompressed and form != "P2PKH-uncompressed":
             # Header 27-30 announces an uncompressed key, but OKX always derives from the compressed
@@ -150,20 +151,21 @@ def _verify_multisig(
         index = script_keys.get(key)
         if index is None:
             return OwnershipProof.failed(
-                f"{label}: recovered key {key.hex()} is not one of the redeem script's keys", SCHEME_MULTISIG
+                f"{label}: recovered key {key.hex()} is not one of the redeem script's keys", SCHEME_MULTISIG,
+                summary="recovered key is not one of the redeem script's keys",
             )
         if index in signer_of:
             return OwnershipProof.failed(
                 f"{label} and {signer_of[index]} were made by the same key {key.hex()}; "
                 f"{multisig.m}-of-{multisig.n} needs {multisig.m} distinct signers",
-                SCHEME_MULTISIG,
+                SCHEME_MULTISIG, summary="two signatures by the same key: a multisig needs distinct signers",
             )
         signer_of[index] = label
     if len(signer_of) < multisig.m:
         return OwnershipProof.failed(
             f"{multisig.m}-of-{multisig.n} {form} needs {multisig.m} signatures from distinct keys, "
             f"row has {len(signer_of)}",
-            SCHEME_MULTISIG,
+            SCHEME_MULTISIG, summary=f"{form} needs more signatures from distinct keys",
         )
     return OwnershipProof.verified(SCHEME_MULTISIG)
 
@@ -181,13 +183,14 @@ def _verify_key_recovery(
     if key.format(compressed=len(pubkey) == 33) != pubkey:
         return OwnershipProof.failed(
             f"{label}: recovered key {key.format().hex()} is not the script column's key {pubkey.hex()}",
-            SCHEME_PUBKEY,
+            SCHEME_PUBKEY, summary="recovered key is not the script column's key",
         )
     if key_address_form(address, key, allow_uncompressed=len(pubkey) == 65 or signature.uncompressed):
         return OwnershipProof.verified(SCHEME_PUBKEY)
     if address.type in (ScriptType.P2PKH, ScriptType.P2WPKH):
         return OwnershipProof.failed(
-            f"the proven key {pubkey.hex()} does not produce this {address.type} address", SCHEME_PUBKEY
+            f"the proven key {pubkey.hex()} does not produce this {address.type} address", SCHEME_PUBKEY,
+            summary=f"the proven key does not produce this {address.type} address",
         )
     # A script address (P2SH, P2WSH, P2TR) is not a function of one key: anyone can sign with a fresh key
     # and name it here, so the row proves nothing about the address and its balance is not a proven reserve.
@@ -198,7 +201,8 @@ def _verify_key_recovery(
     )
     return OwnershipProof.unchecked(
         f"the signature proves the key {pubkey.hex()}, but a bare key cannot bind a {address.type} address "
-        f"({needed}); the address is not proven"
+        f"({needed}); the address is not proven",
+        summary=f"a bare key cannot bind a {address.type} address ({needed})",
     )
 
 

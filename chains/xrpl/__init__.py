@@ -21,6 +21,7 @@ BACKENDS = ("rippled", "clio", "")
 
 class XrplFamily(ChainFamily):
     name = "xrpl"
+    backends = tuple(b for b in BACKENDS if b)  # the default first (`auditor init` lists them)
 
     def normalize_address(self, address: str, network: Network) -> str:
         return addresses.canonical(address)

@@ -6,17 +6,21 @@ not report one, such as Clio, is not identity-checked), that the ledger is valid
 `lgrNotFound` and is refused, never read at the tip), and reads the reserve settings in force at that ledger
 (FeeSettings through `ledger_entry`).
 
-XRP: `account_info` at the snapshot ledger (`strict`), its `Balance` in drops, reserve included: the reserve
-(base + OwnerCount x increment, as FeeSettings said at that ledger) cannot be sent but is the account's XRP, so the
+XRP: `account_info` at the snapshot ledger, its `Balance` in drops, reserve included: the reserve (base +
+OwnerCount x increment, as FeeSettings said at that ledger) cannot be sent but is the account's XRP, so the
 figure counts it and its method says how much of it is locked, e.g. `xrpl-account_info@81234567(reserve 1200000
-drops locked)`. An account that did not exist at that ledger (`actNotFound`) held 0 XRP: that is the chain's answer,
-recorded in the method (`(no account at this ledger)`), not a failure. The AccountRoot's `lsfDisableMaster` flag
-says whether the master key (the one the ownership proof recovered) could still sign for the account then.
+drops locked)`. An account that did not exist at that ledger (`actNotFound`) held 0 XRP: that is the chain's
+answer, recorded in the method (`(no account at this ledger)`), not a failure, unless the error reply names
+another ledger or one not validated (rippled writes `ledger_index` and `validated` into it; an actNotFound from
+the open ledger or another one is no answer). The AccountRoot's `lsfDisableMaster` flag says whether the master
+key (the one the ownership proof recovered) could still sign for the account then.
 
 Issued tokens (RLUSD...): `account_lines` with `peer` = the registry's issuer at the snapshot ledger, paged by
 `marker`; the line's balance (a decimal) is converted to 10^-decimals units, exactly or not at all.
 
-Every reply is bound to its request: the echoed account, ledger index and validated flag must be the ones asked.
+Every reply is bound to its request: the echoed account, ledger index and validated flag must be the ones asked. A
+3-character currency code matches exactly ("usd" is another currency than "USD"), a 40-hex-digit one in any case.
+A server too busy to answer (`tooBusy`, `slowDown`... with HTTP 200) is asked again after a pause.
 xrpl-py is not used: its async client opens a connection per call with no rate limit or Retry-After handling, and
 the address codec already exists in chains/xrpl/addresses.py; the shared HttpTransport gives keep-alive, concurrency,
 rate limit and retries.
@@ -38,7 +42,15 @@ from chains.base import (
     Snapshot,
     StateUnavailable,
 )
-from chains.xrpl.api import LSF_DISABLE_MASTER, IssuedCurrency, Reserves, ServerState, XrplError, XrplRpc
+from chains.xrpl.api import (
+    LSF_DISABLE_MASTER,
+    IssuedCurrency,
+    Reserves,
+    ServerState,
+    XrplError,
+    XrplRpc,
+    currency_matches,
+)
 from chains.xrpl.options import XrplOptions
 
 XRP_METHOD = "xrpl-account_info"
@@ -142,7 +154,7 @@ class XrplBalanceAdapter(BalanceAdapter):
                                            max_pages=self.options.max_line_pages)
         if lines is None:
             return Balance(0, f"{method}(no account at this ledger)")
-        matching = [line for line in lines if line.currency.upper() == token.currency.upper()]
+        matching = [line for line in lines if currency_matches(line.currency, token.currency)]
         if not matching:
             return Balance(0, f"{method}(no trust line)")
         if len(matching) > 1:

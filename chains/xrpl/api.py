@@ -7,6 +7,7 @@ with `status` "success" or "error" (an error names itself in `error`, e.g. `actN
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,12 +23,21 @@ _HASH = re.compile(r"[0-9A-Fa-f]{64}")
 _CURRENCY_HEX = re.compile(r"[0-9A-Fa-f]{40}")
 
 
-class XrplError(RequestError):
-    """The server answered `status: error`; `error` is its code word (`actNotFound`, `lgrNotFound`...)."""
+# Universal errors of a server that cannot answer right now (xrpl.org error-formatting, "universal errors"): asked
+# again after a pause, like an HTTP 503, rather than leaving the row unread at once.
+TRANSIENT_ERRORS = frozenset({"tooBusy", "slowDown", "noNetwork", "noCurrent", "noClosed"})
+RETRY_PAUSE = 0.25  # seconds before the first repeat; doubled each time, at most MAX_RETRY_PAUSE
+MAX_RETRY_PAUSE = 8.0
 
-    def __init__(self, method: str, error: str, message: str = "") -> None:
+
+class XrplError(RequestError):
+    """The server answered `status: error`; `error` is its code word (`actNotFound`, `lgrNotFound`...), `result`
+    the whole result object (rippled puts the ledger it looked in there too)."""
+
+    def __init__(self, method: str, error: str, message: str = "", result: Mapping[str, Any] | None = None) -> None:
         super().__init__(f"{method}: {error}" + (f" ({message})" if message else ""))
         self.error = error
+        self.result: Mapping[str, Any] = result or {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +114,11 @@ def _int(value: Any, what: str) -> int:
 
 
 def currency_matches(found: str, wanted: str) -> bool:
-    """Currency codes compare as written (3-character ISO-like codes) or as 40 hex digits, case-insensitive."""
-    return found.upper() == wanted.upper()
+    """A 3-character code compares exactly (the ledger stores its bytes: "usd" is not "USD", xrpl.org currency
+    formats), a 40-hex-digit code case-insensitively (the same 20 bytes)."""
+    if len(found) == 40 and len(wanted) == 40:
+        return found.upper() == wanted.upper()
+    return found == wanted
 
 
 def parse_currency(code: str) -> str:
@@ -125,12 +138,25 @@ class XrplRpc:
         self.url = url
 
     async def call(self, method: str, **params: Any) -> dict[str, Any]:
+        """One method call; a server too busy to answer (TRANSIENT_ERRORS, HTTP 200) is asked again, as the
+        transport does for an HTTP 429/503, up to the endpoint's `retries` attempts."""
+        attempts = max(1, getattr(getattr(self.transport, "endpoint", None), "retries", 1))
+        for attempt in range(attempts):
+            try:
+                return await self._call_once(method, params)
+            except XrplError as exc:
+                if exc.error not in TRANSIENT_ERRORS or attempt + 1 == attempts:
+                    raise
+            await asyncio.sleep(min(MAX_RETRY_PAUSE, RETRY_PAUSE * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _call_once(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         reply = await self.transport.request_json("POST", self.url, payload={"method": method, "params": [params]})
         result = reply.get("result") if isinstance(reply, dict) else None
         if not isinstance(result, dict):
             raise RequestError(f"{method}: reply has no result object: {str(reply)[:200]}")
         if result.get("status") == "error" or "error" in result:
-            raise XrplError(method, str(result.get("error")), str(result.get("error_message") or ""))
+            raise XrplError(method, str(result.get("error")), str(result.get("error_message") or ""), result)
         if result.get("status") != "success":
             raise RequestError(f"{method}: status is {result.get('status')!r}, not success")
         return result
@@ -187,10 +213,11 @@ class XrplRpc:
         """The account's AccountRoot at validated ledger `index`; None when it did not exist there (actNotFound).
 
         The reply is bound to the request: it must be for `account`, at `index`, validated."""
-        try:
-            result = await self.call("account_info", account=account, ledger_index=index, strict=True)
+        try:  # no `strict`: deprecated (xrpl.org account_info), the account is always a classic address here
+            result = await self.call("account_info", account=account, ledger_index=index)
         except XrplError as exc:
             if exc.error == "actNotFound":
+                _check_not_found_ledger(exc.result, index, f"account_info {account}: actNotFound")
                 return None
             raise
         _check_ledger(result, index, f"account_info {account}")
@@ -220,6 +247,7 @@ class XrplRpc:
                 result = await self.call("account_lines", **params)
             except XrplError as exc:
                 if exc.error == "actNotFound":
+                    _check_not_found_ledger(exc.result, index, f"{what}: actNotFound")
                     return None
                 raise
             _check_ledger(result, index, what)
@@ -237,11 +265,21 @@ class XrplRpc:
 
 
 def _check_ledger(result: Mapping[str, Any], index: int, what: str) -> None:
+    """The reply (or an error reply: rippled names the ledger it looked in there too) is for validated ledger
+    `index`: an answer from the open ledger (`ledger_current_index`) or another one is not the snapshot's."""
     found = result.get("ledger_index")
     if found != index:
         raise RequestError(f"{what}: the reply is for ledger {found!r}, not {index}")
     if result.get("validated") is not True:
         raise RequestError(f"{what}: ledger {index} is not validated on this server")
+
+
+def _check_not_found_ledger(result: Mapping[str, Any], index: int, what: str) -> None:
+    """Not found *where*? rippled's error reply names the ledger it looked in (`ledger_index`, `validated`; the
+    open ledger's `ledger_current_index` when it ignored the one asked): that must be the snapshot's. A reply
+    naming none (Clio's may not) is bound by the request, which named the ledger."""
+    if any(key in result for key in ("ledger_index", "ledger_current_index", "validated")):
+        _check_ledger(result, index, what)
 
 
 def _trust_line(item: Any, issuer: str, what: str) -> TrustLine:

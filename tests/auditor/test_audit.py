@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import hashlib
 import json
 import shutil
 from decimal import ROUND_DOWN, Decimal
@@ -73,6 +74,10 @@ def _copy_with(tmp_path: Path, demo, edit) -> Path:
     path = tmp_path / "edited.csv"
     path.write_text("\n".join(edit(lines)) + "\n", encoding="utf-8")
     return path
+
+
+def _lines(demo) -> list[str]:
+    return (demo["data"] / "okx_por_demo.csv").read_text().splitlines()
 
 
 def _detail_start(lines: list[str]) -> int:
@@ -216,6 +221,8 @@ def test_duplicate_row_counted_once(tmp_path, demo, monkeypatch):
     report, rows = _latest(tmp_path)
     assert report["rows"]["duplicate"] == 1 and report["rows"]["total"] == 27
     assert rows[-1]["status"] == "duplicate" and "duplicate of line" in rows[-1]["reason"]
+    found = next(d for d in report["discrepancies"] if d["kind"] == "duplicate_row")  # the reason as data too
+    assert found["reasons"] == [{"kind": "duplicate", "line": _detail_start(_lines(demo)) + 1}]
     eth_total = Decimal(demo["eth"].native_total + demo["arb"].native_total) / ETH
     assert Decimal(report["assets"]["ETH"]["onchain"]) == eth_total
 
@@ -290,7 +297,10 @@ def test_bad_amount_and_unknown_coin_are_reported(tmp_path, demo, monkeypatch):
     bad = next(r for r in rows if r["status"] == "failed")
     assert f"{path}:" in bad["reason"] and "field 'amount'" in bad["reason"]
     unknown = next(r for r in rows if r["coin"] == "NOPE")
-    assert unknown["status"] == "unchecked" and "not in the registry" in unknown["reason"]
+    # Ownership is the (network, address)'s: the unknown coin's row keeps its verdict (issue 12), and only its
+    # amount is left out of every total.
+    assert unknown["status"] == "verified" and "not counted" in unknown["reason"]
+    assert "not in the registry" in unknown["reason"] and unknown["onchain"] == ""
 
 
 def test_unreachable_source_exits_3_and_counts_nothing_as_zero(tmp_path, demo, monkeypatch):
@@ -354,3 +364,100 @@ def test_verify_only(tmp_path, demo):
     assert report["rows"]["verified"] == 24 and report["rows"]["unchecked"] == 2 and report["tool"]["mode"] == "verify"
     assert report["snapshot"] == {}
     shutil.rmtree(tmp_path / "v")
+
+
+# ---- issue 13: verdicts that must not pass silently ------------------------------------------------------
+
+
+def test_an_asset_without_liabilities_is_no_liabilities_not_pass(tmp_path, demo, monkeypatch, capsys):
+    config = _config(tmp_path, demo, monkeypatch)
+    config.write_text(config.read_text().replace('USDT = "40000000"\n', ""))
+    assert main(["run", str(config)]) == 0  # nothing is wrong; there is only nothing to compare with
+    report, _ = _latest(tmp_path)
+    assert report["assets"]["USDT"]["liabilities"] is None and report["assets"]["USDT"]["ratio"] is None
+    usdt_row = next(line for line in (tmp_path / "out" / "latest" / "report.md").read_text().splitlines()
+                    if line.startswith("| USDT |"))
+    assert usdt_row.endswith("| NO LIABILITIES |") and "PASS" not in usdt_row
+    printed = next(line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("USDT"))
+    assert "NO LIABILITIES" in printed and "PASS" not in printed
+
+
+def test_the_required_ratio_is_a_percentage_like_the_ratio(tmp_path, demo, monkeypatch):
+    assert main(["run", str(_config(tmp_path, demo, monkeypatch))]) == 0
+    eth_row = next(line for line in (tmp_path / "out" / "latest" / "report.md").read_text().splitlines()
+                   if line.startswith("| ETH |"))
+    cells = [cell.strip() for cell in eth_row.strip("|").split("|")]
+    assert cells[5].endswith(" %") and cells[6] == "100.00 %", cells
+
+
+def test_an_audit_of_zero_rows_is_not_a_success(tmp_path, demo, monkeypatch, capsys):
+    path = _copy_with(tmp_path, demo, lambda lines: lines[: _detail_start(lines)])  # summary and header only
+    assert main(["run", str(_config(tmp_path, demo, monkeypatch, file=path))]) == 2
+    report, rows = _latest(tmp_path)
+    assert rows == [] and report["rows"]["total"] == 0 and report["exit_code"] == 2
+    assert "no detail rows" in capsys.readouterr().err
+    assert main(["verify", str(path), "--out", str(tmp_path / "v"), "--quiet"]) == 2
+
+
+def _summary_edit(coin: str, column: int, value):
+    def edit(lines: list[str]) -> list[str]:
+        i = next(i for i, line in enumerate(lines) if line.startswith(f"{coin},"))
+        fields = lines[i].split(",")
+        fields[column] = value(fields[column])
+        lines[i] = ",".join(fields)
+        return lines
+    return edit
+
+
+def test_a_summary_disagreeing_with_the_rows_fails_the_run_with_both_figures(tmp_path, demo, monkeypatch):
+    path = _copy_with(tmp_path, demo, _summary_edit("ETH(ALL)", 2, lambda _: "99999999"))
+    assert main(["run", str(_config(tmp_path, demo, monkeypatch, file=path))]) == 1
+    report, _ = _latest(tmp_path)
+    eth_total = Decimal(demo["eth"].native_total + demo["arb"].native_total) / ETH
+    found = [d for d in report["discrepancies"] if d["kind"] == "summary_mismatch"]
+    assert len(found) == 1 and found[0]["summary"] == "99999999" and Decimal(found[0]["detail"]) == eth_total
+    markdown = (tmp_path / "out" / "latest" / "report.md").read_text()
+    assert "99999999" in markdown and "summary section says" in markdown
+
+
+def test_a_summary_height_other_than_the_rows_fails_the_run(tmp_path, demo, monkeypatch):
+    height = demo["eth"].height
+    path = _copy_with(tmp_path, demo, _summary_edit("ETH", 1, lambda _: str(height + 7)))
+    assert main(["run", str(_config(tmp_path, demo, monkeypatch, file=path))]) == 1
+    report, _ = _latest(tmp_path)
+    found = [d for d in report["discrepancies"] if d["kind"] == "summary_mismatch"]
+    assert len(found) == 1 and found[0]["summary_height"] == height + 7 and found[0]["detail_heights"] == [height]
+
+
+def test_an_over_long_field_is_cut_in_every_output(tmp_path, demo, monkeypatch):
+    long_address = "0x" + "ab" * 2_500_000  # a 5 MB field
+    long_message = "I am an OKX address" + " " * 5_000_000
+    digests = {hashlib.sha256(text.encode()).hexdigest() for text in (long_address, long_message)}
+
+    def edit(lines):
+        i = _detail_start(lines)
+        fields = lines[i].split(",")
+        fields[3], fields[5] = long_address, long_message
+        lines[i] = ",".join(fields)
+        return lines
+
+    path = _copy_with(tmp_path, demo, edit)
+    assert main(["run", str(_config(tmp_path, demo, monkeypatch, file=path))]) == 1  # the row fails
+    run = tmp_path / "out" / "latest"
+    for name in ("addresses.csv", "findings.jsonl", "report.json", "report.md"):
+        text = (run / name).read_text()
+        assert len(text) < 200_000, (name, len(text))
+        assert "ab" * 1000 not in text and " " * 1000 not in text, name
+    assert hashlib.sha256(long_address.encode()).hexdigest() in (run / "addresses.csv").read_text()
+    assert hashlib.sha256(long_address.encode()).hexdigest() in (run / "findings.jsonl").read_text()
+    assert any(digest in (run / "report.json").read_text() for digest in digests)
+    assert all(digest in (run / "report.md").read_text() for digest in digests)
+
+
+def test_verify_takes_quiet_like_run(tmp_path, demo, capsys):
+    path = str(demo["data"] / "okx_por_demo.csv")
+    assert main(["verify", path, "--out", str(tmp_path / "loud")]) == 0
+    assert "auditor: ownership: 26/26 rows" in capsys.readouterr().err  # progress lines when not a terminal
+    assert main(["verify", path, "--out", str(tmp_path / "quiet"), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "rows/s" not in captured.err and "report.md" in captured.out

@@ -13,9 +13,20 @@ class _Tty(io.StringIO):
         return True
 
 
+class _Clock:
+    """A clock that starts at 0, as time.perf_counter() does on a machine just booted."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 0.001
+        return self.now
+
+
 def test_lines_are_bounded_per_stage_and_say_rate_and_time_left():
     stream = io.StringIO()
-    progress = RunProgress("lines", stream, interval=3600)
+    progress = RunProgress("lines", stream, interval=3600, clock=_Clock())  # no dependence on the uptime
     progress.set_total("ownership", 1000)
     for _ in range(10):
         progress.advance("ownership", 50, busy=0.01)
@@ -52,3 +63,16 @@ def test_auto_picks_bars_on_a_terminal_and_lines_elsewhere():
     bars.close()
     assert "balances TRON" in tty.getvalue()
     assert RunProgress.auto(quiet=False, stream=io.StringIO()).mode == "lines"
+
+
+def test_no_stray_line_after_the_last_stage():
+    """`make demo` printed the read stage again after the report step: an advance by 0 rows (the end of the
+    file) is not news, and close() repeats only the stages whose count moved since their last line."""
+    stream = io.StringIO()
+    progress = RunProgress("lines", stream, interval=3600, clock=_Clock())
+    progress.advance("read", 26)
+    progress.advance("report", 1, unit="step")
+    progress.advance("read", 0)
+    progress.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2 and lines[-1].startswith("auditor: report: 1 step"), lines

@@ -128,11 +128,11 @@ dir = "{world['tmp'] / 'out'}"
 [networks.XRP]
 url = "{world['xrpl'].url}"
 backend = "rippled"
-requests_per_second = 0
+requests_per_second = 1000000
 [networks.APTOS]
 url = "{world['aptos'].url}"
 backend = "aptos-rest"
-requests_per_second = 0
+requests_per_second = 1000000
 [liabilities]
 XRP = "1000"
 APT = "2500"

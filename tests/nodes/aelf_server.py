@@ -17,7 +17,8 @@ answers; codes from Error.cs), and protobuf messages from AElf `protobuf/token_c
 
 Faults: `no_results` (the node keeps blocks but no transaction results), `malformed` accounts (GetBalance
 answers bytes that are not a GetBalanceOutput), `foreign` accounts (the answer names another owner),
-`on_execute` (called before answering a GetBalance: a test mines blocks there, mid-read), plus 429/5xx.
+`on_execute` (called before answering a GetBalance: a test mines blocks there, mid-read), `stale_branch` heights
+(blockByHeight answers a block of a branch the node left), plus 429/5xx.
 """
 
 from __future__ import annotations
@@ -177,6 +178,12 @@ class AelfFaults:
     malformed: set[str] = field(default_factory=set)
     foreign: set[str] = field(default_factory=set)
     on_execute: Callable[[str, str], None] | None = None  # (address, symbol)
+    # heights whose blockByHeight answers a block of a branch the node has since left (another hash, no
+    # transactions), as a node switching branches between two of the client's requests does
+    stale_branch: set[int] = field(default_factory=set)
+    stale_branch_once: set[int] = field(default_factory=set)  # the same, for the first request of each height only
+    # heights whose transaction results carry no BlockHash (which branch's results they are cannot be told)
+    results_without_hash: set[int] = field(default_factory=set)
 
 
 def _error(code: str, message: str, status: int = 403) -> web.Response:
@@ -190,6 +197,7 @@ class AelfServer(StandInServer):
         self.ledger = ledger
         self.faults = AelfFaults()
         self._by_hash: dict[str, Block] = {}
+        self._left: dict[str, Block] = {}  # blocks of branches the node left (faults.stale_branch)
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/api/blockChain/chainStatus", self.chain_status)
@@ -234,6 +242,11 @@ class AelfServer(StandInServer):
         block = self.ledger.block(height)
         if block is None:
             return _error("20001", "Not found")
+        once = height in self.faults.stale_branch_once
+        self.faults.stale_branch_once.discard(height)
+        if once or height in self.faults.stale_branch:  # the node keeps the results of the branch it left
+            block = Block(height, hashlib.sha256(b"left branch" + block.block_hash.encode()).hexdigest(), [])
+            self._left[block.block_hash] = block
         return web.json_response(self._block_json(block, request.query.get("includeTransactions") == "true"))
 
     async def transaction_results(self, request: web.Request) -> web.Response:
@@ -252,12 +265,16 @@ class AelfServer(StandInServer):
             return _error("20003", "Invalid block hash format")
         if not self._by_hash or len(self._by_hash) < len(self.ledger.blocks):
             self._by_hash = {b.block_hash: b for b in self.ledger.blocks}
-        block = self._by_hash.get(block_hash)
+        block = self._by_hash.get(block_hash) or self._left.get(block_hash)
         if block is None:
             return _error("20001", "Not found")
         if self.faults.no_results:
             return web.json_response([])
-        return web.json_response([self._result_json(block, tx) for tx in block.txs[offset : offset + limit]])
+        results = [self._result_json(block, tx) for tx in block.txs[offset : offset + limit]]
+        if block.height in self.faults.results_without_hash:
+            for result in results:
+                del result["BlockHash"]
+        return web.json_response(results)
 
     @staticmethod
     def _result_json(block: Block, tx: Tx) -> dict[str, Any]:

@@ -5,8 +5,9 @@ documented requests with the documented shapes, from Lotus `documentation/en/api
 (github filecoin-project/lotus) and https://docs.filecoin.io/reference/json-rpc/chain and .../state:
 
 * `Filecoin.ChainHead`, `Filecoin.ChainGetGenesis`, `Filecoin.ChainGetTipSetByHeight [epoch, null]`: a TipSet
-  `{"Cids": [{"/": cid}], "Blocks": [...], "Height": n}`; for a null round, the last tipset before the epoch;
-  above the head, Lotus's error "looking for tipset with height greater than start point".
+  `{"Cids": [{"/": cid}], "Blocks": [{"Parents": [...], ...}], "Height": n}`; for a null round, the last tipset
+  before the epoch; above the head, Lotus's error "looking for tipset with height greater than start point".
+  `Filecoin.ChainGetTipSetAfterHeight [epoch, null]`: for a null round, the first tipset after the epoch.
 * `Filecoin.StateGetActor [address, tipset key]`: `{"Code", "Head", "Nonce", "Balance": "<attoFIL>"}` of the
   tipset's *parent state* (the state after the messages of earlier tipsets); an address with no actor there
   gets Lotus's error `resolution lookup failed (f1...): resolve address f1...: actor not found` (code 1).
@@ -41,8 +42,8 @@ def _cid(tag: bytes) -> str:
 
 
 class FilLedger:
-    """Epochs of FIL transfers. Null epochs have no tipset. `balance(a, h)` is what StateGetActor reads at
-    ChainGetTipSetByHeight(h): the parent state of the last tipset at or before h."""
+    """Epochs of FIL transfers. Null epochs have no tipset. `actor(a, h)` is the parent state of a tipset at h
+    (after the messages of every tipset before h), `balance(a, h)` the state after those up to h."""
 
     def __init__(self, genesis_cid: str = MAINNET_GENESIS_CID) -> None:
         self.genesis_cid = genesis_cid
@@ -98,14 +99,22 @@ class FilLedger:
         return epoch
 
     def actor(self, address: str, epoch: int) -> int | None:
-        """The balance in the parent state of the tipset at `epoch` (None: no actor there)."""
-        tipset = self.tipset_height(epoch)
+        """The balance after the messages of every tipset before `epoch` (None: no actor yet): the parent state
+        of the tipset at `epoch`, or for a null round the parent state of the first tipset after it."""
         changes = self._changes.get(address, [])
-        index = bisect.bisect_left(changes, (tipset, -1))  # changes of epochs < tipset
+        index = bisect.bisect_left(changes, (epoch, -1))  # changes of epochs < epoch
         return changes[index - 1][1] if index else None
 
+    def tipset_after(self, epoch: int) -> int | None:
+        """The first epoch >= `epoch` with a tipset (None: none yet)."""
+        while epoch in self.null_epochs:
+            epoch += 1
+        return epoch if epoch <= self.head else None
+
     def balance(self, address: str, epoch: int | None = None) -> int:
-        return self.actor(addresses.canonical(address), self.head if epoch is None else epoch) or 0
+        """The balance at `epoch` (default: the head): after the messages of every tipset up to and including it
+        (the parent state of the tipsets above it)."""
+        return self.actor(addresses.canonical(address), (self.head if epoch is None else epoch) + 1) or 0
 
     def cids(self, height: int) -> list[str]:
         if height == 0:
@@ -153,6 +162,7 @@ class LotusServer(StandInServer):
             "Filecoin.ChainHead": self._chain_head,
             "Filecoin.ChainGetGenesis": self._genesis,
             "Filecoin.ChainGetTipSetByHeight": self._tipset_by_height,
+            "Filecoin.ChainGetTipSetAfterHeight": self._tipset_after_height,
             "Filecoin.StateGetActor": self._state_get_actor,
             "Filecoin.StateNetworkName": lambda _: "testnetnet",
         }.get(str(method))
@@ -190,6 +200,15 @@ class LotusServer(StandInServer):
         if lookback is not None and epoch < self.ledger.head - lookback:
             raise _RpcFailure("bad tipset height: lookbacks of more than 24h0m0s are disallowed")
         return self._tipset(self.ledger.tipset_height(epoch))
+
+    def _tipset_after_height(self, params: list[Any]) -> dict[str, Any]:
+        if not params or not isinstance(params[0], int):
+            raise _RpcFailure("unmarshaling params for 'Filecoin.ChainGetTipSetAfterHeight' (param: 0): expected an "
+                              "epoch")
+        found = self.ledger.tipset_after(params[0]) if params[0] <= self.ledger.head else None
+        if found is None:
+            raise _RpcFailure("looking for tipset with height greater than start point")
+        return self._tipset(found)
 
     def _height_of_key(self, key: Any) -> int:
         if not isinstance(key, list) or not key:

@@ -18,7 +18,11 @@ It answers the documented requests of the methods the XRPL adapter uses, with th
   format before the XRPFees amendment, `ReserveBase`/`ReserveIncrement` as numbers), `entryNotFound` otherwise.
 
 Errors come back, as rippled sends them, with HTTP 200 and `result.status = "error"`, `error`, `error_code`,
-`error_message` and the `request` echoed. Shapes were checked against the documented example responses.
+`error_message` and the `request` echoed (.../api-conventions/error-formatting), plus, as rippled's handlers
+do, the ledger it looked in (`ledger_index`, `validated`). rippled's own rate limit is HTTP 503 with the text
+body "Server is overloaded" (.../api-conventions/rate-limiting); the 429 + Retry-After fault is a rate-limiting
+proxy in front of it (hosted endpoints); `tooBusy` (HTTP 200) is the universal busy error. Shapes were checked
+against the documented example responses (tests/chains/xrpl/test_api.py parses those verbatim).
 
 Seeding (drops for XRP, Decimal for issued currencies)::
 
@@ -159,6 +163,10 @@ class Faults:
     malformed: set[str] = field(default_factory=set)  # accounts whose Balance / line balance is garbage
     other_account: set[str] = field(default_factory=set)  # accounts answered with another account's data
     legacy_fees: bool = False  # FeeSettings in the format before the XRPFees amendment (ReserveBase: number)
+    busy: int = 0  # answer this many next method calls with the universal error `tooBusy` (HTTP 200)
+    # accounts whose actNotFound comes from the open ledger (`ledger_current_index`, not validated), as a server
+    # that ignores `ledger_index` would answer: not the snapshot ledger's answer
+    not_found_in_open_ledger: set[str] = field(default_factory=set)
     on_request: Callable[[str, dict[str, Any]], None] | None = None
 
 
@@ -192,12 +200,11 @@ class XrplServer:
 
     async def handle(self, request: web.Request) -> web.Response:
         self.http_requests += 1
-        if self.faults.rate_limited > 0:
+        if self.faults.rate_limited > 0:  # a rate-limiting proxy in front of the server (hosted endpoints)
             self.faults.rate_limited -= 1
             self.rate_limited_at.append(time.monotonic())
-            return web.json_response({"error": "slowDown"}, status=429,
-                                     headers={"Retry-After": self.faults.retry_after})
-        if self.faults.server_errors > 0:
+            return web.Response(status=429, text="Too Many Requests", headers={"Retry-After": self.faults.retry_after})
+        if self.faults.server_errors > 0:  # rippled's own rate limit: 503 with a text body (xrpl.org rate-limiting)
             self.faults.server_errors -= 1
             return web.Response(status=503, text="Server is overloaded")
         try:
@@ -209,6 +216,9 @@ class XrplServer:
         self.requests[str(method)] = self.requests.get(str(method), 0) + 1
         if self.faults.on_request is not None:
             self.faults.on_request(str(method), params)
+        if self.faults.busy > 0:
+            self.faults.busy -= 1
+            return self._error("tooBusy", 9, "The server is too busy to help you now.", params)
         handler = {
             "server_info": self.server_info, "ledger": self.ledger, "account_info": self.account_info,
             "account_lines": self.account_lines, "ledger_entry": self.ledger_entry,
@@ -307,6 +317,9 @@ class XrplServer:
         shown = account
         if account in self.faults.other_account:
             shown = next(a for a in found.accounts if a != account)
+        if account in self.faults.not_found_in_open_ledger:
+            return self._error("actNotFound", 19, "Account not found.", params, account=account,
+                               ledger_current_index=self.chain.head + 1, validated=False)
         state = found.accounts.get(shown)
         if state is None:
             return self._error("actNotFound", 19, "Account not found.", params, account=account,
@@ -325,6 +338,9 @@ class XrplServer:
         if error is not None:
             return error
         assert found is not None and account is not None
+        if account in self.faults.not_found_in_open_ledger:
+            return self._error("actNotFound", 19, "Account not found.", params, account=account,
+                               ledger_current_index=self.chain.head + 1, validated=False)
         if account not in found.accounts:
             return self._error("actNotFound", 19, "Account not found.", params, account=account,
                                **self._ledger_fields(found))

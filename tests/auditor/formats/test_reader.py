@@ -191,7 +191,73 @@ def test_sha256_is_of_the_bytes_as_published(tmp_path):
 def test_implausible_amounts_are_row_errors(tmp_path):
     path = _write(tmp_path, (
         "coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key\n"
-        f"ETH,ETH,100,0x{'11' * 20},1e120,m,{SIG},,\n"
+        f"ETH,ETH,100,0x{'11' * 20},1{'0' * 120},m,{SIG},,\n"  # (1e120 is refused as exponent notation)
     ))
     (row,) = open_address_file(path).rows()
     assert "implausible amount" in row.input_error
+
+
+def test_exponent_notation_is_refused_in_detail_and_summary_rows(tmp_path):
+    path = _write(tmp_path, (
+        "coin,snapshot height,amount\nETH,100,1E-3\nBTC,100,2.5\n\n"
+        "coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key\n"
+        f"ETH,ETH,100,0x{'11' * 20},1e5,m,{SIG},,\n"
+        f"ETH,ETH,100,0x{'22' * 20},.5E+2,m,{SIG},,\n"
+        f"ETH,ETH,100,0x{'33' * 20},100000,m,{SIG},,\n"
+    ))
+    file = open_address_file(path)
+    eth, btc = file.summary
+    assert eth.amount is None and f"{path}:2: field 'amount': exponent notation" in eth.error and "'1E-3'" in eth.error
+    assert btc.amount == Decimal("2.5") and btc.error == ""
+    first, second, plain = file.rows()
+    assert f"{path}:6: field 'amount': exponent notation is not accepted" in first.input_error
+    assert "'1e5'" in first.input_error
+    assert f"{path}:7: field 'amount': exponent notation" in second.input_error and plain.input_error == ""
+
+
+def _rows_with_bad_byte(tmp_path: Path, bad_line: int, prefix: bytes = b"") -> Path:
+    header = b"coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key\n"
+    lines = [f"ETH,ETH,100,0x{n:040x},1,I am an OKX address \u2713,{SIG},,\n".encode() for n in range(2, 800)]
+    index = bad_line - 2
+    lines[index] = lines[index].replace(b"address \xe2\x9c\x93", b"addr\xe9ss \xe2\x9c\x93")  # latin-1 é
+    path = tmp_path / "bad.csv"
+    path.write_bytes(prefix + header + b"".join(lines))
+    return path
+
+
+@pytest.mark.parametrize("prefix", [b"", b"\xef\xbb\xbf"])
+def test_invalid_utf8_is_reported_with_line_and_column(tmp_path, prefix):
+    path = _rows_with_bad_byte(tmp_path, 600, prefix)
+    file = open_address_file(path)
+    with pytest.raises(InputError) as error:
+        for _row in file.rows():
+            pass
+    message = str(error.value)
+    column = len(f"ETH,ETH,100,0x{598:040x},1,I am an OKX addr") + 1
+    assert error.value.line == 600 and message.startswith(f"{path}:600: not UTF-8 text at line 600, column {column}")
+    assert "e9" in message
+
+
+def test_invalid_utf8_in_the_header_and_exit_2(tmp_path, caplog):
+    from auditor.cli import main
+
+    path = tmp_path / "h.csv"
+    path.write_bytes(b"coin,address,amount\xff,message\n")
+    with pytest.raises(InputError, match=r"h.csv:1: not UTF-8 text at line 1, column 20 "):
+        open_address_file(path)
+    bad = _rows_with_bad_byte(tmp_path, 700)
+    assert main(["verify", str(bad), "--out", str(tmp_path / "out")]) == 2
+    assert "bad.csv:700: not UTF-8 text at line 700, column" in caplog.text
+
+
+def test_an_amount_in_exponent_notation_exits_2_naming_line_and_field(tmp_path):
+    from auditor.cli import main
+
+    path = _write(tmp_path, (
+        "coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key\n"
+        f"ETH,ETH,100,0x{'11' * 20},1,m,{SIG},,\n"
+        f"ETH,ETH,100,0x{'22' * 20},1e5,m,{SIG},,\n"
+    ))
+    assert main(["verify", str(path), "--out", str(tmp_path / "out")]) == 2
+    addresses = (tmp_path / "out" / "latest" / "addresses.csv").read_text(encoding="utf-8")
+    assert f"input: {path}:3: field 'amount': exponent notation is not accepted" in addresses

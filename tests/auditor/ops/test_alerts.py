@@ -9,9 +9,9 @@ import time
 
 import pytest
 
+from auditor import run as audit_run
 from auditor.cli import main
 from auditor.demo.anvil import free_port
-from auditor.ops import unattended
 from auditor.ops.history import RunHistory
 from tests.auditor.ops.support import WebhookReceiver, env_for, write_config
 
@@ -60,7 +60,7 @@ def test_crash_alerts_with_exit_70_and_is_recorded(tmp_path, demo_chains, monkey
     async def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(unattended, "run_audit", broken)
+    monkeypatch.setattr(audit_run, "run_audit", broken)
     with WebhookReceiver() as hook:
         config = _alerting_config(tmp_path, demo_chains, hook, monkeypatch)
         assert main(["run", str(config)]) == 70

@@ -211,3 +211,53 @@ async def test_a_registry_token_symbol_is_read_and_rolled_back_with_its_own_even
     assert ledger.balance(holder, "USDT") != 900_000
     assert balances[elf].amount == ledger.balance(holder, "ELF", height)
     assert balances[usdt].method.endswith("(2 events)")
+
+
+async def test_chunks_read_one_after_another_and_at_once_are_each_rolled_back(chain: Chain) -> None:
+    """The pipeline calls `fetch_balances` once per chunk of rows, several chunks at once, on one adapter: the
+    blocks scanned for one chunk must still roll back the accounts of the others, each event counted once."""
+    first, second = [BalanceQuery(a) for a in chain.accounts[:2]], [BalanceQuery(a) for a in chain.accounts[2:]]
+    expected = {q: chain.expected(q.address) for q in first + second}
+    async with chain.open() as adapter:
+        one = await adapter.fetch_balances(first, chain.height)
+        two = await adapter.fetch_balances(second, chain.height)
+        again = await adapter.fetch_balances(first, chain.height)
+    assert {q: b.amount for q, b in {**one, **two}.items()} == expected
+    assert {q: b.amount for q, b in again.items()} == {q: expected[q] for q in first}
+    async with chain.open() as adapter:
+        import asyncio
+
+        parts = await asyncio.gather(*(adapter.fetch_balances(part, chain.height)
+                                       for part in (first, second, first[:1] + second[:1])))
+    for part in parts:
+        assert {q: b.amount for q, b in part.items()} == {q: expected[q] for q in part}
+
+
+async def test_blocks_of_two_branches_in_one_scan_leave_the_rows_unread(chain: Chain) -> None:
+    """A block read from a branch the node then left (its events are not the chain's) breaks the hash links
+    from the snapshot block up: the roll-back is refused for the rows, never computed over it."""
+    chain.server.faults.stale_branch = {chain.height + 2}
+    queries = [BalanceQuery(a) for a in chain.accounts]
+    async with chain.open() as adapter:
+        balances = await adapter.fetch_balances(queries, chain.height)
+    for balance in balances.values():
+        assert balance.amount is None and "switched branches" in balance.error
+
+
+async def test_transaction_results_must_name_their_block_hash(chain: Chain) -> None:
+    """A result is bound to the block asked by number and hash: one naming no hash could be another branch's."""
+    chain.server.faults.results_without_hash = {chain.height + 1}
+    query = BalanceQuery(chain.accounts[0])
+    async with chain.open() as adapter:
+        balance = (await adapter.fetch_balances([query], chain.height))[query]
+    assert balance.amount is None and "names block" in balance.error, balance
+
+
+async def test_a_branch_switch_during_the_scan_is_read_again(chain: Chain) -> None:
+    """One block read from a branch the node then left: the blocks from the break up are read again, once, and the
+    figures are the snapshot's, each event counted once."""
+    chain.server.faults.stale_branch_once = {chain.height + 2}
+    queries = [BalanceQuery(a) for a in chain.accounts]
+    async with chain.open() as adapter:
+        balances = await adapter.fetch_balances(queries, chain.height)
+    assert {q: b.amount for q, b in balances.items()} == {q: chain.expected(q.address) for q in queries}

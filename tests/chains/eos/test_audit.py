@@ -47,7 +47,7 @@ dir = "{tmp / 'out'}"
 [networks.EOS]
 url = "{url}"
 backend = "nodeos"
-requests_per_second = 0
+requests_per_second = 1000000
 [networks.EOS.options]
 chain_id = "{world.chain.chain_id}"
 """)

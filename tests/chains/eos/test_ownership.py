@@ -149,12 +149,12 @@ def test_over_long_key_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatc
 
 
 def test_needs_chain_reasons_group_as_one_kind_in_the_report():
-    from auditor.aggregate import reason_kind
-
     kinds = set()
     for name in ("okx.reserve1", "okx.reserve2"):
         key = PrivateKey()
         row = AddressRow(1, "EOS", "Vaulta", name, message="m", signature1=_sign(key, "m"),
                          script=keys.encode_public_key(key.public_key.format()))
-        kinds.add(reason_kind(FAMILY.verify_ownership(row, NETWORK).reason))
-    assert kinds == {"signature valid for EOS key '…'"}
+        proof = FAMILY.verify_ownership(row, NETWORK)
+        assert name in proof.reason  # each row still names its own account
+        kinds.add(proof.why.group)
+    assert len(kinds) == 1 and "needs the chain" in kinds.pop()

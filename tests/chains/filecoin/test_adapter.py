@@ -85,23 +85,58 @@ async def test_balances_are_the_snapshot_tipsets_while_money_moves_after_it(chai
         balances = await adapter.fetch_balances(queries, chain.height)
     assert snapshot.block_hash == ",".join(chain.ledger.cids(chain.height))
     assert {q: b.amount for q, b in balances.items()} == expected
-    assert {b.method for b in balances.values()} == {f"StateGetActor@{chain.height}"}
+    assert {b.method for b in balances.values()} == {f"StateGetActor@{chain.height + 1}"}
     # batches of 3 calls: 2 requests for 5 addresses
     assert chain.server.requests["Filecoin.StateGetActor"] == 5 + 1  # + the probe of f099
 
 
-async def test_null_round_reads_the_previous_tipset_and_says_so(chain: Chain) -> None:
+async def test_the_snapshot_tipsets_own_messages_count(chain: Chain) -> None:
+    """The balance at H is after tipset H's messages (as eth_getBalance at block H gives an FEVM row of the same
+    node): an exchange transfer sealed into H is in the receiver's figure and out of the sender's, never in both
+    (H's parent state, what StateGetActor at H's own key reads, has it in neither's)."""
     ledger = chain.ledger
-    null = ledger.null_round()
-    ledger.credit(chain.accounts[0], 9 * ATTO)
+    sender, receiver = chain.accounts[0], chain.accounts[4]
+    ledger.transfer(sender, receiver, 6 * ATTO)
+    height = ledger.mine()  # the 6 FIL are among tipset H's messages
+    ledger.credit(receiver, 1)
     ledger.mine(3)
+    queries = [BalanceQuery(sender), BalanceQuery(receiver)]
+    async with chain.open() as adapter:
+        balances = await adapter.fetch_balances(queries, height)
+    before = {q: ledger.actor(q.address, height) or 0 for q in queries}  # H's parent state
+    assert balances[queries[0]].amount == before[queries[0]] - 6 * ATTO
+    assert balances[queries[1]].amount == before[queries[1]] + 6 * ATTO
+    assert {b.method for b in balances.values()} == {f"StateGetActor@{height + 1}"}
+
+
+async def test_a_node_whose_head_is_the_snapshot_is_behind(chain: Chain) -> None:
+    """The state after the head's messages is in no state root yet: the head epoch cannot be read."""
+    async with chain.open(finality_epochs=0) as adapter:
+        with pytest.raises(DataSourceError) as caught:
+            await adapter.snapshot(chain.ledger.head)
+        assert caught.value.refusal is not None and caught.value.refusal.kind is Refusal.BEHIND
+        assert (await adapter.snapshot(chain.ledger.head - 1)).height == chain.ledger.head - 1
+
+
+async def test_null_round_reads_the_state_after_the_last_tipset_before_it(chain: Chain) -> None:
+    """Epoch H is a null round: the state at H is the one after the messages of the last tipset before it (H'),
+    the parent state of the first tipset after H; the parent state of H' would miss H''s own messages (here a
+    transfer of 9 FIL sealed into H')."""
+    ledger = chain.ledger
+    ledger.credit(chain.accounts[0], 9 * ATTO)
+    before = ledger.mine()  # H': the 9 FIL are among its messages
+    null = ledger.null_round()
+    ledger.credit(chain.accounts[0], 4 * ATTO)
+    after = ledger.mine(3) - 2  # the first tipset after H
     query = BalanceQuery(chain.accounts[0])
     async with chain.open() as adapter:
         snapshot = await adapter.snapshot(null)
         balances = await adapter.fetch_balances([query], null)
-    assert f"epoch {null} is a null round: tipset at {null - 1}" in snapshot.block_hash
-    assert balances[query].method == f"StateGetActor@{null - 1}"
-    assert balances[query].amount == ledger.balance(query.address, null - 1)
+    assert f"epoch {null} is a null round: the state after tipset {before}" in snapshot.block_hash
+    assert balances[query].method == f"StateGetActor@{after}"
+    # every transfer sealed into a tipset up to epoch H counts, none after it
+    assert balances[query].amount == (ledger.actor(query.address, before) or 0) + 9 * ATTO
+    assert balances[query].amount == ledger.balance(query.address, null) == ledger.balance(query.address, before)
 
 
 @pytest.mark.parametrize(

@@ -62,3 +62,18 @@ def test_batch_binding_by_id() -> None:
     lotus = "resolution lookup failed (f1x): resolve address f1x: actor not found"
     not_found = JsonRpcError({"code": 1, "message": lotus})
     assert balance_or_error(not_found) == (0, "")
+
+
+def test_documented_placeholder_tipset_and_parents() -> None:
+    """Lotus api-methods-v1-stable.md gives `{"Cids": null, "Blocks": null, "Height": 0}` as the reply of
+    ChainHead, ChainGetTipSetByHeight and ChainGetTipSetAfterHeight ("If there are no blocks at the specified
+    epoch, the first non-nil tipset at a later epoch will be returned"): no CIDs, so no tipset to read at. A
+    tipset's blocks name its parents, all the same ones."""
+    with pytest.raises(LotusReplyError, match="no Cids"):
+        tipset_of({"Cids": None, "Blocks": None, "Height": 0}, "ChainGetTipSetAfterHeight")
+    parent = {"/": "bafy2bzacebp3shtrn43k7g3unredz7fxn4gj533d3o43tqn2p2ipxxhrvchve"}
+    block = {"Miner": "f01234", "Parents": [parent], "Height": 10101}
+    tipset = tipset_of({**TIPSET, "Blocks": [block, {**block, "Miner": "f05678"}]}, "ChainHead")
+    assert tipset.parents == ("bafy2bzacebp3shtrn43k7g3unredz7fxn4gj533d3o43tqn2p2ipxxhrvchve",)
+    with pytest.raises(LotusReplyError, match="different parents"):
+        tipset_of({**TIPSET, "Blocks": [block, {**block, "Parents": [{"/": CID}]}]}, "ChainHead")

@@ -148,6 +148,9 @@ def test_registry_contracts_are_valid_addresses_of_their_network() -> None:
     assert {t.code for t in contracts} >= {"USDT-TON", "USDT-SOL", "USDC-SOL"}
     for token in contracts:
         network = REGISTRY.networks[token.network]
+        if network.family == "substrate":  # Assets-pallet tokens: the contract is the asset id
+            assert token.contract.isdigit(), token
+            continue
         family = get_family(network.family)
         assert family is not None
         assert family.normalize_address(token.contract, network), token

@@ -252,3 +252,41 @@ def test_options_and_backends_are_checked(world: World) -> None:
         FAMILY.open_adapter(XRP, world.endpoint(options={"line_limit": 100}))
     with pytest.raises(ValueError, match="rippled"):
         FAMILY.open_adapter(XRP, replace(world.endpoint(), backend="jsonrpc"))
+
+
+async def test_a_busy_server_is_asked_again(world: World) -> None:
+    """`tooBusy` with HTTP 200 (a universal error) is retried like an HTTP 503, never leaves the row unread."""
+    wanted = queries(world, world.accounts[:1])
+    async with world.open() as adapter:
+        await adapter.snapshot(world.height)
+        world.server.faults.busy = 2
+        balances = await adapter.fetch_balances(wanted, world.height)
+    assert world.server.faults.busy == 0
+    assert all(balances[q].amount == expected(world, q) for q in wanted), balances
+
+
+async def test_an_act_not_found_from_another_ledger_is_not_a_zero(world: World) -> None:
+    """actNotFound is 0 only when the error reply names the snapshot ledger, validated: one from the open
+    ledger (a server that ignored `ledger_index`) says nothing about the snapshot."""
+    target = world.accounts[0]
+    assert world.chain.balance(target, world.height) > 0
+    world.server.faults.not_found_in_open_ledger = {target}
+    wanted = queries(world, [target])
+    async with world.open() as adapter:
+        balances = await adapter.fetch_balances(wanted, world.height)
+    for query in wanted:
+        assert balances[query].amount is None and "actNotFound" in balances[query].error, balances[query]
+
+
+async def test_a_three_letter_currency_matches_exactly(world: World) -> None:
+    """'usd' and 'USD' are two currencies on the ledger (their bytes): a line in one is not a balance in the
+    other, whatever the issuer."""
+    holder = world.accounts[0]
+    world.chain.set_line(holder, world.issuer, "usd", Decimal("70"))
+    height = world.chain.close()
+    assert FAMILY is not None and RLUSD is not None
+    usd = replace(RLUSD, code="USD-XRP", contract=f"USD.{world.issuer}", decimals=6)
+    query = FAMILY.balance_query(AddressRow(1, "USD", "XRP", ""), usd, holder)
+    async with world.open() as adapter:
+        balance = (await adapter.fetch_balances([query], height))[query]
+    assert balance.amount == 0 and balance.method.endswith("(no trust line)"), balance

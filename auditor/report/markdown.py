@@ -1,0 +1,112 @@
+"""report.md: the report's model for people."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from auditor.errors import ExitCode
+from auditor.liabilities.sources import describe_basis, table_note
+from auditor.money import dec_str
+from auditor.reasons import cut
+from auditor.report.model import ROW_COUNT_KEYS, ReserveReport
+
+DISCREPANCIES_IN_MARKDOWN = 50
+
+
+def render_markdown(report: ReserveReport) -> str:
+    lines = [
+        f"# Proof-of-reserves audit: {Path(report.input_file).name}",
+        "",
+        f"Input `{report.input_file}` (layout {report.layout}, sha256 `{report.input_sha256[:16]}…`), "
+        f"run {report.started_at}, exit code {int(report.exit_code)} ({ExitCode(report.exit_code).meaning}).",
+        "",
+        "| asset | on chain (verified) | on chain (all) | declared | liabilities | ratio | required | result |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for verdict in report.assets:
+        totals = verdict.totals
+        onchain_v: str | None
+        onchain: str | None
+        if report.mode == "verify":
+            onchain_v = onchain = "not read"
+        else:
+            onchain_v, onchain = dec_str(totals.onchain_verified), dec_str(totals.onchain)
+        ratio = percent(verdict.ratio) if verdict.ratio is not None else "-"
+        result = verdict.result
+        owed = (dec_str(verdict.liabilities) or "-") + table_note(report.liabilities, verdict.asset)
+        lines.append(
+            f"| {verdict.asset} | {onchain_v} | {onchain} | {dec_str(totals.declared)} | "
+            f"{owed} | {ratio} | {percent(verdict.required_ratio)} | {result} |"
+        )
+    if report.liabilities is not None:
+        lines += ["", *describe_basis(report.liabilities)]
+    rows = report.rows
+    lines += [
+        "",
+        f"Rows: {rows.get('total', 0)} total, {rows.get('verified', 0)} verified, {rows.get('failed', 0)} failed, "
+        f"{rows.get('unchecked', 0)} unchecked, {rows.get('duplicate', 0)} duplicate "
+        "(every row, with its reason, is in addresses.csv).",
+        "",
+    ]
+    if report.rows_by_network:
+        lines += ["| network | rows | verified | failed | unchecked | duplicate | schemes |",
+                  "|---|---:|---:|---:|---:|---:|---|"]
+        for network, counts in sorted(report.rows_by_network.items()):
+            schemes = ", ".join(f"{name} ({n})" for name, n in sorted(report.schemes_by_network.get(network, {})
+                                                                       .items()))
+            lines.append(f"| {network} | " + " | ".join(str(counts.get(k, 0)) for k in ROW_COUNT_KEYS)
+                         + f" | {schemes or '-'} |")
+        lines.append("")
+    for status in ("failed", "unchecked"):
+        kinds = report.reasons.get(status, {})
+        if kinds:
+            lines += [f"Why rows are {status}:", ""]
+            for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))[:15]:
+                lines.append(f"- {count} × {kind}")
+            lines.append("")
+    lines += report.extra_markdown
+    top = sorted(report.messages.items(), key=lambda kv: -kv[1])[:10]
+    signed = ", ".join(f"`{cut(m)}` ({n})" if m else f"(no message) ({n})" for m, n in top)
+    pinned = "required by the config" if report.statements else "not pinned: set [input] messages"
+    lines += [f"Signed statements: {signed or '-'} ({pinned}).", ""]
+    if report.snapshots:
+        lines += [
+            "## Snapshot blocks", "",
+            "| network | height | block hash | endpoint | balances read by |", "|---|---:|---|---|---|",
+        ]
+        for snap in sorted(report.snapshots, key=lambda s: (s.network, s.height)):
+            counts = report.methods.get((snap.network, snap.height), {})
+            methods = ", ".join(f"{m} ({n})" for m, n in sorted(counts.items()))
+            lines.append(f"| {snap.network} | {snap.height} | `{snap.block_hash}` | {snap.endpoint} | {methods} |")
+        lines.append("")
+    if report.source_failures:
+        lines += ["## Data sources that could not answer", ""]
+        for (network, height), error in sorted(report.source_failures.items()):
+            lines.append(f"- {network} at {height}: {error}")
+        lines.append("")
+    bad_summary = [check for check in report.summary_checks if not check.ok]
+    if bad_summary:
+        lines += ["## Summary section vs detail rows", ""]
+        lines += [f"- {check.describe()}" for check in bad_summary]
+        lines.append("")
+    if report.discrepancies:
+        lines += [f"## Discrepancies ({report.discrepancies_total})", ""]
+        for item in report.discrepancies[:DISCREPANCIES_IN_MARKDOWN]:
+            lines.append("- " + item.describe())
+        if report.discrepancies_total > DISCREPANCIES_IN_MARKDOWN:
+            lines.append(f"- … {report.discrepancies_total - DISCREPANCIES_IN_MARKDOWN} more in findings.jsonl")
+        lines.append("")
+    if report.missing:
+        lines += [f"## Balances that could not be read ({report.missing_total})", ""]
+        for item in report.missing[:DISCREPANCIES_IN_MARKDOWN]:
+            lines.append("- " + item.describe())
+        if report.missing_total > DISCREPANCIES_IN_MARKDOWN:
+            lines.append(f"- … {report.missing_total - DISCREPANCIES_IN_MARKDOWN} more in findings.jsonl")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def percent(value: Decimal) -> str:
+    """A ratio as the table shows it: 1.05 -> "105.00 %" (the ratio and the required ratio alike)."""
+    return f"{value * 100:.2f} %"

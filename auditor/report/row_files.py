@@ -1,0 +1,60 @@
+"""addresses.csv and balances.csv: one line per row, written as the rows stream past. Fields from the input
+are cut when over-long (auditor.reasons.cut), never copied whole."""
+
+from __future__ import annotations
+
+import csv
+from typing import IO
+
+from auditor.money import dec_str
+from auditor.ownership import RowResult
+from auditor.reasons import LONG_REASON, cut
+
+ADDRESSES_HEADER = ["line", "coin", "network", "address", "declared", "onchain", "status", "reason", "scheme"]
+BALANCES_HEADER = ["line", "network", "height", "address", "contract", "amount_base_units", "method", "error"]
+
+
+class AddressesCsv:
+    """addresses.csv, one line per input detail row."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._writer = csv.writer(handle, lineterminator="\n")
+        self._writer.writerow(ADDRESSES_HEADER)
+
+    def write(self, result: RowResult) -> None:
+        reason = result.reason
+        if result.balance_error:
+            reason = f"{reason}; balance unavailable: {result.balance_error}" if reason else (
+                f"balance unavailable: {result.balance_error}"
+            )
+        self._writer.writerow(
+            [
+                result.row.line,
+                cut(result.row.coin),
+                result.network.code if result.network else cut(result.row.network),
+                cut(result.row.address),
+                dec_str(result.declared) or "",
+                dec_str(result.onchain) or "",
+                result.status.value,
+                cut(reason, LONG_REASON),
+                result.scheme,
+            ]
+        )
+
+
+class BalancesCsv:
+    """balances.csv: every balance read, in base units, with the method that gave it, so that another party
+    can re-derive each figure (and see which came from a roll-back rather than a direct read)."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._writer = csv.writer(handle, lineterminator="\n")
+        self._writer.writerow(BALANCES_HEADER)
+
+    def write(self, result: RowResult) -> None:
+        if result.query is None or result.network is None:
+            return
+        amount = "" if result.onchain_base is None else str(result.onchain_base)
+        self._writer.writerow([
+            result.row.line, result.network.code, result.height, cut(result.query.address),
+            result.query.contract or "", amount, result.onchain_method, cut(result.balance_error),
+        ])
