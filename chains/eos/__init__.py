@@ -13,7 +13,7 @@ from chains.base import AddressRow, BalanceAdapter, BalanceQuery, ChainFamily, E
 from chains.eos import accounts, keys
 from chains.eos.ownership import verify_row
 
-BACKENDS = ("nodeos", "hyperion", "")
+BACKENDS = ("nodeos", "")
 
 
 class EosFamily(ChainFamily):
