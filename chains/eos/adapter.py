@@ -175,7 +175,7 @@ class EosBalanceAdapter(BalanceAdapter):
             history = histories[query.address] if ready else (
                 f"the history server has not indexed block {last} after {self.options.history_wait_seconds:g} s")
             if query.contract is None:
-                answers[query] = self._native(query, state, history, snapshot, before, after)
+                answers[query] = self._native(query, state, history, snapshot, after)
             else:
                 read = token_reads[token_queries.index(query)]
                 answer = self._token_answer(query, read, state, history, snapshot, before, after)
@@ -238,7 +238,7 @@ class EosBalanceAdapter(BalanceAdapter):
     # ---- answers --------------------------------------------------------------------------------------
 
     def _native(self, query: BalanceQuery, state: AccountState | str, history: list[Action] | str,
-                snapshot: Snapshot, before: HeadInfo, after: HeadInfo) -> Balance:
+                snapshot: Snapshot, after: HeadInfo) -> Balance:
         if isinstance(state, str):
             return self._no_state(query, state, after)
         if state.block < snapshot.height:
@@ -275,12 +275,12 @@ class EosBalanceAdapter(BalanceAdapter):
         if any(before.head < a.block <= after.head and _moves(a, symbol) for a in mine):
             return None  # the read's block is somewhere in before..after, and the balance moved there
         bound, note = self._binding(query, state, history, snapshot)
+        undone = [a for a in mine if a.block <= after.head]
         try:
-            amount = balance_at_snapshot(read.amount, query.address, contract, symbol, precision,
-                                         [a for a in mine if a.block <= after.head])
+            amount = balance_at_snapshot(read.amount, query.address, contract, symbol, precision, undone)
         except (EosApiError, RollbackError) as exc:
             return Balance(None, method, str(exc), bound, note)
-        return Balance(amount, f"{method}@{after.head}-rollback({len(mine)} actions)", "", bound, note)
+        return Balance(amount, f"{method}@{after.head}-rollback({len(undone)} actions)", "", bound, note)
 
     def _no_state(self, query: BalanceQuery, state: str, after: HeadInfo) -> Balance:
         method = self._method(query)
