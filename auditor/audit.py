@@ -19,9 +19,19 @@ from auditor.assets import AssetRegistry
 from auditor.balances import BalanceSources, SnapshotHeights
 from auditor.checkpoint import Checkpoint, row_digest, run_key
 from auditor.config import AuditConfig, ConfigError
+from auditor.cross_check import run_findings
 from auditor.errors import ExitCode
-from auditor.findings import DISCREPANCY, MISSING, DuplicateRow, FailedRow, FindingLog, LiabilitiesMismatch
+from auditor.findings import (
+    DISCREPANCY,
+    MISSING,
+    CrossCheckFinding,
+    DuplicateRow,
+    FailedRow,
+    FindingLog,
+    LiabilitiesMismatch,
+)
 from auditor.formats import AddressFile, open_address_file
+from auditor.html_report import write_html_report
 from auditor.liabilities.errors import ProofInputError
 from auditor.liabilities.settings import LiabilitiesSettings
 from auditor.liabilities.sources import LiabilitiesOutcome, apply_to_verdicts, declared_only, resolve_liabilities
@@ -146,6 +156,9 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
                 aggregator = Aggregator(registry, FindingLog(findings_handle))
                 for finding in liabilities.findings:  # declared liabilities contradicting a verified proof
                     aggregator.findings.add(LiabilitiesMismatch.from_json(finding))
+                for claim in run_findings(config.cross_check, config.input_file, config.generic,
+                                          run_dir.path("report.json").parent, config.registry_overrides):
+                    aggregator.findings.add(CrossCheckFinding(claim))
                 sink = _RowSink(AddressesCsv(handle), aggregator, BalancesCsv(balances_handle))
                 sources = BalanceSources(registry, config.networks, checkpoint=checkpoint, progress=progress)
                 async with sources:
@@ -358,3 +371,4 @@ def _report(
 def _write(run_dir: RunDirectory, report: ReserveReport) -> None:
     write_json(run_dir.path("report.json"), report_json(report))
     run_dir.path("report.md").write_text(render_markdown(report) + "\n", encoding="utf-8")
+    write_html_report(run_dir.path("report.json").parent)

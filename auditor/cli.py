@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from auditor import __version__, init_config
+from auditor import __version__, cross_check, init_config
 from auditor.audit import verify_file
 from auditor.config import check_output_dir, load_config
 from auditor.errors import AuditorError, ExitCode
@@ -95,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     init_config.add_arguments(commands.add_parser(
         "init", help="write a commented config that audits a published file (networks, statements, heights)",
         description=init_config.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter))
+    cross_check.add_arguments(commands.add_parser(
+        "cross-check", help="list balances claimed by two exchanges, or twice in one file (double claims)",
+        description=cross_check.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter))
     schedule.add_arguments(commands.add_parser(
         "schedule", parents=[logs], help="print or install a cron line or systemd timer running the audit",
         description=schedule.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter))
@@ -152,6 +155,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return outcome.exit_code
     if args.command == "init":
         return init_config.command(args)
+    if args.command == "cross-check":
+        return cross_check.command(args)
     if args.command in ("check", "history", "schedule"):
         return {"check": check.command, "history": trend.command, "schedule": schedule.command}[args.command](args)
     return run_command(args.config, args.out, args.resume, args.quiet)

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from auditor.cross_check import CrossCheckConfigError, CrossCheckSettings, parse_cross_check
 from auditor.errors import InputProblem
 from auditor.formats.layouts import FIELD_SYNONYMS, GenericColumns
 from auditor.liabilities.errors import LiabilitiesConfigError
@@ -58,6 +59,7 @@ class AuditConfig:
     trust_owner_mode: bool = False
     liabilities_settings: LiabilitiesSettings = field(default_factory=LiabilitiesSettings)  # declared + proofs
     ops: OpsSettings = field(default_factory=OpsSettings)  # retention, metrics, alerts (unattended runs)
+    cross_check: CrossCheckSettings = field(default_factory=CrossCheckSettings)  # other exchanges' files
 
     @property
     def alert_command(self) -> str:
@@ -67,7 +69,8 @@ class AuditConfig:
         return self.required_ratios.get(asset.upper(), self.required_ratio)
 
 
-_TOP_KEYS = {"input", "output", "audit", "networks", "liabilities", "required_ratio", "registry", "alerts"}
+_TOP_KEYS = {"input", "output", "audit", "networks", "liabilities", "required_ratio", "registry", "alerts",
+             "cross_check"}
 _INPUT_KEYS = {"file", "messages", "format", "amounts", "columns"}
 _AUDIT_KEYS = {"required_ratio", "chunk_size", "workers", "trust_owner_mode"}
 _REGISTRY_KEYS = {"networks", "tokens"}
@@ -189,6 +192,10 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
     }
     liabilities = _liabilities(_table(data, "liabilities", where), base, where)
     try:
+        cross_check = parse_cross_check(data.get("cross_check"), base, where)
+    except CrossCheckConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    try:
         ops = parse_ops(output, _table(data, "alerts", where), base, where, environ)
     except SettingsError as exc:
         raise ConfigError(str(exc)) from None
@@ -210,6 +217,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
         statements=statements,
         trust_owner_mode=trust_owner_mode,
         ops=ops,
+        cross_check=cross_check,
     )
 
 

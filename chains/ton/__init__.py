@@ -3,20 +3,21 @@
 Ownership: OKX's Ed25519 signature (chains.signing.ed25519). A TON address is the hash of a wallet's StateInit, so the
 verified key must derive the row's account as one of the standard wallets (chains.ton.wallets: v3r2, v4r2,
 highload v3) in basechain; any of the raw, bounceable and non-bounceable forms names the same account.
-No balance backend yet.
+Balances: toncenter HTTP API v2 (backend "toncenter-v2") at the snapshot masterchain block (chains.ton.adapter).
 """
 
 from __future__ import annotations
 
-from chains.base import AddressRow, Network, OfflineOnlyFamily, OwnershipProof
+from chains.base import AddressRow, BalanceAdapter, ChainFamily, Endpoint, Network, OwnershipProof
 from chains.signing import ed25519
 from chains.ton import addresses
 from chains.ton.wallets import WALLETS, account_id
 
 SCHEME = "okx-ed25519-ton"
+BACKENDS = ("toncenter-v2", "")
 
 
-class TonFamily(OfflineOnlyFamily):
+class TonFamily(ChainFamily):
     name = "ton"
 
     def normalize_address(self, address: str, network: Network) -> str:
@@ -41,3 +42,11 @@ class TonFamily(OfflineOnlyFamily):
         return OwnershipProof.failed(
             f"{claimed.raw} is none of the signer's wallets ({', '.join(derived)})", SCHEME, field="address"
         )
+
+    def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
+        if endpoint.backend not in BACKENDS:
+            raise ValueError(f"TON reads balances over the toncenter HTTP API v2 (backend \"toncenter-v2\"), not "
+                             f"{endpoint.backend!r}")
+        from chains.ton.adapter import TonBalanceAdapter
+
+        return TonBalanceAdapter(network, endpoint)

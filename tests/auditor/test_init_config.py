@@ -368,9 +368,11 @@ def test_networks_listed_without_backend_still_have_none(name):
     """When a family gains a balance backend, its networks belong in a table (and in .env.example)."""
     registry = AssetRegistry.load()
     text = (ROOT / name).read_text(encoding="utf-8")
+    if "no balance backend here yet" not in text:  # every network the exchange publishes has a table
+        assert "[networks." in text
+        return
     listed = text.split("no balance backend here yet")[1].split("\n# HTX's own")[0].split("\n# Networks OKX's own")[0]
     codes = [line[4:].split(" (")[0] for line in listed.splitlines() if line.startswith("#   ")]
-    assert codes
     for code in codes:
         assert family_backends(registry.network(code)) == (), (
             f"{name}: {code} now has a balance backend: give it a [networks.{code}] table and add "

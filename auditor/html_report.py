@@ -1,0 +1,438 @@
+"""report.html beside report.md: one self-contained page (inline CSS and JS, the chart as a data: URI, no
+network fetch) for the people who read an audit in a browser.
+
+Rendered from the run directory alone: report.json (reserve table, what each ratio rests on, per-network
+tables, snapshot blocks, findings), ratios.svg (the ratio history), addresses.csv and balances.csv (the address
+table). The address table holds every detail row: they are embedded as compact JSON (repeated strings such as
+coin, network, status, reason and method become indexes into per-column dictionaries) and rendered one page at
+a time by the script, so a file of hundreds of thousands of rows stays usable. Everything else is static HTML,
+escaped here; the page works with scripts off except for the address table.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+import os
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from html import escape
+from pathlib import Path
+from typing import IO, Any
+
+from auditor.errors import ExitCode
+
+PAGE_SIZE = 100
+# addresses.csv columns, then balances.csv's method and error for the same line; the ones that repeat a lot are
+# dictionary-encoded
+ADDRESS_COLUMNS = ("line", "coin", "network", "address", "declared", "onchain", "status", "reason", "scheme",
+                   "method", "error")
+ENCODED = frozenset({"coin", "network", "status", "reason", "scheme", "method", "error"})
+FINDINGS_SHOWN = 1000
+
+
+def write_html_report(run_dir: Path) -> Path:
+    """Write `run_dir/report.html` from the files of a finished (or `.partial`) run directory; returns its path."""
+    run_dir = Path(run_dir)
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    target = run_dir / "report.html"
+    temporary = run_dir / ".report.html.tmp"
+    with temporary.open("w", encoding="utf-8") as out:
+        out.write(_head(report))
+        out.write(_body(report, run_dir))
+        out.write('<script type="application/json" id="address-data">')
+        _write_address_data(out, run_dir)
+        out.write("</script>\n<script>")
+        out.write(SCRIPT)
+        out.write("</script>\n</body>\n</html>\n")
+    os.replace(temporary, target)
+    return target
+
+
+# --- static parts --------------------------------------------------------------------------------------------
+
+
+def _head(report: Mapping[str, Any]) -> str:
+    name = Path(str(_part(report, "input").get("file", "audit"))).name
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        # no fetch of any kind: the policy forbids everything but inline styles, inline scripts and data: images
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+        "script-src 'unsafe-inline'; img-src data:\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>Proof-of-reserves audit: {escape(name)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+    )
+
+
+def _body(report: Mapping[str, Any], run_dir: Path) -> str:
+    parts = [_summary(report), _reserve_table(report), _basis(report), _history(run_dir), _networks(report),
+             _snapshots(report), _findings(report), _address_section()]
+    return "\n".join(p for p in parts if p)
+
+
+def _summary(report: Mapping[str, Any]) -> str:
+    source = _part(report, "input")
+    run = _part(report, "run")
+    code = report.get("exit_code")
+    rows = _part(report, "rows")
+    status = "ok" if code == 0 else "bad"
+    return (
+        f"<header><h1>Proof-of-reserves audit: {escape(Path(str(source.get('file', ''))).name)}</h1>\n"
+        f"<p>Input <code>{escape(str(source.get('file', '')))}</code> (layout {escape(str(source.get('layout', '')))}, "
+        f"sha256 <code>{escape(str(source.get('sha256', '')))}</code>), run {escape(str(run.get('started_at', '')))}"
+        f" to {escape(str(run.get('finished_at', '')))}.</p>\n"
+        f"<p class=\"verdict {status}\" id=\"exit-code\">Exit code {escape(str(code))}: "
+        f"{escape(ExitCode(code).meaning if code in set(ExitCode) else 'unknown')}</p>\n"
+        f"<p>Rows: {_n(rows.get('total'))} total, {_n(rows.get('verified'))} verified, {_n(rows.get('failed'))} "
+        f"failed, {_n(rows.get('unchecked'))} unchecked, {_n(rows.get('duplicate'))} duplicate.</p></header>"
+    )
+
+
+def _reserve_table(report: Mapping[str, Any]) -> str:
+    lines = ["<section><h2>Reserves</h2>", '<table id="reserves"><thead><tr><th>asset</th><th>on chain (verified)'
+             "</th><th>on chain (all)</th><th>declared</th><th>liabilities</th><th>ratio</th><th>required</th>"
+             "<th>result</th></tr></thead><tbody>"]
+    for asset, figures in sorted(_part(report, "assets").items()):
+        not_read = _verify_mode(report)
+        problems = figures.get("problems") or []
+        result = "PASS" if figures.get("ok") else "FAIL" + (": " + "; ".join(map(str, problems)) if problems else "")
+        proven = "proven" if figures.get("liabilities_verified") else "declared"
+        liabilities = figures.get("liabilities")
+        owed = f"{_amount(liabilities)} <span class=\"note\">({proven})</span>" if liabilities is not None else "-"
+        lines.append(
+            f'<tr data-asset="{escape(asset)}"><th scope="row">{escape(asset)}</th>'
+            f"<td class=\"num\">{'not read' if not_read else _amount(figures.get('onchain_verified'))}</td>"
+            f"<td class=\"num\">{'not read' if not_read else _amount(figures.get('onchain'))}</td>"
+            f"<td class=\"num\">{_amount(figures.get('declared'))}</td><td class=\"num\">{owed}</td>"
+            f"<td class=\"num ratio\">{_percent(figures.get('ratio'))}</td>"
+            f"<td class=\"num\">{_amount(figures.get('required_ratio'))}</td>"
+            f"<td class=\"{'ok' if figures.get('ok') else 'bad'}\">{escape(result)}</td></tr>")
+    lines.append("</tbody></table></section>")
+    return "\n".join(lines)
+
+
+def _basis(report: Mapping[str, Any]) -> str:
+    reserves = ("<li><strong>Reserves</strong>: not read (<code>auditor verify</code> checks ownership signatures "
+                "only, no balance is read).</li>") if _verify_mode(report) else (
+        "<li><strong>Reserves</strong> (numerator, <em>on chain (verified)</em>): balances read on chain at the "
+        "snapshot block, of the addresses whose ownership signature verified. Unverified rows count only in "
+        "<em>on chain (all)</em>.</li>")
+    lines = ["<section><h2>What each ratio rests on</h2><ul>", reserves]
+    liabilities = _part(_part(report, "liabilities"), "assets")
+    for asset, figures in sorted(_part(report, "assets").items()):
+        basis = liabilities.get(asset, {})
+        proven = "proven" if figures.get("liabilities_verified") else "not proven"
+        how = basis.get("how") or figures.get("liabilities_source") or "no liabilities figure"
+        counts = figures.get("addresses", {})
+        lines.append(
+            f"<li><strong>{escape(asset)}</strong>: liabilities {_amount(figures.get('liabilities'))}, "
+            f"<strong>{proven}</strong>: {escape(str(how))}. Addresses: {_n(counts.get('total'))} "
+            f"({_n(counts.get('verified'))} verified, {_n(counts.get('failed'))} failed, "
+            f"{_n(counts.get('unchecked'))} unchecked, {_n(counts.get('missing_balance'))} without a balance).</li>")
+    for proof in _part(report, "liabilities").get("proofs") or []:
+        lines.append(f"<li>Proof: <code>{escape(json.dumps(proof, sort_keys=True)[:500])}</code></li>")
+    lines.append("</ul></section>")
+    return "\n".join(lines)
+
+
+def _history(run_dir: Path) -> str:
+    chart = run_dir / "ratios.svg"
+    if not chart.exists():
+        return ""
+    # An <img> with a data: URI: the SVG is shown, never run (no script in it can execute), and nothing is fetched.
+    encoded = base64.b64encode(chart.read_bytes()).decode()
+    return ("<section><h2>Reserve ratio history</h2>"
+            f'<img id="ratio-history" alt="reserve ratio per asset over the last runs" '
+            f'src="data:image/svg+xml;base64,{encoded}"></section>')
+
+
+def _networks(report: Mapping[str, Any]) -> str:
+    by_network: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    for asset, figures in sorted(_part(report, "assets").items()):
+        for network, values in sorted((figures.get("networks") or {}).items()):
+            by_network.setdefault(network, []).append((asset, values))
+    rows = _part(report, "rows_by_network")
+    if not by_network and not rows:
+        return ""
+    lines = ["<section><h2>Per network</h2>"]
+    for network in sorted(set(by_network) | set(rows)):
+        counts = rows.get(network, {})
+        schemes = ", ".join(f"{name} ({n})" for name, n in sorted((counts.get("schemes") or {}).items()))
+        lines.append(
+            f'<h3>{escape(network)}</h3><p>Rows: {_n(counts.get("total"))} ({_n(counts.get("verified"))} verified, '
+            f'{_n(counts.get("failed"))} failed, {_n(counts.get("unchecked"))} unchecked, '
+            f'{_n(counts.get("duplicate"))} duplicate). Schemes: {escape(schemes or "-")}.</p>')
+        if network in by_network:
+            lines.append(f'<table class="network" data-network="{escape(network)}"><thead><tr><th>asset</th>'
+                         "<th>on chain (verified)</th><th>on chain (all)</th><th>declared</th></tr></thead><tbody>")
+            not_read = _verify_mode(report)
+            for asset, values in by_network[network]:
+                lines.append(f"<tr><th scope=\"row\">{escape(asset)}</th>"
+                             f"<td class=\"num\">{'not read' if not_read else _amount(values.get('onchain_verified'))}"
+                             f"</td><td class=\"num\">{'not read' if not_read else _amount(values.get('onchain'))}</td>"
+                             f"<td class=\"num\">{_amount(values.get('declared'))}</td></tr>")
+            lines.append("</tbody></table>")
+    lines.append("</section>")
+    return "\n".join(lines)
+
+
+def _snapshots(report: Mapping[str, Any]) -> str:
+    snapshots = _part(report, "snapshot")
+    if not snapshots:
+        return ""
+    lines = ["<section><h2>Snapshot blocks</h2><table><thead><tr><th>network</th><th>height</th><th>block hash</th>"
+             "<th>endpoint</th><th>balances read by</th></tr></thead><tbody>"]
+    for network, snapshot in sorted(snapshots.items()):
+        methods = ", ".join(f"{m} ({n})" for m, n in sorted((snapshot.get("methods") or {}).items()))
+        lines.append(f"<tr><th scope=\"row\">{escape(network)}</th><td class=\"num\">{_n(snapshot.get('height'))}</td>"
+                     f"<td><code>{escape(str(snapshot.get('block_hash', '')))}</code></td>"
+                     f"<td>{escape(str(snapshot.get('endpoint', '')))}</td><td>{escape(methods or '-')}</td></tr>")
+    lines.append("</tbody></table></section>")
+    return "\n".join(lines)
+
+
+def _findings(report: Mapping[str, Any]) -> str:
+    lines = ['<section id="findings"><h2>Findings</h2>']
+    errors = report.get("data_source_errors") or []
+    if errors:
+        lines.append("<h3>Data sources that could not answer</h3><ul>")
+        lines += [f"<li>{escape(_text(e))}</li>" for e in errors[:FINDINGS_SHOWN]]
+        lines.append("</ul>")
+    mismatches = [c for c in report.get("summary_checks") or [] if not c.get("ok", True)]
+    if mismatches:
+        lines.append("<h3>Summary section mismatches</h3><ul>")
+        lines += [f"<li>line {escape(str(c.get('line')))} {escape(str(c.get('coin')))}: summary "
+                  f"{escape(str(c.get('summary')))}, detail rows {escape(str(c.get('detail')))}, on chain "
+                  f"{escape(str(c.get('onchain')))}</li>" for c in mismatches]
+        lines.append("</ul>")
+    for key, total_key, title in (("discrepancies", "discrepancies_total", "Discrepancies"),
+                                  ("missing_balances", "missing_balances_total", "Balances not read")):
+        items = report.get(key) or []
+        total = report.get(total_key, len(items))
+        if not items:
+            continue
+        lines.append(f"<h3>{title} ({_n(total)})</h3><ul class=\"findings\">")
+        lines += [f"<li>{escape(_describe(item))}</li>" for item in items[:FINDINGS_SHOWN]]
+        if total > min(len(items), FINDINGS_SHOWN):
+            lines.append(f"<li>… {_n(total - min(len(items), FINDINGS_SHOWN))} more in findings.jsonl</li>")
+        lines.append("</ul>")
+    if len(lines) == 1:
+        lines.append('<p class="ok">No discrepancy, no unread balance, no failed data source.</p>')
+    lines.append("</section>")
+    return "\n".join(lines)
+
+
+def _address_section() -> str:
+    return (
+        '<section><h2>Addresses</h2>\n<div class="controls"><label>Search <input id="search" type="search" '
+        'placeholder="address, coin, network, reason…" autocomplete="off"></label> '
+        '<label>Status <select id="status"><option value="">any</option></select></label> '
+        '<button id="prev" type="button">‹ previous</button> <span id="page"></span> '
+        '<button id="next" type="button">next ›</button> <span id="matches"></span></div>\n'
+        '<table id="addresses"><thead><tr><th>line</th><th>coin</th><th>network</th><th>address</th><th>declared'
+        "</th><th>on chain</th><th>status</th><th>reason</th><th>scheme</th><th>read by</th></tr></thead>"
+        '<tbody></tbody></table><noscript>The address table needs JavaScript; addresses.csv has every row.'
+        "</noscript></section>"
+    )
+
+
+def _describe(item: Mapping[str, Any]) -> str:
+    kind = item.get("kind")
+    where = f"line {item.get('line')} {item.get('coin')} {item.get('network')} {item.get('address')}"
+    if kind == "declared_vs_onchain":
+        return f"{where}: declared {item.get('declared')}, on chain {item.get('onchain')} " \
+               f"(difference {item.get('difference')})"
+    if kind in ("failed_row", "duplicate_row"):
+        return f"{where}: {kind.replace('_', ' ')}: {item.get('reason')}"
+    if kind == "liabilities_mismatch":
+        return (f"{item.get('asset')} liabilities: declared {item.get('declared')} ({item.get('declared_source')}), "
+                f"but {item.get('verified_source')} proves {item.get('verified')}")
+    if kind == "double_claim":
+        claims = ", ".join(f"{c.get('exchange')} {Path(str(c.get('file'))).name}:{c.get('line')} {c.get('coin')} "
+                           f"{c.get('declared')}" for c in item.get("claims", []))
+        return f"line {item.get('line')} {item.get('asset')} on {item.get('network')} {item.get('address')}: " \
+               f"double claim ({item.get('overlap')}): {claims}"
+    if "error" in item and "line" in item:
+        return f"{where}: {item['error']}"
+    return _text(item)
+
+
+def _part(container: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """A section of report.json; absent and null (e.g. liabilities in `auditor verify`) read as empty."""
+    value = container.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _verify_mode(report: Mapping[str, Any]) -> bool:
+    return _part(report, "tool").get("mode") == "verify"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _n(value: Any) -> str:
+    return escape(f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value or 0))
+
+
+def _amount(value: Any) -> str:
+    """A decimal string as published, with thousands separators (never through float)."""
+    if value is None or value == "":
+        return "-"
+    text = str(value)
+    whole, dot, fraction = text.partition(".")
+    if whole.lstrip("-").isdigit():
+        sign = "-" if whole.startswith("-") else ""
+        whole = sign + f"{int(whole.lstrip('-')):,}"
+    return escape(whole + dot + fraction)
+
+
+def _percent(value: Any) -> str:
+    if value is None:
+        return "-"
+    try:
+        return f"{Decimal(str(value)) * 100:.2f} %"
+    except InvalidOperation:
+        return escape(str(value))
+
+
+# --- the address rows ----------------------------------------------------------------------------------------
+
+
+def _write_address_data(out: IO[str], run_dir: Path) -> None:
+    """{"columns": [...], "dicts": {column: [values]}, "rows": [[...], ...]} streamed into `out`; `</` is
+    escaped so no cell can close the script element."""
+    methods = _methods(run_dir / "balances.csv")
+    dictionaries: dict[str, dict[str, int]] = {name: {} for name in ADDRESS_COLUMNS if name in ENCODED}
+    out.write('{"columns":' + json.dumps(ADDRESS_COLUMNS) + ',"rows":[')
+    first = True
+    for record in _address_records(run_dir / "addresses.csv"):
+        method, error = methods.get(record.get("line", ""), ("", ""))
+        record = {**record, "method": method, "error": error}
+        cells: list[Any] = []
+        for name in ADDRESS_COLUMNS:
+            value = record.get(name) or ""
+            if name == "line":
+                cells.append(int(value) if value.isdigit() else value)
+            elif name in dictionaries:
+                table = dictionaries[name]
+                cells.append(table.setdefault(value, len(table)))
+            else:
+                cells.append(value)
+        out.write(("" if first else ",") + _safe(json.dumps(cells, separators=(",", ":"), ensure_ascii=False)))
+        first = False
+    encoded = {name: list(table) for name, table in dictionaries.items()}
+    out.write('],"dicts":' + _safe(json.dumps(encoded, separators=(",", ":"), ensure_ascii=False)) + "}")
+
+
+def _safe(text: str) -> str:
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def _address_records(path: Path) -> Iterable[dict[str, str]]:
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _methods(path: Path) -> dict[str, tuple[str, str]]:
+    """line -> (method, error) from balances.csv (strings interned: a few distinct methods for many lines)."""
+    found: dict[str, tuple[str, str]] = {}
+    if not path.exists():
+        return found
+    seen: dict[tuple[str, str], tuple[str, str]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for record in csv.DictReader(handle):
+            pair = (record.get("method") or "", record.get("error") or "")
+            found[record.get("line", "")] = seen.setdefault(pair, pair)
+    return found
+
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;
+color:#1a1a1a;line-height:1.4}
+h1{font-size:1.5em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;margin:.5em 0;font-size:.92em}th,td{border:1px solid #ddd;padding:.3em .6em;
+text-align:left;vertical-align:top}thead th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:
+tabular-nums;white-space:nowrap}code{font-size:.9em;word-break:break-all}.ok{color:#17692a;font-weight:600}
+.bad{color:#b00020;font-weight:600}.verdict{padding:.5em .8em;border-radius:4px;background:#f6f6f6}
+.note{color:#666;font-weight:normal}.controls{margin:.5em 0;display:flex;gap:.6em;align-items:center;
+flex-wrap:wrap}#search{width:24em;padding:.3em}#addresses td:nth-child(4){font-family:monospace;
+word-break:break-all}#addresses td.st-failed{color:#b00020}#addresses td.st-verified{color:#17692a}
+img#ratio-history{max-width:100%;height:auto;border:1px solid #eee}
+"""
+
+SCRIPT = """
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("address-data").textContent);
+  var cols = data.columns, dicts = data.dicts, rows = data.rows, PAGE = __PAGE_SIZE__;
+  var index = {};
+  cols.forEach(function (name, i) { index[name] = i; });
+  function cell(row, name) {
+    var v = row[index[name]];
+    return dicts[name] ? dicts[name][v] : v;
+  }
+  // One lower-case search string per row, built once (cheap to filter hundreds of thousands of rows).
+  var haystack = rows.map(function (row) {
+    return [cell(row, "line"), cell(row, "coin"), cell(row, "network"), cell(row, "address"),
+            cell(row, "status"), cell(row, "reason"), cell(row, "scheme"), cell(row, "method")].join(" ").toLowerCase();
+  });
+  var statusSelect = document.getElementById("status");
+  (dicts.status || []).forEach(function (value) {
+    if (!value) { return; }
+    var option = document.createElement("option");
+    option.value = value; option.textContent = value;
+    statusSelect.appendChild(option);
+  });
+  var search = document.getElementById("search"), body = document.querySelector("#addresses tbody");
+  var pageLabel = document.getElementById("page"), matchesLabel = document.getElementById("matches");
+  var matches = [], page = 0;
+  function filter() {
+    var terms = search.value.toLowerCase().split(/\\s+/).filter(Boolean);
+    var status = statusSelect.value, statusCode = status ? (dicts.status || []).indexOf(status) : -1;
+    matches = [];
+    for (var i = 0; i < rows.length; i++) {
+      if (status && rows[i][index.status] !== statusCode) { continue; }
+      var text = haystack[i], ok = true;
+      for (var t = 0; t < terms.length; t++) { if (text.indexOf(terms[t]) < 0) { ok = false; break; } }
+      if (ok) { matches.push(i); }
+    }
+    page = 0;
+    render();
+  }
+  function render() {
+    var pages = Math.max(1, Math.ceil(matches.length / PAGE));
+    if (page >= pages) { page = pages - 1; }
+    var fragment = document.createDocumentFragment();
+    matches.slice(page * PAGE, page * PAGE + PAGE).forEach(function (i) {
+      var row = rows[i], tr = document.createElement("tr");
+      var method = cell(row, "method"), error = cell(row, "error");
+      [cell(row, "line"), cell(row, "coin"), cell(row, "network"), cell(row, "address"), cell(row, "declared"),
+       cell(row, "onchain"), cell(row, "status"), cell(row, "reason"), cell(row, "scheme"),
+       error ? (method ? method + ": " : "") + error : method].forEach(function (value, c) {
+        var td = document.createElement("td");
+        td.textContent = value === undefined || value === null ? "" : String(value);
+        if (c === 0 || c === 4 || c === 5) { td.className = "num"; }
+        if (c === 6) { td.className = "st-" + value; }
+        tr.appendChild(td);
+      });
+      fragment.appendChild(tr);
+    });
+    body.replaceChildren(fragment);
+    pageLabel.textContent = "page " + (page + 1) + " of " + pages;
+    matchesLabel.textContent = matches.length.toLocaleString("en") + " of " + rows.length.toLocaleString("en") +
+      " rows";
+    document.getElementById("prev").disabled = page === 0;
+    document.getElementById("next").disabled = page >= pages - 1;
+  }
+  var timer = null;
+  search.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(filter, 150); });
+  statusSelect.addEventListener("change", filter);
+  document.getElementById("prev").addEventListener("click", function () { page--; render(); });
+  document.getElementById("next").addEventListener("click", function () { page++; render(); });
+  filter();
+}());
+""".replace("__PAGE_SIZE__", str(PAGE_SIZE))
