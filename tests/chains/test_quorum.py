@@ -228,3 +228,22 @@ def test_check_asks_every_endpoint_of_a_quorum(tmp_path, world, capsys):
         code, checks, printed = _check(tmp_path, world, [_keyed(eth_url), _keyed(other.url)], 2, capsys)
         assert code == 3 and not checks[0]["ok"] and "disagree on block" in checks[0]["detail"]
     assert SECRET not in printed
+
+
+def test_an_endpoint_dying_mid_read_leaves_the_others_to_form_the_quorum(tmp_path, world, capsys):
+    """2 of 3: one endpoint (behind the fault proxy) dies after the snapshot checks and two reads. What it did
+    not answer the other two still agree on; the report says how many figures each endpoint agreed on."""
+    from tests.nodes.fault_proxy import FaultProxy, Faults
+
+    height = world["eth"].height
+    with _fork(world, height) as twin, _fork(world, height) as third, FaultProxy(third.url) as proxy:
+        proxy.faults = Faults(die_after=4 + 2)
+        urls = [_keyed(world["eth_node"].url), _keyed(twin.url), _keyed(proxy.url)]
+        code, report, run, printed = _run(tmp_path, world, urls, 2, capsys)
+    assert code == 0, report
+    record = report["quorum"]["ETH"]
+    first, second, dying = record["endpoints"]
+    assert record["unread"] == record["disputed"] == 0
+    assert first["agreed"] == second["agreed"] == record["agreed"]
+    assert 0 < dying["agreed"] < record["agreed"] and dying["unread"] == record["agreed"] - dying["agreed"]
+    _no_secret_anywhere(run, printed)
