@@ -17,6 +17,7 @@ from typing import Any
 from auditor.assets import AssetRegistry
 from auditor.findings import DeclaredVsOnchain, FindingLog, MissingBalance, RowRef, SummaryMismatch
 from auditor.formats import SummaryRow
+from auditor.freshness import Freshness, FreshnessClassifier
 from auditor.money import add, covers, dec_str, ratio
 from auditor.ownership import RowResult
 from auditor.reasons import Reason, ReasonKind, cut
@@ -31,7 +32,9 @@ REASON_KINDS_LISTED = 100
 class AssetTotals:
     onchain: Decimal = ZERO
     onchain_verified: Decimal = ZERO
+    onchain_verified_fresh: Decimal = ZERO  # the part of onchain_verified proven by statements naming the snapshot
     declared: Decimal = ZERO
+    fresh_addresses: int = 0  # verified rows whose statement names the snapshot
     addresses: Counter[str] = field(default_factory=Counter)  # status -> count
     missing: int = 0  # rows whose balance the data source could not give
     networks: dict[str, dict[str, Decimal]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Decimal)))
@@ -46,6 +49,12 @@ class AssetVerdict:
     required_ratio: Decimal
     ok: bool  # nothing found wrong: no shortfall against the liabilities, no failed row, every balance read
     why_not: list[str]
+    require_fresh: bool = False  # the ratio counts only reserves proven by fresh statements ([audit] require_fresh)
+
+    @property
+    def reserves(self) -> Decimal:
+        """What the ratio rests on: verified reserves, or only their fresh part with require_fresh."""
+        return self.totals.onchain_verified_fresh if self.require_fresh else self.totals.onchain_verified
 
     @property
     def state(self) -> str:
@@ -104,9 +113,14 @@ class Deduplicator:
 
 
 class Aggregator:
-    def __init__(self, registry: AssetRegistry, findings: FindingLog) -> None:
+    def __init__(self, registry: AssetRegistry, findings: FindingLog,
+                 freshness: FreshnessClassifier | None = None) -> None:
         self.registry = registry
         self.findings = findings
+        self.freshness = freshness or FreshnessClassifier()
+        # (statement, its classification) -> rows, verified rows: what each distinct statement proves
+        self.statements: dict[tuple[str, Freshness], list[int]] = {}
+        self.statements_other = 0  # rows beyond the first MESSAGES_LISTED distinct (statement, classification)
         self.assets: dict[str, AssetTotals] = defaultdict(AssetTotals)
         self.rows: Counter[str] = Counter()
         self.declared_by_token: dict[str, Decimal] = defaultdict(Decimal)
@@ -134,6 +148,17 @@ class Aggregator:
             self.messages[message] += 1
         else:
             self.messages_other += 1
+        # classified once per distinct (statement, height): one dictionary look-up per row
+        freshness = self.freshness.of(result.row.message, result.height)
+        statement_key = (message, freshness)
+        counts = self.statements.get(statement_key)
+        if counts is None and len(self.statements) < MESSAGES_LISTED:
+            counts = self.statements[statement_key] = [0, 0]
+        if counts is None:
+            self.statements_other += 1
+        else:
+            counts[0] += 1
+            counts[1] += status == "verified"
         if status in self.reasons:
             reasons = self.reasons[status]
             primary = result.primary
@@ -164,6 +189,10 @@ class Aggregator:
         if result.status == RowStatus.VERIFIED:
             totals.onchain_verified = add(totals.onchain_verified, result.onchain)
             per_network["onchain_verified"] = add(per_network["onchain_verified"], result.onchain)
+            if freshness.fresh:
+                totals.fresh_addresses += 1
+                totals.onchain_verified_fresh = add(totals.onchain_verified_fresh, result.onchain)
+                per_network["onchain_verified_fresh"] = add(per_network["onchain_verified_fresh"], result.onchain)
         if result.counted and result.declared is not None and result.declared != result.onchain:
             self.findings.add(DeclaredVsOnchain(row_ref(result), result.declared, result.onchain))
 
@@ -173,10 +202,21 @@ class Aggregator:
             counts["(other)"] = self.messages_other
         return counts
 
+    def statement_freshness(self) -> list[dict[str, Any]]:
+        """Each distinct signed statement with its classification and rows, most rows first."""
+        listed = [{"statement": message, **freshness.to_json(), "rows": rows, "verified_rows": verified}
+                  for (message, freshness), (rows, verified) in self.statements.items()]
+        listed.sort(key=lambda item: (-item["rows"], item["statement"], str(item.get("evidence", ""))))
+        if self.statements_other:
+            listed.append({"statement": "(other)", "fresh": None, "basis": None, "rows": self.statements_other})
+        return listed
+
     def verdicts(
         self, liabilities: Mapping[str, Decimal], ratio_for: Callable[[str], Decimal],
-        extra_assets: Iterable[str] = (),
+        extra_assets: Iterable[str] = (), require_fresh: bool = False,
     ) -> list[AssetVerdict]:
+        """Per asset: the ratio of the verified reserves (only their fresh part with `require_fresh`: the rest is
+        reported apart, never counted) to the liabilities."""
         names = sorted(set(self.assets) | {a.upper() for a in liabilities} | set(extra_assets))
         verdicts = []
         for asset in names:
@@ -184,14 +224,16 @@ class Aggregator:
             owed = liabilities.get(asset)
             required = ratio_for(asset)
             why_not = []
-            value = ratio(totals.onchain_verified, owed) if owed is not None else None
-            if owed is not None and not covers(totals.onchain_verified, required, owed):
-                why_not.append(f"reserves {dec_str(totals.onchain_verified)} below {dec_str(required)} x liabilities")
+            reserves = totals.onchain_verified_fresh if require_fresh else totals.onchain_verified
+            value = ratio(reserves, owed) if owed is not None else None
+            if owed is not None and not covers(reserves, required, owed):
+                which = "fresh reserves" if require_fresh else "reserves"
+                why_not.append(f"{which} {dec_str(reserves)} below {dec_str(required)} x liabilities")
             if totals.addresses[RowStatus.FAILED.value]:
                 why_not.append(f"{totals.addresses[RowStatus.FAILED.value]} row(s) failed")
             if totals.missing:
                 why_not.append(f"{totals.missing} balance(s) could not be read")
-            verdicts.append(AssetVerdict(asset, totals, owed, value, required, not why_not, why_not))
+            verdicts.append(AssetVerdict(asset, totals, owed, value, required, not why_not, why_not, require_fresh))
         return verdicts
 
     def summary_checks(self, summary: Iterable[SummaryRow]) -> list[SummaryCheck]:
