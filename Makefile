@@ -30,7 +30,7 @@ test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
-demo: install-python install-node
+demo: install-python install-node install-litecoind
 	$(VENV)/bin/auditor demo
 
 lint: $(PY)
