@@ -26,6 +26,8 @@ from chains.base import RowStatus
 ZERO = Decimal(0)
 MESSAGES_LISTED = 50
 REASON_KINDS_LISTED = 100
+STATEMENTS_KEPT = 10_000  # distinct (statement, height) pairs remembered; a file has a handful
+LONG_STATEMENT = 4096  # characters: a longer statement (a malformed file's) is classified each time, not kept
 
 
 @dataclass
@@ -121,6 +123,7 @@ class Aggregator:
         # (statement, its classification) -> rows, verified rows: what each distinct statement proves
         self.statements: dict[tuple[str, Freshness], list[int]] = {}
         self.statements_other = 0  # rows beyond the first MESSAGES_LISTED distinct (statement, classification)
+        self._statement_seen: dict[tuple[str, int | None], tuple[Freshness, list[int] | None]] = {}
         self.assets: dict[str, AssetTotals] = defaultdict(AssetTotals)
         self.rows: Counter[str] = Counter()
         self.declared_by_token: dict[str, Decimal] = defaultdict(Decimal)
@@ -149,11 +152,8 @@ class Aggregator:
         else:
             self.messages_other += 1
         # classified once per distinct (statement, height): one dictionary look-up per row
-        freshness = self.freshness.of(result.row.message, result.height)
-        statement_key = (message, freshness)
-        counts = self.statements.get(statement_key)
-        if counts is None and len(self.statements) < MESSAGES_LISTED:
-            counts = self.statements[statement_key] = [0, 0]
+        seen = self._statement_seen.get((result.row.message, result.height))
+        freshness, counts = seen if seen is not None else self._classify(result.row.message, message, result.height)
         if counts is None:
             self.statements_other += 1
         else:
@@ -195,6 +195,18 @@ class Aggregator:
                 per_network["onchain_verified_fresh"] = add(per_network["onchain_verified_fresh"], result.onchain)
         if result.counted and result.declared is not None and result.declared != result.onchain:
             self.findings.add(DeclaredVsOnchain(row_ref(result), result.declared, result.onchain))
+
+    def _classify(self, statement: str, listed_as: str, height: int | None) -> tuple[Freshness, list[int] | None]:
+        """A statement met for the first time at this height: its classification and its row counts (None once
+        MESSAGES_LISTED distinct ones are listed)."""
+        freshness = self.freshness.of(statement, height)
+        key = (listed_as, freshness)
+        counts = self.statements.get(key)
+        if counts is None and len(self.statements) < MESSAGES_LISTED:
+            counts = self.statements[key] = [0, 0]
+        if len(self._statement_seen) < STATEMENTS_KEPT and len(statement) <= LONG_STATEMENT:
+            self._statement_seen[(statement, height)] = (freshness, counts)
+        return freshness, counts
 
     def message_counts(self) -> dict[str, int]:
         counts = dict(self.messages)

@@ -23,6 +23,7 @@ from functools import lru_cache
 
 MIN_NONCE_LENGTH = 8  # a shorter nonce would turn up in ordinary text by chance
 _CACHE_LIMIT = 100_000  # distinct (statement, height) pairs kept; beyond it each is classified again
+_CACHED_LENGTH = 4096  # longer statements (a malformed file's) are classified every time rather than kept
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 
@@ -136,7 +137,7 @@ class FreshnessClassifier:
         found = self._known.get(key)
         if found is None:
             found = classify(statement, self.settings, height)
-            if len(self._known) < _CACHE_LIMIT:
+            if len(self._known) < _CACHE_LIMIT and len(statement) <= _CACHED_LENGTH:
                 self._known[key] = found
         return found
 
