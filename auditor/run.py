@@ -104,7 +104,8 @@ def print_result(report: ReserveReport, directory: Path, code: ExitCode) -> None
                  extra={"event": "finished", "exit_code": int(code), "report": str(directory / "report.md")})
         return
     for verdict in report.assets:
-        ratio = percent(verdict.ratio) if verdict.ratio is not None else "no liabilities"
+        ratio = (percent(verdict.ratio) if verdict.ratio is not None
+                 else "no liabilities" if verdict.liabilities is None else "nothing owed")
         basis = "fresh   " if verdict.require_fresh else "on chain"  # what the ratio counts ([audit] require_fresh)
         print(f"  {verdict.asset:<8} {basis} {dec_str(verdict.reserves):>24}  {ratio:>16}  "
               f"{verdict.state}")
