@@ -119,6 +119,10 @@ def _basis(report: Mapping[str, Any]) -> str:
         "<li><strong>Reserves</strong> (numerator, <em>on chain (verified)</em>): balances read on chain at the "
         "snapshot block, of the addresses whose ownership signature verified. Unverified rows count only in "
         "<em>on chain (all)</em>.</li>")
+    if (report.get("freshness") or {}).get("require_fresh"):
+        reserves += ("<li>With <code>[audit] require_fresh</code>, the numerator is only the part of the verified "
+                     "reserves proven by fresh statements (see <a href=\"#freshness\">Freshness</a>); the rest is "
+                     "not counted.</li>")
     lines = ["<section><h2>What each ratio rests on</h2><ul>", reserves]
     liabilities = _part(_part(report, "liabilities"), "assets")
     for asset, figures in sorted(_part(report, "assets").items()):

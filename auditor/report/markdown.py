@@ -41,6 +41,9 @@ def render_markdown(report: ReserveReport) -> str:
         )
     if report.liabilities is not None:
         lines += ["", *describe_basis(report.liabilities)]
+        if report.freshness is not None and report.freshness.require_fresh:
+            lines.append("- With `[audit] require_fresh`, the numerator is only the part of the verified reserves "
+                         "proven by fresh statements (see Freshness of the ownership proofs); the rest is not counted.")
     rows = report.rows
     lines += [
         "",

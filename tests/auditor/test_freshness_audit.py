@@ -112,6 +112,7 @@ def test_fresh_share_is_reported_and_all_verified_reserves_count(world):
     run_dir = world["tmp"] / "plain" / "latest"
     markdown = (run_dir / "report.md").read_text()
     assert "## Freshness of the ownership proofs" in markdown
+    assert "the numerator is only the part" not in markdown  # all verified reserves count without require_fresh
     stale = dec_str(whole_units(world["wei"][0], 18))
     assert f"| ETH | {dec_str(all_eth)} | {dec_str(fresh_eth)} | {stale} |" in markdown
     html = (run_dir / "report.html").read_text()
@@ -129,5 +130,8 @@ def test_require_fresh_counts_only_fresh_reserves(world):
     assert usdt["ok"] is True and Decimal(usdt["reserves_counted"]) == 14_000  # 2,000 + 4,000 + 8,000 fresh
     assert eth["fresh"]["counted_alone"] is True and report["freshness"]["require_fresh"] is True
     assert code == 1
+    run_dir = world["tmp"] / "strict" / "latest"
+    assert "the numerator is only the part of the verified reserves" in (run_dir / "report.md").read_text()
+    assert "the numerator is only the part of the verified" in (run_dir / "report.html").read_text()
     _, passing = _run(world, "strict-pass", require_fresh=True, eth_owed="23", usdt_owed="14000")
     assert all(asset["ok"] for asset in passing["assets"].values()) and passing["exit_code"] == 0
