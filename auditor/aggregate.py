@@ -216,9 +216,10 @@ class Aggregator:
 
     def statement_freshness(self) -> list[dict[str, Any]]:
         """Each distinct signed statement with its classification and rows, most rows first."""
-        listed = [{"statement": message, **freshness.to_json(), "rows": rows, "verified_rows": verified}
-                  for (message, freshness), (rows, verified) in self.statements.items()]
-        listed.sort(key=lambda item: (-item["rows"], item["statement"], str(item.get("evidence", ""))))
+        ordered = sorted(self.statements.items(), key=lambda kv: (-kv[1][0], kv[0][0], kv[0][1].evidence))
+        listed: list[dict[str, Any]] = [
+            {"statement": message, **freshness.to_json(), "rows": rows, "verified_rows": verified}
+            for (message, freshness), (rows, verified) in ordered]
         if self.statements_other:
             listed.append({"statement": "(other)", "fresh": None, "basis": None, "rows": self.statements_other})
         return listed

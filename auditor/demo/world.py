@@ -222,6 +222,7 @@ def _liabilities(world: DemoWorld) -> None:
     eth = _split(owed["ETH"], CUSTOMERS, Decimal("0.00000001"))
     usdt = _split(owed["USDT"], CUSTOMERS, Decimal("0.01"))
     customers = []
+    leaves: tuple[tuple[Decimal, Decimal, Decimal], ...]
     for i in range(CUSTOMERS):
         nonce = f"demo-customer-{i:03d}-nonce"
         if i == CHECKED_CUSTOMER:  # OKX splits a balance over several leaves; this customer's takes two
