@@ -21,6 +21,7 @@ from typing import Any
 
 from auditor import lifeline
 from auditor.demo.anvil import free_port
+from auditor.errors import InputProblem
 
 LITECOIND = "litecoind"
 RPC_USER = "rpc"  # under 4 characters: not taken for a secret, so the scrubber never masks the word elsewhere
@@ -30,10 +31,14 @@ class NodeError(RuntimeError):
     """litecoind answered a call with an error."""
 
 
+class LitecoindMissing(InputProblem):
+    """No litecoind on PATH (exit 2 with how to install it, not a traceback)."""
+
+
 def litecoind_binary() -> str:
     found = shutil.which(LITECOIND)
     if found is None:
-        raise FileNotFoundError("litecoind not found: `make demo` installs it (Debian: apt-get install litecoind)")
+        raise LitecoindMissing("litecoind not found: `make demo` installs it (Debian: apt-get install litecoind)")
     return found
 
 
