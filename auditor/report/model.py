@@ -13,6 +13,7 @@ from typing import Any
 from auditor.aggregate import AssetVerdict, SummaryCheck
 from auditor.errors import ExitCode
 from auditor.findings import Finding
+from auditor.freshness import FreshnessSettings
 from auditor.liabilities.sources import LiabilitiesOutcome
 from chains.base import Snapshot
 
@@ -40,6 +41,8 @@ class ReserveReport:
     messages: Mapping[str, int] = field(default_factory=dict)  # signed statement -> rows
     reasons: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # status -> reason group -> rows
     statements: list[str] | None = None  # [input] messages, when the config pins them
+    statement_freshness: list[dict[str, Any]] = field(default_factory=list)  # Aggregator.statement_freshness
+    freshness: FreshnessSettings | None = None  # what a statement had to name to be fresh ([audit])
     source_failures: Mapping[tuple[str, int], str] = field(default_factory=dict)
     quorum: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # network -> provider quorum's record
     summary_checks: list[SummaryCheck] = field(default_factory=list)
