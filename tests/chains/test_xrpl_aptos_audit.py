@@ -168,7 +168,7 @@ def test_totals_are_exact_at_the_snapshot(world):
     assert any(b["note"] == "no account at this ledger" for b in xrp)
     assert all(b["read_at"] == "" for b in xrp)  # read at the snapshot ledger itself
     aptos = [b for b in balances if b["network"] == "APTOS"]
-    version = world["aptos"].server.chain.blocks[int(aptos[0]["height"])].last_version  # the block's last version
+    version = world["aptos"].chain.blocks[int(aptos[0]["height"])].last_version  # the block's last version
     assert {b["read_at"] for b in aptos} == {str(version)}
     assert code == 0, report
 
