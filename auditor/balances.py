@@ -226,12 +226,30 @@ class BalanceSources:
                 result.onchain_read_at, result.onchain_note = balance.read_at, balance.note
                 result.onchain_base = balance.amount
                 result.onchain = whole_units(balance.amount, result.token.decimals)
-            if balance.owners_bound is not None:
+            if balance.owners_bound is not None or balance.owners_note:
                 _apply_owner_check(result, balance)
 
 
 def _apply_owner_check(result: RowResult, balance: Balance) -> None:
-    """An owner-mode row whose proven signers the chain shows in control of the contract is verified."""
+    """An owner-mode row whose proven signers the chain shows in control of the contract is verified. A row
+    whose proven key needs the chain to tie it to its account (undecided offline, not owner mode: EOS
+    permissions) is verified or failed by what the adapter read, or keeps its status with the adapter's note."""
+    if result.status == RowStatus.UNCHECKED and result.has(ReasonKind.PROOF_UNDECIDED) \
+            and not result.has(ReasonKind.UNBOUND):
+        if balance.owners_bound is None:
+            result.note(f"on chain: {balance.owners_note}")
+        elif balance.owners_bound:
+            result.status = RowStatus.VERIFIED
+            result.replace_reason(ReasonKind.PROOF_UNDECIDED,
+                                  Reason(ReasonKind.OWNERS_ON_CHAIN, balance.owners_note, scheme=result.scheme))
+        else:
+            result.status = RowStatus.FAILED
+            result.replace_reason(ReasonKind.PROOF_UNDECIDED, Reason(
+                ReasonKind.PROOF_FAILED, f"on chain: {balance.owners_note}", scheme=result.scheme,
+                summary=f"on chain: the proven key does not control the account ({result.scheme})"))
+        return
+    if balance.owners_bound is None:
+        return
     if balance.owners_bound and result.status == RowStatus.UNCHECKED and result.has(ReasonKind.UNBOUND):
         result.status = RowStatus.VERIFIED
         result.replace_reason(ReasonKind.UNBOUND, Reason(ReasonKind.OWNERS_ON_CHAIN, balance.owners_note))

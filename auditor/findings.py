@@ -183,7 +183,8 @@ class CrossCheckFinding(Finding):
         return True
 
     def to_json(self) -> dict[str, Any]:
-        return json.loads(cut_json(self.data))
+        data: dict[str, Any] = json.loads(cut_json(self.data))
+        return data
 
     def describe(self) -> str:
         from auditor.cross_check import describe_finding
