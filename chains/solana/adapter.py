@@ -77,8 +77,8 @@ class _Read:
     pin: int
     note: str = ""
 
-    def balance(self, amount: int | None, error: str = "", rollback: Sequence[str] = (), snapshot: int = -1
-                ) -> Balance:
+    def balance(self, snapshot: int, amount: int | None, error: str = "", rollback: Sequence[str] = ()) -> Balance:
+        """The row's Balance; `rollback`: the notes of the pre-balances used (none: the pin's figure stood)."""
         notes = [n for n in (self.note, *rollback) if n]
         return Balance(amount, self.method + ("-rollback" if rollback else ""), error,
                        read_at=None if self.pin == snapshot else self.pin, note="; ".join(notes))
@@ -203,9 +203,9 @@ class SolanaBalanceAdapter(BalanceAdapter):
             errors = [p.error for p in parts if p.error]
             notes = [p.note for p in parts if p.note]
             if errors:
-                results[query] = methods[query].balance(None, "; ".join(errors), notes, height)
+                results[query] = methods[query].balance(height, None, "; ".join(errors), notes)
             else:
-                results[query] = methods[query].balance(sum(p.amount or 0 for p in parts), "", notes, height)
+                results[query] = methods[query].balance(height, sum(p.amount or 0 for p in parts), "", notes)
         return results
 
     async def _token_holdings(self, tokens: list[BalanceQuery], height: int, results: dict[BalanceQuery, Balance],
@@ -261,8 +261,8 @@ class SolanaBalanceAdapter(BalanceAdapter):
             key = (query.address, pins[query])
             history = histories[key]
             if isinstance(history, str):
-                results[query] = methods[query].balance(None, f"the owner's transactions after the snapshot (for "
-                                                        f"token accounts closed since): {history}", snapshot=height)
+                results[query] = methods[query].balance(height, None, f"the owner's transactions after the snapshot "
+                                                        f"(for token accounts closed since): {history}")
                 del holdings[query]
                 continue
             known = {h.account for h in holdings[query]}
@@ -270,8 +270,8 @@ class SolanaBalanceAdapter(BalanceAdapter):
                 found = {account for s in history if s.slot <= pins[query]
                          for account in accounts_in(s, query.address, str(query.contract))}
             except rpc.ReplyError as exc:
-                results[query] = methods[query].balance(None, f"the owner's transactions after the snapshot: {exc}",
-                                                        snapshot=height)
+                results[query] = methods[query].balance(height, None,
+                                                        f"the owner's transactions after the snapshot: {exc}")
                 del holdings[query]
                 continue
             gone = sorted(found - known)
