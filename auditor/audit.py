@@ -43,7 +43,6 @@ from auditor.report import (
     BalancesCsv,
     ReserveReport,
     RunDirectory,
-    method_family,
     render_markdown,
     report_json,
     write_json,
@@ -85,7 +84,7 @@ class _RowSink:
         if self.balances_out is not None and result.query is not None and result.network is not None:
             self.balances_out.write(result)
             if result.onchain_method and result.height is not None:
-                self.methods[(result.network.code, result.height)][method_family(result.onchain_method)] += 1
+                self.methods[(result.network.code, result.height)][result.onchain_method] += 1
         self.aggregator.add(result)
         if result.row.input_error:
             self.input_errors += 1

@@ -379,14 +379,17 @@ def _address_records(path: Path) -> Iterable[dict[str, str]]:
 
 
 def _methods(path: Path) -> dict[str, tuple[str, str]]:
-    """line -> (method, error) from balances.csv (strings interned: a few distinct methods for many lines)."""
+    """line -> (method, error) from balances.csv (strings interned: a few distinct methods for many lines); the
+    method is shown with where it was read and the row's note, e.g. "trc20-balanceOf-rollback at 812 (3 events)"."""
     found: dict[str, tuple[str, str]] = {}
     if not path.exists():
         return found
     seen: dict[tuple[str, str], tuple[str, str]] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for record in csv.DictReader(handle):
-            pair = (record.get("method") or "", record.get("error") or "")
+            method, read_at, note = (record.get(name) or "" for name in ("method", "read_at", "note"))
+            shown = method + (f" at {read_at}" if read_at else "") + (f" ({note})" if note else "")
+            pair = (shown, record.get("error") or "")
             found[record.get("line", "")] = seen.setdefault(pair, pair)
     return found
 

@@ -4,10 +4,8 @@ identical reports."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from auditor.aggregate import AssetVerdict, SummaryCheck
@@ -18,12 +16,6 @@ from auditor.liabilities.sources import LiabilitiesOutcome
 from chains.base import Snapshot
 
 ROW_COUNT_KEYS = ("total", "verified", "failed", "unchecked", "duplicate")
-
-
-@lru_cache(maxsize=1024)  # called per row; a run has a handful of distinct methods
-def method_family(method: str) -> str:
-    """A method without its per-row details: "trc20-balanceOf@812-rollback(3 events)" -> "trc20-balanceOf-rollback"."""
-    return re.sub(r"@[0-9]+|\([^)]*\)", "", method)
 
 
 @dataclass

@@ -206,3 +206,21 @@ def test_verify_run_has_no_balances_to_show(tmp_path):
             await browser.__aexit__(None, None, None)
 
     asyncio.run(check())
+
+
+def test_the_method_cell_says_where_a_figure_was_read_and_the_rows_note(tmp_path):
+    """balances.csv's read_at and note columns reach the address table beside the method's name."""
+    from auditor.html_report import _methods
+    from auditor.report import BALANCES_HEADER
+
+    path = tmp_path / "balances.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=BALANCES_HEADER)
+        writer.writeheader()
+        writer.writerow({"line": "2", "method": "trc20-balanceOf-rollback", "read_at": "812", "note": "3 events"})
+        writer.writerow({"line": "3", "method": "xrpl-account_info", "note": "no account at this ledger"})
+        writer.writerow({"line": "4", "method": "multicall3"})
+        writer.writerow({"line": "5", "error": "timeout"})
+    assert _methods(path) == {"2": ("trc20-balanceOf-rollback at 812 (3 events)", ""),
+                              "3": ("xrpl-account_info (no account at this ledger)", ""),
+                              "4": ("multicall3", ""), "5": ("", "timeout")}
