@@ -47,10 +47,12 @@ from chains.base import (
     Endpoint,
     Network,
     Refusal,
+    RequestEstimate,
     Snapshot,
     StateUnavailable,
+    Transport,
 )
-from chains.transport import HttpTransport, RequestError
+from chains.transport import HttpTransport, RequestError, display_url
 from chains.tron import addresses
 from chains.tron.api import BlockRef, TronApiError, TronHttpApi
 from chains.tron.options import TronOptions
@@ -108,6 +110,39 @@ class TronBalanceAdapter(BalanceAdapter):
     @property
     def requests_sent(self) -> int:
         return super().requests_sent + (self._events_transport.requests_sent if self._events_transport else 0)
+
+    def extra_transports(self) -> dict[str, Transport]:
+        if self._events_transport is None or not self.options.events_url:
+            return {}
+        return {f"{display_url(self.options.events_url)} (events)": self._events_transport}
+
+    # ---- cost model -------------------------------------------------------------------------------
+
+    def estimate_snapshot_requests(self) -> RequestEstimate:
+        """getblockbynum 0 (when a genesis id is expected) + getnowblock + getblockbynum H + the solidified head
+        (with `confirmed`) + getblockbalance (with `check_history`; up to 20 earlier blocks looked at first when
+        the snapshot block has no transaction) + getaccountbalance of the history probe (when set)."""
+        fixed = (1 if self.expected_identity() is not None else 0) + 2 + (1 if self.options.confirmed else 0)
+        if self.options.check_history:
+            fixed += 1 + (1 if self.options.history_probe_address else 0)
+        lookback = EMPTY_BLOCK_LOOKBACK - 1 if self.options.check_history else 0
+        return RequestEstimate(fixed, fixed + lookback, "identity, tip, block, solid head, history check")
+
+    def estimate_requests(self, queries: Sequence[BalanceQuery]) -> RequestEstimate:
+        """TRX: one getaccountbalance per account (the API reads one account per call). TRC-20, m balances: 1 head
+        read + ceil(m / group) head reads + m balanceOf + m event pages at least (one per account; more for an
+        account with more than `events_page_size` transfers since the snapshot, and a further round, alone,
+        for an account whose transfers landed while it was read): no upper bound in advance. + 1 re-check."""
+        native = sum(1 for query in queries if query.contract is None)
+        tokens = len(queries) - native
+        low = native + 1
+        formula = f"{native} TRX reads + 1 re-check"
+        if tokens:
+            group = self.options.group_size(self.endpoint.max_concurrency)
+            heads = 1 + -(-tokens // group)
+            low += heads + 2 * tokens
+            formula += f" + {heads} head reads + {tokens} balanceOf + {tokens} event pages or more"
+        return RequestEstimate(low, low if not tokens else None, formula)
 
     async def aclose(self) -> None:
         await super().aclose()

@@ -18,13 +18,13 @@ import itertools
 import json
 import ssl
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
-from chains.transport import RateLimiter, RequestError, RetryPolicy
+from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, RequestEstimate, Snapshot
+from chains.transport import RateLimiter, RequestCounters, RequestError, RetryPolicy
 from chains.utxo.backends import UtxoBackend, UtxoOptions
 from chains.utxo.history import TxView, balance_at, decode_raw_tx, unrelated
 
@@ -78,8 +78,10 @@ class ElectrumConnection:
         self.endpoint = endpoint
         self.options = options or ElectrumOptions()
         self.host, self.port, self.tls = split_url(endpoint)
-        self.retry = RetryPolicy(endpoint.retries)
-        self._limiter = RateLimiter(endpoint.requests_per_second)
+        # `requests` are frames on the socket (one JSON array of calls is one), `calls` the calls they carry
+        self.counters = RequestCounters()
+        self.retry = RetryPolicy(endpoint.retries, counters=self.counters)
+        self._limiter = RateLimiter(endpoint.requests_per_second, self.counters)
         self._in_flight = asyncio.Semaphore(max(1, endpoint.max_concurrency))
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
@@ -88,8 +90,16 @@ class ElectrumConnection:
         self._listener: asyncio.Task[None] | None = None
         self._connect_lock = asyncio.Lock()
         self.server_version: Any = None
-        self.requests_sent = 0
-        self.batches_sent = 0
+
+    @property
+    def requests_sent(self) -> int:
+        """Calls sent (every call of a batch)."""
+        return self.counters.calls
+
+    @property
+    def batches_sent(self) -> int:
+        """Frames sent (a batch or a single call each)."""
+        return self.counters.requests
 
     def _ssl_context(self) -> ssl.SSLContext | None:
         if not self.tls:
@@ -134,6 +144,7 @@ class ElectrumConnection:
         error: Exception = ConnectionError("connection closed by the server")
         try:
             while line := await self._reader.readline():
+                self.counters.bytes_received += len(line)
                 try:
                     message = json.loads(line)
                 except ValueError:
@@ -172,8 +183,8 @@ class ElectrumConnection:
             requests.append({"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params)})
         payload = requests[0] if len(requests) == 1 else requests
         self._writer.write(json.dumps(payload, separators=(",", ":")).encode() + b"\n")
-        self.requests_sent += len(requests)
-        self.batches_sent += 1
+        self.counters.calls += len(requests)
+        self.counters.requests += 1
         try:
             # A server that stops reading fills the socket buffers and drain() would wait forever: the write
             # gets the same deadline as the reply, and its timeout is retried like any stalled connection.
@@ -244,6 +255,19 @@ class ElectrumAdapter(UtxoBackend):
         super().__init__(network, endpoint)
         split_url(endpoint)  # a bad URL is a config error, before anything runs
         self._tx_cache: dict[str, TxView] = {}
+
+    def estimate_open_requests(self) -> RequestEstimate:
+        return RequestEstimate.exactly(1, "server.version")  # once per connection
+
+    def estimate_scripts(self, scripts: Mapping[BalanceQuery, bytes]) -> RequestEstimate:
+        unique = len({scripthash(script) for script in scripts.values()})
+        size = max(1, self.endpoint.batch_size)
+        return RequestEstimate(-(-unique // size) + 1, None)
+
+    def estimate_formula(self) -> str:
+        size = max(1, self.endpoint.batch_size)
+        return (f"per batch ceil(distinct scripts / {size}) get_history frames + ceil(new transactions / {size}) "
+                "transaction.get frames (as many as the histories hold: not known in advance) + 1 header frame")
 
     def open_transport(self) -> ElectrumConnection:
         return ElectrumConnection(self.endpoint, self.options)
