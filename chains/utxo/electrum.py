@@ -23,7 +23,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, RequestEstimate, Snapshot
+from chains.base import (
+    Balance,
+    BalanceQuery,
+    DataSourceError,
+    Endpoint,
+    Network,
+    Refusal,
+    RequestEstimate,
+    Snapshot,
+)
 from chains.transport import RateLimiter, RequestCounters, RequestError, RetryPolicy
 from chains.utxo.backends import UtxoBackend, UtxoOptions
 from chains.utxo.history import TxView, balance_at, decode_raw_tx, unrelated
@@ -60,6 +69,15 @@ class ElectrumOptions(UtxoOptions):
     tls_verify: bool = True  # false accepts self-signed certificates (common on Electrum servers)
     tls_ca_file: str | None = None  # a CA (or the server's own certificate) to trust
     tls_server_name: str | None = None  # the name to check the certificate against, when not the URL's host
+
+
+def _hash_of_header_reply(header: Any, height: int) -> str:
+    """The block hash of a `blockchain.block.header` reply (hex, or {"header": hex} from some servers)."""
+    if isinstance(header, dict):
+        header = header.get("header")
+    if not isinstance(header, str):
+        raise ValueError(f"blockchain.block.header({height}): reply is not a header: {str(header)[:100]}")
+    return block_hash_of_header(header)
 
 
 def split_url(endpoint: Endpoint) -> tuple[str, int, bool]:
@@ -262,12 +280,13 @@ class ElectrumAdapter(UtxoBackend):
     def estimate_scripts(self, scripts: Mapping[BalanceQuery, bytes]) -> RequestEstimate:
         unique = len({scripthash(script) for script in scripts.values()})
         size = max(1, self.endpoint.batch_size)
-        return RequestEstimate(-(-unique // size) + 1, None)
+        return RequestEstimate(-(-unique // size) + 1, None)  # at least the frame with the header check
 
     def estimate_formula(self) -> str:
         size = max(1, self.endpoint.batch_size)
-        return (f"per batch ceil(distinct scripts / {size}) get_history frames + ceil(new transactions / {size}) "
-                "transaction.get frames (as many as the histories hold: not known in advance) + 1 header frame")
+        return (f"per batch ceil(distinct scripts / {size}) get_history frames + ceil((new transactions + 1) / {size})"
+                " frames of transaction.get and the block H header check (as many as the histories hold: not known "
+                "in advance)")
 
     def open_transport(self) -> ElectrumConnection:
         return ElectrumConnection(self.endpoint, self.options)
@@ -281,11 +300,7 @@ class ElectrumAdapter(UtxoBackend):
             header = await self.connection.call("blockchain.block.header", height)
         except ElectrumRefused:
             return None  # "height N out of range"
-        if isinstance(header, dict):
-            header = header.get("header")
-        if not isinstance(header, str):
-            raise ValueError(f"blockchain.block.header({height}): reply is not a header")
-        return block_hash_of_header(header)
+        return _hash_of_header_reply(header, height)
 
     async def tip_height(self) -> int:
         tip = await self.connection.call("blockchain.headers.subscribe")
@@ -299,10 +314,15 @@ class ElectrumAdapter(UtxoBackend):
         height = snapshot.height
         unique = {scripthash(s): s for s in scripts.values()}
         histories = await self._histories(list(unique), height)
-        await self._load_transactions(
-            {e["tx_hash"] for h in histories.values() if isinstance(h, list) for e in h if 1 <= e["height"] <= height}
+        # Histories are read at the server's tip: block H must still be the snapshot's after them. That check rides
+        # in the last frame of the transactions (a frame fewer per batch); the transactions never change.
+        header = await self._load_transactions(
+            {e["tx_hash"] for h in histories.values() if isinstance(h, list) for e in h if 1 <= e["height"] <= height},
+            height,
         )
-        await self._check_unchanged(snapshot)  # histories are read at the server's tip
+        now = None if isinstance(header, ElectrumError) else _hash_of_header_reply(header, height)
+        if now != snapshot.block_hash:
+            raise self.refuse(Refusal.REORG, height, f"was {snapshot.block_hash}, now {now or 'missing'}")
         by_hash = {key: self._balance(script, histories[key], height) for key, script in unique.items()}
         return {q: by_hash[scripthash(s)] for q, s in scripts.items()}
 
@@ -344,13 +364,16 @@ class ElectrumAdapter(UtxoBackend):
                 histories[key] = reply
         return histories
 
-    async def _load_transactions(self, txids: set[str]) -> None:
+    async def _load_transactions(self, txids: set[str], header_height: int) -> Any:
         """Fetch and decode the raw transactions not cached yet; a refused or undecodable one stays
-        missing, and the balances that need it get an error."""
+        missing, and the balances that need it get an error. The header of `header_height` is asked in the
+        last frame; its reply (or ElectrumError) is returned."""
         wanted = sorted(t for t in txids if t not in self._tx_cache)
-        replies = await self._in_batches([("blockchain.transaction.get", [t]) for t in wanted])
+        calls: list[tuple[str, Sequence[Any]]] = [("blockchain.transaction.get", [t]) for t in wanted]
+        *replies, header = await self._in_batches([*calls, ("blockchain.block.header", [header_height])])
         for txid, raw in zip(wanted, replies, strict=True):
             if isinstance(raw, str):
                 with contextlib.suppress(ValueError):
                     # The height is the history's (a raw transaction does not know its block).
                     self._tx_cache[txid] = decode_raw_tx(bytes.fromhex(raw), txid, height=0)
+        return header

@@ -5,7 +5,8 @@ part-way through.
 
 Counted kinds: `evm-balance` (sub-calls of a Multicall3 aggregate3, and eth_getBalance/eth_call of the batch
 path), `evm-owners` (getOwners calls), `ltc-scan` (descriptors of each scantxoutset start), `tron-trx`
-(getaccountbalance), `tron-trc20` (triggerconstantcontract), `tron-events` (TRC-20 history pages).
+(getaccountbalance), `tron-trc20` (triggerconstantcontract), `tron-events` (TRC-20 history pages), and `http`:
+every HTTP request forwarded (what a provider bills).
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class CountingProxy:
             await self._session.close()
 
     def _count(self, path: str, body: bytes) -> None:
-        counts: Counter = Counter()
+        counts: Counter = Counter({"http": 1})
         if path.endswith("/getaccountbalance"):
             counts["tron-trx"] += 1
         elif path.endswith("/triggerconstantcontract"):
