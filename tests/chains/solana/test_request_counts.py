@@ -8,7 +8,7 @@ import pytest
 
 from tests.chains.request_counts import read_counted
 from tests.chains.solana.test_adapter import Chain, expected, queries
-from tests.chains.solana.test_adapter import chain as chain  # noqa: F401 - the fixture
+from tests.chains.solana.test_adapter import chain as chain
 
 
 @pytest.mark.parametrize("rpc_batch", [100, 1])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tests.chains.request_counts import read_counted
 from tests.chains.tron.test_adapter import Chain, _expected, _queries
-from tests.chains.tron.test_adapter import chain as chain  # noqa: F401 - the fixture
+from tests.chains.tron.test_adapter import chain as chain
 
 
 async def test_planned_requests_equal_the_servers_count(chain: Chain) -> None:
