@@ -4,8 +4,9 @@ during the read, and the transport's counters equal the server's own count."""
 
 from __future__ import annotations
 
+from chains.base import BalanceQuery
 from tests.chains.request_counts import read_counted
-from tests.chains.tron.test_adapter import Chain, _expected, _queries
+from tests.chains.tron.test_adapter import USDC, USDT, Chain, _expected, _queries
 from tests.chains.tron.test_adapter import chain as chain
 
 
@@ -34,3 +35,23 @@ async def test_more_event_pages_are_more_requests_within_the_plan(chain: Chain) 
     assert counted.sent.requests == served == counted.planned.low + lookback + pages - 10  # 10 TRC-20 rows
     assert pages > 10
     assert counted.planned.covers(counted.sent.requests)
+
+
+async def test_multicall_reads_a_group_in_one_request_and_falls_back_without_it(chain: Chain) -> None:
+    assert USDT is not None and USDC is not None
+    tokens = [BalanceQuery(a, c) for a in chain.accounts for c in (USDT.contract, USDC.contract)]
+    calls = "/walletsolidity/triggerconstantcontract"
+    batched = await read_counted(chain.open(), tokens, chain.height)  # the registry's Multicall, batch_size 500
+    assert chain.server.requests[calls] == 1  # ten balanceOf in one aggregate
+    with_multicall = sum(chain.server.requests.values())
+    chain.server.requests.clear()
+    chain.server.multicall = None  # a chain without the contract: the aggregate is refused, each row asked alone
+    alone = await read_counted(chain.open(), tokens, chain.height)
+    assert chain.server.requests[calls] == 1 + len(tokens)
+    assert {q: b.amount for q, b in batched.balances.items()} == {q: _expected(chain, q) for q in tokens} \
+        == {q: b.amount for q, b in alone.balances.items()}
+    assert batched.planned.covers(with_multicall)
+    chain.server.requests.clear()
+    off = await read_counted(chain.open(multicall=""), tokens, chain.height)  # turned off: no aggregate at all
+    assert chain.server.requests[calls] == len(tokens) and off.planned.low > batched.planned.low
+    assert off.sent.requests - batched.sent.requests == len(tokens) - 1  # one group either way (16 a group)
