@@ -137,3 +137,34 @@ def test_row_family_queries_match_the_run(world) -> None:
     assert token is not None
     query = family.balance_query(AddressRow(1, "RLUSD", "XRP", "r"), token, "r")
     assert query.detail is not None  # the plan counts issued-currency rows by their query's detail
+
+
+def test_a_quorums_endpoints_are_planned_and_counted_each(world, capsys, tmp_path) -> None:
+    """Two rippled endpoints in a quorum: each reads every balance, so each is planned (and timed at its own
+    rate) and counted apart; the network's figure is their sum."""
+    with XrplServerThread(world["xrpl"].chain) as second:
+        config = tmp_path / "quorum.toml"
+        config.write_text(f"""
+[input]
+file = "{world['file']}"
+[output]
+dir = "{tmp_path / 'out'}"
+[audit]
+chunk_size = 4
+workers = 1
+[networks.XRP]
+urls = ["{world['xrpl'].url}", "{second.url}"]
+quorum = 2
+backend = "rippled"
+requests_per_second = 1000000
+batch_size = 3
+""")
+        planned = json.loads(_plan(capsys, config, "--format", "json"))["networks"]["XRP"]
+        first_before = world["xrpl"].http_requests
+        assert main(["run", str(config)]) == 1
+        served = (world["xrpl"].http_requests - first_before, second.http_requests)
+    counted = json.loads((tmp_path / "out" / "latest" / "report.json").read_text())["run"]["requests"]["XRP"]
+    per_endpoint = [endpoint["requests"]["low"] for endpoint in planned["endpoints"]]
+    assert per_endpoint[0] == per_endpoint[1] == served[0] == served[1]
+    assert planned["requests"]["low"] == counted["requests"] == sum(served)
+    assert sorted(e["requests"] for e in counted["endpoints"].values()) == sorted(served)
