@@ -108,8 +108,17 @@ class Plan:
     statuses: Counter[str] | None = None  # with --verify: rows by ownership status
     unread: Counter[str] = field(default_factory=Counter)  # why rows get no balance read (no endpoint, height)
 
+    def slowest(self) -> tuple[str, str, float] | None:
+        """(network, endpoint, seconds at least) of the endpoint whose rate limit makes the run wait longest."""
+        timed = [(code, endpoint.endpoint, low) for code, network in self.networks.items()
+                 for endpoint in network.endpoints if (low := endpoint.seconds()[0]) is not None]
+        return max(timed, key=lambda item: item[2]) if timed else None
+
     def to_json(self) -> dict[str, Any]:
+        slowest = self.slowest()
         return {"config": self.config, "rows": self.rows,
+                "slowest": None if slowest is None else {"network": slowest[0], "endpoint": slowest[1],
+                                                         "seconds": round(slowest[2], 1)},
                 **({"statuses": dict(sorted(self.statuses.items()))} if self.statuses is not None else {}),
                 "not_read": dict(sorted(self.unread.items())),
                 "networks": {code: plan.to_json() for code, plan in sorted(self.networks.items())}}
@@ -277,6 +286,10 @@ def format_plan(plan: Plan) -> str:
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
         lines.append("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    slowest = plan.slowest()
+    if slowest is not None:  # networks are read at the same time: the run waits for its slowest endpoint
+        code, display, seconds = slowest
+        lines.append(f"the run waits at least {_duration(seconds)} for its slowest endpoint ({code}, {display})")
     for reason, count in sorted(plan.unread.items()):
         lines.append(f"not read: {count:,} rows ({reason})")
     lines.append("requests: what the run sends, retries aside; a range where roll-backs depend on each account's "

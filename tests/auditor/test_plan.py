@@ -121,6 +121,7 @@ def test_plan_table_says_a_slow_endpoint_takes_hours(world, capsys) -> None:
     out = _plan(capsys, _config(world, "slow.toml", tron_rate="0.01"))
     tron_line = next(line for line in out.splitlines() if line.startswith("TRON"))
     assert " h" in tron_line and "0.01" in tron_line, out
+    assert f"for its slowest endpoint (TRON, {world['tron'].url})" in out, out
     xrp_line = next(line for line in out.splitlines() if line.startswith("XRP"))
     assert " s" in xrp_line, out
 
