@@ -55,3 +55,14 @@ async def test_multicall_reads_a_group_in_one_request_and_falls_back_without_it(
     off = await read_counted(chain.open(multicall=""), tokens, chain.height)  # turned off: no aggregate at all
     assert chain.server.requests[calls] == len(tokens) and off.planned.low > batched.planned.low
     assert off.sent.requests - batched.sent.requests == len(tokens) - 1  # one group either way (16 a group)
+
+
+async def test_a_separate_events_service_is_counted_apart(chain: Chain) -> None:
+    wanted = _queries(chain.accounts)
+    adapter = chain.open(events_url=chain.server.url)
+    async with adapter:
+        await adapter.fetch_balances(wanted, chain.height)
+        counted = {display: c.requests for display, c in adapter.request_counters().items()}
+    events = sum(n for path, n in chain.server.requests.items() if path.startswith("/v1/"))
+    node = sum(chain.server.requests.values()) - events
+    assert counted == {adapter.endpoint.display: node, f"{adapter.endpoint.display} (events)": events}
