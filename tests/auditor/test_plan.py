@@ -169,3 +169,15 @@ batch_size = 3
     assert per_endpoint[0] == per_endpoint[1] == served[0] == served[1]
     assert planned["requests"]["low"] == counted["requests"] == sum(served)
     assert sorted(e["requests"] for e in counted["endpoints"].values()) == sorted(served)
+
+
+def test_a_backend_without_a_cost_model_says_so(world, capsys, monkeypatch) -> None:
+    from chains.base import BalanceAdapter
+    from chains.xrpl.adapter import XrplBalanceAdapter
+
+    monkeypatch.setattr(XrplBalanceAdapter, "estimate_requests", BalanceAdapter.estimate_requests)
+    planned = json.loads(_plan(capsys, _config(world), "--format", "json"))["networks"]
+    assert planned["XRP"]["requests"] is None and "no request cost model" in planned["XRP"]["endpoints"][0]["unknown"]
+    assert planned["TRON"]["requests"]["low"] > 0  # the other networks are still planned
+    table = _plan(capsys, _config(world))
+    assert "no cost model" in next(line for line in table.splitlines() if line.startswith("XRP"))
