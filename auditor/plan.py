@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -142,12 +142,12 @@ def _members(adapter: BalanceAdapter) -> tuple[BalanceAdapter, ...]:
     return adapter.members if isinstance(adapter, QuorumAdapter) else (adapter,)
 
 
-def _estimate(plan: EndpointPlan, estimate: Any) -> None:
+def _estimate(plan: EndpointPlan, estimate: Callable[[], RequestEstimate]) -> None:
     """Adds `estimate()` to the endpoint's figure, or marks the endpoint unknown."""
     if plan.unknown:
         return
     try:
-        found: RequestEstimate = estimate()
+        found = estimate()
     except NotImplementedError as exc:
         plan.unknown = str(exc)
         return
@@ -232,7 +232,7 @@ def _read_key(result: RowResult, heights: SnapshotHeights, adapters: dict[str, B
 
 
 def _order(query: BalanceQuery) -> tuple[str, str]:
-    return (query.address, query.contract or "")  # BalanceSources' order: the same batches as a run
+    return (query.address, query.contract or "")  # auditor.balances' request order: the same batches as a run
 
 
 def _formula(adapter: BalanceAdapter) -> str:
