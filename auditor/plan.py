@@ -14,6 +14,7 @@ statuses are counted too, with the run's own checks, in this process).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -203,7 +204,7 @@ def make_plan(config: AuditConfig, verify: bool = False) -> Plan:
             network_plan.distinct[height].update(ordered)
             network_plan.reads += len(ordered)
             for member, endpoint in zip(_members(adapters[code]), network_plan.endpoints, strict=True):
-                _estimate(endpoint, lambda m=member, o=ordered: m.estimate_requests(o))
+                _estimate(endpoint, functools.partial(member.estimate_requests, ordered))
     for code, network_plan in plans.items():
         for member, endpoint in zip(_members(adapters[code]), network_plan.endpoints, strict=True):
             if network_plan.distinct:
