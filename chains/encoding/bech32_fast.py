@@ -45,7 +45,7 @@ def decode(text: str) -> tuple[str, str, int]:
     BECH32M_CONST). Raises Bech32Error where `bech32m.codecs.bech32_decode` raises DecodeError."""
     if text.lower() != text and text.upper() != text:
         raise Bech32Error("mixed case")
-    if not text.isascii() or any(ord(c) < 33 or ord(c) > 126 for c in text):
+    if not (text.isascii() and text.isprintable()) or " " in text:  # characters 33..126 only
         raise Bech32Error("character out of range")
     bech = text.lower()
     pos = bech.rfind("1")
