@@ -7,6 +7,7 @@ sure nothing is dropped: every row leaves with a status and, unless verified, a 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -81,6 +82,7 @@ def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[Ow
     proofs: list[OwnershipProof | None] = []
     addresses: list[Address] = []
     done: dict[tuple[str, ...], tuple[OwnershipProof, Address]] = {}
+    verdicts: dict[OwnershipProof, OwnershipProof] = {}
     resolved: dict[tuple[str, str], tuple[Token | None, Network | None, ChainFamily | None]] = {}  # registry look-ups
     for row in rows:
         if row.input_error:
@@ -103,7 +105,12 @@ def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[Ow
                row.eoa2)
         checked = done.get(key)
         if checked is None:
-            checked = done[key] = (_verify(family, row, network), _normalize(family, row, network))
+            proof = _verify(family, row, network)
+            # Equal verdicts become one object, so a chunk's pickle holds each once (the others are memo hits);
+            # a verdict with an unhashable detail stays as it is.
+            with contextlib.suppress(TypeError):
+                proof = verdicts.setdefault(proof, proof)
+            checked = done[key] = (proof, _normalize(family, row, network))
         proofs.append(checked[0])
         addresses.append(_with_query(family, row, token, checked[1]))
     return proofs, addresses

@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import json
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -130,10 +131,13 @@ class AddressFile:
         message = record[message_index] if 0 <= message_index < width else ""
         if message and message.strip() in empty:
             message = ""
+        # The few distinct coins, networks, types and statements are one object each (sys.intern), so the
+        # chunks pickled for the signature workers hold each once; 600k copies would also cost memory.
+        intern = sys.intern
         row = AddressRow(
-            line, coin, network, address, amount, layout.amounts_in_base_units, height,
-            message,  # exactly as published (messages are signed byte for byte: no trimming)
-            signature1, signature2, _unwrap_json(script), eoa1, eoa2, kind,
+            line, intern(coin), intern(network), address, amount, layout.amounts_in_base_units, height,
+            intern(message),  # exactly as published (messages are signed byte for byte: no trimming)
+            signature1, signature2, _unwrap_json(script), eoa1, eoa2, intern(kind),
         )
         if problems:
             row = replace(row, input_error=f"{self.path}:{line}: " + "; ".join(problems))
