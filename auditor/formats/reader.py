@@ -25,7 +25,7 @@ from auditor.formats.layouts import (
     is_summary_header,
     map_header,
 )
-from auditor.money import amount_problem
+from auditor.money import MAX_DIGITS, PLAIN_AMOUNT, amount_problem
 from chains.base import AddressRow
 
 if TYPE_CHECKING:
@@ -72,8 +72,8 @@ class AddressFile:
         """Detail rows in file order. Closes the file when exhausted."""
         try:
             for line, record in self._records:
-                if not any(cell.strip() for cell in record):
-                    continue  # blank lines carry no row
+                if not (record and record[0].strip()) and not any(cell.strip() for cell in record):
+                    continue  # blank lines carry no row (the usual row is known non-blank by its first cell)
                 yield self._row(line, record)
         except _BrokenQuoting as exc:
             message = f"broken CSV quoting ({exc}); nothing after it is read"
@@ -113,7 +113,7 @@ class AddressFile:
                 height = int(height_text)
             except ValueError:
                 problems.append(f"field 'snapshot_height': not a block height: {height_text!r}")
-        if amount:
+        if amount and not _plainly_an_amount(amount, layout.amounts_in_base_units):
             problem = amount_problem(amount, layout.amounts_in_base_units)
             if problem:
                 problems.append(f"field 'amount': {problem}")
@@ -158,13 +158,12 @@ _ROW_FIELDS = ("coin", "network", "address", "amount", "snapshot_height", "signa
                "eoa2", "kind")
 
 
-def _raw(record: list[str], layout: Layout, field: str) -> str:
-    """A field exactly as published (messages are signed byte for byte: no trimming), empty markers aside."""
-    index = layout.columns.get(field)
-    if index is None or index >= len(record):
-        return ""
-    value = record[index]
-    return "" if value.strip() in EMPTY_MARKERS else value
+def _plainly_an_amount(text: str, base_units: bool) -> bool:
+    """True for the usual amount, which `amount_problem` would accept without a word: ASCII digits with at most
+    one point, short enough that no digit limit applies, an integer where the layout gives base units. False
+    leaves the decision to `amount_problem` (this only spares it a Decimal per row)."""
+    return (len(text) <= MAX_DIGITS and text.isascii() and PLAIN_AMOUNT.fullmatch(text) is not None
+            and not (base_units and "." in text))
 
 
 def _unwrap_json(value: str) -> str:
