@@ -179,3 +179,19 @@ def test_the_forkserver_dies_with_the_auditor_even_while_a_child_holds_its_alive
             if lifeline.process_alive(pid):
                 os.kill(pid, signal.SIGKILL)
         starter.stdout.close()
+
+
+def test_the_gc_policy_holds_only_while_the_workers_are_open() -> None:
+    """SignatureWorkers collects garbage less often while rows stream through, and puts the process's own
+    thresholds back when it closes (a library caller keeps its settings)."""
+    import gc
+
+    from auditor.assets import AssetRegistry
+    from auditor.workers import HOT_LOOP_GC_THRESHOLDS, SignatureWorkers
+
+    before = gc.get_threshold()
+    assert before != HOT_LOOP_GC_THRESHOLDS
+    with SignatureWorkers(AssetRegistry.load(), {}, {}, workers=1):
+        assert gc.get_threshold() == HOT_LOOP_GC_THRESHOLDS
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
