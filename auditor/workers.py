@@ -4,8 +4,10 @@ and on every core. Chunks go out and come back in input order."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import multiprocessing
+import operator
 import os
 import time
 from collections.abc import Mapping
@@ -32,9 +34,15 @@ def _start_worker(overrides: Mapping[str, Any], defaults: Mapping[str, Any], aud
     gc.set_threshold(*HOT_LOOP_GC_THRESHOLDS)
 
 
-def _check(rows: list[AddressRow], layout: str) -> CheckedChunk:
+# A row crosses to a worker as the plain tuple of its fields: pickle writes and reads a tuple of strings in C
+# (~0.4 + 0.7 us a row), where AddressRow's own reduction calls back into Python both ways (~3.4 + 4.1 us).
+ROW_FIELDS = tuple(field.name for field in dataclasses.fields(AddressRow))
+_row_fields = operator.attrgetter(*ROW_FIELDS)
+
+
+def _check(fields: list[tuple[Any, ...]], layout: str) -> CheckedChunk:
     assert _registry is not None
-    return checked_chunk(rows, _registry, layout)
+    return checked_chunk([AddressRow(*values) for values in fields], _registry, layout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +99,7 @@ class SignatureWorkers:
             future: asyncio.Future[CheckedChunk] = loop.create_future()
             future.set_result(checked_chunk(rows, self._registry, layout))
             return future
-        return asyncio.wrap_future(self._pool.submit(_check, rows, layout))
+        return asyncio.wrap_future(self._pool.submit(_check, list(map(_row_fields, rows)), layout))
 
     def close(self) -> None:
         if self._pool is not None:
