@@ -19,7 +19,7 @@ from auditor import lifeline
 from auditor.assets import AssetRegistry
 from auditor.checkpoint import row_digest
 from auditor.ownership import Address, check_rows
-from chains.base import AddressRow, OwnershipProof
+from chains.base import AddressRow, BalanceQuery, OwnershipProof
 
 _registry: AssetRegistry | None = None  # one per worker process, built once by the initializer
 
@@ -55,6 +55,23 @@ class CheckedChunk:
     addresses: list[Address]  # canonical addresses, worked out here too so the main process need not
     signatures: int
     seconds: float
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Sent back by the 5,000: each balance query as the plain tuple of its fields, rebuilt on arrival
+        # (BalanceQuery's own reduction calls into Python on both sides: ~2 + 4 us a row, against ~0.7 + 1.5).
+        flat = [address if address is None or address[2] is None else
+                (address[0], address[1], (address[2].address, address[2].contract, address[2].detail))
+                for address in self.addresses]
+        return (_rebuilt_chunk, (self.digests, self.proofs, flat, self.signatures, self.seconds))
+
+
+def _rebuilt_chunk(digests: list[bytes], proofs: list[OwnershipProof | None], flat: list[Any], signatures: int,
+                   seconds: float) -> CheckedChunk:
+    addresses: list[Address] = [
+        address if address is None or address[2] is None else (address[0], address[1], BalanceQuery(*address[2]))
+        for address in flat
+    ]
+    return CheckedChunk(digests, proofs, addresses, signatures, seconds)
 
 
 def checked_chunk(rows: list[AddressRow], registry: AssetRegistry, layout: str) -> CheckedChunk:
