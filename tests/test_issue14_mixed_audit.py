@@ -28,7 +28,7 @@ from tests.nodes.stand_in import ServerThread
 from tests.nodes.substrate_proxy import SubstrateProxy
 from tests.nodes.xrpl_server import XrplChain, XrplServerThread
 from tests.worlds import aptos, evm, filecoin, substrate, xrpl
-from tests.worlds.audit import liabilities, outputs, totals
+from tests.worlds.audit import erc20_overrides, liabilities, outputs, totals
 from tests.worlds.okx import MESSAGE, Part, write_file
 
 pytestmark = pytest.mark.skipif(not chopsticks.available(), reason="chopsticks not installed (npm ci)")
@@ -42,7 +42,7 @@ def world(tmp_path_factory) -> Iterator[dict]:
         anvil = stack.enter_context(Anvil(chain_id=1))
         dot_world = substrate.seed(dot_node)
         xrpl_chain, aptos_chain, fil_ledger = XrplChain(), AptosChain(), FilLedger()
-        eth, erc20 = evm.build(DemoChain(anvil))
+        eth, contracts = evm.build(DemoChain(anvil))
         parts = [xrpl.build(xrpl_chain, rlusd_rows=False), substrate.parts(dot_world, asset_hub=False)[0],
                  aptos.build(aptos_chain, coins={"APT": "APT", "USDT": "USDT-APT"}), filecoin.build(fil_ledger), eth]
         servers = {"XRP": stack.enter_context(XrplServerThread(xrpl_chain)),
@@ -50,7 +50,7 @@ def world(tmp_path_factory) -> Iterator[dict]:
                    "FIL": stack.enter_context(ServerThread(LotusServer(fil_ledger)))}
         urls = {"XRP": servers["XRP"].url, "DOT": dot_node.url, "APTOS": servers["APTOS"].url,
                 "FIL": servers["FIL"].rpc_url, "ETH": anvil.url}
-        yield {"tmp": tmp, "parts": parts, "erc20": erc20, "dot": dot_world, "servers": servers, "urls": urls,
+        yield {"tmp": tmp, "parts": parts, "contracts": contracts, "dot": dot_world, "servers": servers, "urls": urls,
                "file": write_file(tmp / "okx_issue14.csv", [row for part in parts for row in part.rows])}
 
 
@@ -85,8 +85,7 @@ finality_epochs = 3
 [networks.ETH]
 url = "{urls['ETH']}"
 requests_per_second = 1000000
-[registry.tokens.USDT-ERC20]
-contract = "{world['erc20']}"
+{erc20_overrides(world['contracts'])}
 {liabilities(world['parts'])}""")
     return path
 

@@ -61,7 +61,8 @@ def world(tmp_path_factory):
     with Anvil(chain_id=1) as anvil, litecoind.Litecoind() as ltc:
         # --- EVM ---
         chain = DemoChain(anvil)
-        evm, erc20 = build_evm(chain)
+        evm, contracts = build_evm(chain)
+        erc20 = contracts["USDT-ERC20"]
         rows += evm.rows
         expect["ETH"] = int(evm.at_snapshot["ETH"].scaleb(18))
         expect["USDT-ERC20"] = int(evm.at_snapshot["USDT"].scaleb(6))

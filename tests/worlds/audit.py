@@ -26,6 +26,11 @@ def liabilities(parts: Iterable[Part]) -> str:
     return "[liabilities]\n" + "".join(f'{asset} = "{text(amount)}"\n' for asset, amount in totals(parts).items())
 
 
+def erc20_overrides(contracts: dict[str, str]) -> str:
+    """[registry.tokens.X] tables pointing each ERC-20 token code at the test's own deployment."""
+    return "".join(f'[registry.tokens.{code}]\ncontract = "{address}"\n' for code, address in contracts.items())
+
+
 def outputs(out: Path) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """report.json and the rows of addresses.csv of the run written to `out/latest`."""
     report = json.loads((out / "latest" / "report.json").read_text())
