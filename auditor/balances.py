@@ -14,6 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from auditor.assets import AssetRegistry
 from auditor.checkpoint import Checkpoint
@@ -23,7 +24,16 @@ from auditor.money import whole_units
 from auditor.ownership import RowResult
 from auditor.progress import RunProgress
 from auditor.reasons import Reason, ReasonKind
-from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Network, RowStatus, Snapshot
+from chains.base import (
+    Balance,
+    BalanceAdapter,
+    BalanceQuery,
+    DataSourceError,
+    Network,
+    Refusal,
+    RowStatus,
+    Snapshot,
+)
 from chains.registry import get_family
 from chains.transport import scrub
 
@@ -37,8 +47,10 @@ class SnapshotHeights:
     summary: Mapping[str, int]  # token code -> height from the summary section
 
     @classmethod
-    def build(cls, networks: Mapping[str, NetworkSettings], summary: Iterable[SummaryRow], registry: AssetRegistry):
-        pinned = {}
+    def build(
+        cls, networks: Mapping[str, NetworkSettings], summary: Iterable[SummaryRow], registry: AssetRegistry
+    ) -> SnapshotHeights:
+        pinned: dict[str, int] = {}
         for code, settings in networks.items():
             network = registry.network(code)
             if settings.snapshot_height is not None:
@@ -96,7 +108,7 @@ class BalanceSources:
             raise
         return self
 
-    async def __aexit__(self, *exc_info) -> None:
+    async def __aexit__(self, *exc_info: Any) -> None:
         await self._stack.__aexit__(*exc_info)
 
 
@@ -117,31 +129,50 @@ class BalanceSources:
     async def _read_group(
         self, network: Network, height: int, queries: list[BalanceQuery], answers: dict[BalanceQuery, Balance]
     ) -> None:
+        """Read the group's balances, saving each part to the checkpoint as it arrives: a run stopped part-way
+        (or a source failing part-way) keeps what was read, and `--resume` asks only for the rest. A source that
+        cannot answer at all fails the whole (network, height); one that fails part-way leaves only the rows not
+        read yet unread, with the reason; a reorganisation of the snapshot block voids everything read."""
         key = (network.code, height)
         if key in self.failures:
             return
         adapter = self.adapters[network.code]
-        started = time.perf_counter()
+        read: dict[BalanceQuery, Balance] = {}
+        failure = ""
+        saved: dict[BalanceQuery, Balance] = {}
+        started = last = time.perf_counter()
         try:
             await self._snapshot(network, height)
             saved = self.checkpoint.balances(network.code, height, queries) if self.checkpoint else {}
             missing = [q for q in queries if q not in saved]
-            fetched = await adapter.fetch_balances(missing, height) if missing else {}
+            if self.progress is not None and saved:
+                self.progress.advance(f"balances {network.code}", len(saved), 0.0, started, unit="balances",
+                                      from_checkpoint=len(saved))
+            if missing:
+                async for part in adapter.stream_balances(missing, height):
+                    read.update(part)
+                    if self.checkpoint is not None:
+                        self.checkpoint.save_balances(network.code, height, part)
+                    if self.progress is not None:
+                        now = time.perf_counter()
+                        self.progress.advance(f"balances {network.code}", len(part), now - last, last,
+                                              unit="balances")
+                        last = now
         except DataSourceError as exc:
-            self.failures.setdefault(key, scrub(str(exc), adapter.endpoint.url))
-            return
+            failure = scrub(str(exc), adapter.endpoint.url)
+            refusal = exc.refusal
+            if (refusal is not None and refusal.kind is Refusal.REORG) or not (read or saved):
+                self.failures.setdefault(key, failure)  # nothing read belongs to the snapshot, or nothing was read
+                return
         except Exception as exc:  # an unexpected reply or an adapter bug: the rows are reported, not lost
             message = f"{network.code} endpoint {adapter.endpoint.display}: {type(exc).__name__}: {exc}"
-            self.failures.setdefault(key, scrub(message, adapter.endpoint.url))
-            return
-        if self.checkpoint is not None:
-            self.checkpoint.save_balances(network.code, height, fetched)
-        if self.progress is not None:
-            self.progress.advance(f"balances {network.code}", len(queries), time.perf_counter() - started, started,
-                                  unit="balances", from_checkpoint=len(saved))
+            failure = scrub(message, adapter.endpoint.url)
+            if not (read or saved):
+                self.failures.setdefault(key, failure)
+                return
+        unanswered = Balance(None, "", failure or "the adapter returned no answer for this query")
         for query in queries:
-            answer = saved.get(query) or fetched.get(
-                query, Balance(None, "", "the adapter returned no answer for this query"))
+            answer = saved.get(query) or read.get(query, unanswered)
             if answer.error:  # errors are reported; no secret of the endpoint may ride along
                 answer = replace(answer, error=scrub(answer.error, adapter.endpoint.url))
             answers[query] = answer
@@ -182,15 +213,16 @@ class BalanceSources:
         for result in results:
             if result.query is None:
                 continue
+            assert result.network is not None and result.token is not None and result.height is not None
             key = (result.network.code, result.height)
             if key in self.failures:
                 result.balance_error = self.failures[key]
                 continue
             balance = answers[key][result.query]
-            result.onchain_method = balance.method
-            if balance.amount is None:
+            if balance.amount is None:  # no figure, no method: the report counts methods of figures read
                 result.balance_error = balance.error or "no answer"
             else:
+                result.onchain_method = balance.method
                 result.onchain_base = balance.amount
                 result.onchain = whole_units(balance.amount, result.token.decimals)
             if balance.owners_bound is not None:

@@ -1,12 +1,12 @@
 """Checkpoints of a run, so that a run killed at any point (SIGKILL included) resumes where it stopped.
 
-One SQLite file in the output directory's working area (`<out>/.work/checkpoint.sqlite`), committed per
-chunk (WAL: a committed chunk survives the process being killed):
+One SQLite file in the output directory's working area (`<out>/.work/checkpoint.sqlite`), committed as
+work arrives (WAL: a committed chunk survives the process being killed):
 
 * ownership verdicts keyed by a digest of everything a signature check reads from the row (layout, coin,
   network, address, message, signatures, script, owners), so a verdict can never be applied to another row;
-* balances keyed by (network, height, address, contract, script, owners): only answers, never errors (an
-  error is asked again);
+* balances keyed by (network, height, address, contract, the query's family detail): only answers, never
+  errors (an error is asked again), saved as each part of a network's reads arrives;
 * the block hash of each (network, height): if the chain now has another block there, that network's saved
   balances are dropped.
 
@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS verdicts (
 );
 CREATE TABLE IF NOT EXISTS balances (
     network TEXT NOT NULL, height INTEGER NOT NULL, address TEXT NOT NULL, contract TEXT NOT NULL,
-    script TEXT NOT NULL, owners TEXT NOT NULL, amount TEXT NOT NULL, method TEXT NOT NULL,
+    detail TEXT NOT NULL, amount TEXT NOT NULL, method TEXT NOT NULL,
     owners_bound INTEGER, owners_note TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
 """
 INDEXES = """
 CREATE INDEX IF NOT EXISTS verdicts_by_digest ON verdicts (digest);
-CREATE INDEX IF NOT EXISTS balances_by_query ON balances (network, height, address, contract, script, owners);
+CREATE INDEX IF NOT EXISTS balances_by_query ON balances (network, height, address, contract, detail);
 """
 
 
@@ -58,7 +58,7 @@ def row_digest(row: AddressRow, layout: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-FORMAT_VERSION = 1  # of the tables below; a checkpoint of another format is not read
+FORMAT_VERSION = 2  # of the tables below; a checkpoint of another format is not read
 
 
 @functools.cache
@@ -79,8 +79,10 @@ def run_key(config_sha256: str, input_file: Path) -> str:
     return json.dumps([config_sha256, str(input_file.resolve()), stat.st_size, stat.st_mtime_ns, code_fingerprint()])
 
 
-def _query_key(network: str, height: int, query: BalanceQuery) -> tuple:
-    return (network, height, query.address, query.contract or "", query.script, ",".join(query.owners))
+def _query_key(network: str, height: int, query: BalanceQuery) -> tuple[str, int, str, str, str]:
+    # A family's detail is a frozen dataclass of plain values: its repr names exactly what identifies it.
+    detail = "" if query.detail is None else repr(query.detail)
+    return (network, height, query.address, query.contract or "", detail)
 
 
 class Checkpoint:
@@ -122,7 +124,8 @@ class Checkpoint:
         return db
 
     def _count(self, table: str) -> int:
-        return self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        count: int = self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return count
 
     def _remove(self) -> None:
         for suffix in ("", "-wal", "-shm"):
@@ -168,7 +171,7 @@ class Checkpoint:
             return {}
         found: dict[BalanceQuery, Balance] = {}
         select = ("SELECT amount, method, owners_bound, owners_note FROM balances WHERE network = ? AND height = ? "
-                  "AND address = ? AND contract = ? AND script = ? AND owners = ?")
+                  "AND address = ? AND contract = ? AND detail = ?")
         for query in queries:
             row = self._db.execute(select, _query_key(network, height, query)).fetchone()
             if row is not None:
@@ -183,7 +186,7 @@ class Checkpoint:
             for q, b in answers.items() if b.amount is not None
         ]
         if rows:
-            self._writer.put("INSERT INTO balances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._writer.put("INSERT INTO balances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     # ---- lifecycle --------------------------------------------------------------------------------------
 
@@ -204,7 +207,7 @@ class _Writer:
     not in the checkpoint: the resumed run does that work again."""
 
     def __init__(self, path: Path) -> None:
-        self._queue: queue.Queue[tuple[str, list[tuple]] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, Sequence[tuple[object, ...]]] | None] = queue.Queue()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(path,), name="checkpoint-writer", daemon=True)
         self._thread.start()
@@ -231,7 +234,7 @@ class _Writer:
         if self._error is not None:
             raise RuntimeError(f"checkpoint write failed: {self._error}") from self._error
 
-    def put(self, statement: str, rows: list[tuple]) -> None:
+    def put(self, statement: str, rows: Sequence[tuple[object, ...]]) -> None:
         self._raise()
         self._queue.put((statement, rows))
 

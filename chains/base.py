@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Protocol, Self
 
 from auditor.errors import SourceProblem
 from auditor.reasons import Reason, ReasonKind
-from chains.options import BackendOptions, NoOptions
+from chains.options import BackendOptions, NoOptions, OptionsError
 
 
 class RowStatus(enum.StrEnum):
@@ -53,7 +53,8 @@ class AddressRow:
     kind: str = ""  # the 2026 layout's Type column ("Non Staking", "Native ETH Staking"...)
     input_error: str = ""  # set by the reader when the row itself is malformed (field named); never dropped
 
-    def __reduce__(self):  # rows go to the signature workers by the 100,000: plain tuples pickle fastest
+    # rows go to the signature workers by the 100,000: plain tuples pickle fastest
+    def __reduce__(self) -> tuple[type[AddressRow], tuple[Any, ...]]:
         return (AddressRow, (self.line, self.coin, self.network, self.address, self.amount,
                              self.amount_in_base_units, self.snapshot_height, self.message, self.signature1,
                              self.signature2, self.script, self.eoa1, self.eoa2, self.kind, self.input_error))
@@ -153,18 +154,14 @@ class BalanceQuery:
 
     address: str  # canonical form from ChainFamily.normalize_address
     contract: str | None = None
-    script: str = ""  # UTXO: redeem script hex, so multisig outputs can be scanned by descriptor
-    owners: tuple[str, ...] = ()  # owner mode: the proven signers; the adapter checks they control `address`
-    # UTXO: the scriptPubKey paying `address`, worked out with the address (a signature worker has just
-    # decoded it) so the backend need not decode it again. Not part of the query's identity.
-    locking_script: bytes = field(default=b"", compare=False)
-    # Family-specific data the family's adapter needs (a frozen, hashable dataclass of that family's own,
-    # e.g. the EOS key to find in the account's permissions). The generic pipeline never looks inside.
+    # Family-specific data the family's adapter needs: a frozen, hashable dataclass of that family's own (UTXO:
+    # the output script; EVM owner mode: the proven signers; EOS: the key to find in the account's permissions),
+    # pickled as a plain tuple (`__reduce__`) and keyed in the checkpoint by its repr. The generic pipeline never
+    # looks inside.
     detail: Hashable | None = None
 
-    def __reduce__(self):  # pickled by the 100,000 between processes: plain tuples, not dataclass state
-        return (BalanceQuery, (self.address, self.contract, self.script, self.owners, self.locking_script,
-                               self.detail))
+    def __reduce__(self) -> tuple[type[BalanceQuery], tuple[Any, ...]]:  # pickled by the 100,000: plain tuples
+        return (BalanceQuery, (self.address, self.contract, self.detail))
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +169,7 @@ class Balance:
     """The answer to one BalanceQuery: an amount in base units, or why there is none."""
 
     amount: int | None
-    method: str = ""  # how the figure was obtained, e.g. "multicall3", "trc20-rollback"
+    method: str = ""  # how the figure was obtained, e.g. "multicall3", "trc20-rollback"; "" when there is none
     error: str = ""
     owners_bound: bool | None = None  # for a query with owners: do they control the address at the snapshot?
     owners_note: str = ""  # what the chain said about them
@@ -268,7 +265,19 @@ class Transport(Protocol):
     async def aclose(self) -> None: ...
 
 
-class BalanceAdapter(ABC):  # noqa: B024 - tip_height/block_hash become abstract once every adapter is migrated
+def check_endpoint_limits(endpoint: Endpoint, where: str) -> None:
+    """The transport settings every adapter relies on, in range; OptionsError (a ValueError) naming the key."""
+    if not endpoint.timeout_seconds > 0:  # 0 would mean no timeout at all: a hanging endpoint hangs the run
+        raise OptionsError(f"{where} timeout_seconds: must be more than 0, got {endpoint.timeout_seconds}")
+    for key in ("retries", "batch_size", "max_concurrency"):
+        if getattr(endpoint, key) < 1:
+            raise OptionsError(f"{where} {key}: must be at least 1, got {getattr(endpoint, key)}")
+    if endpoint.requests_per_second < 0:
+        raise OptionsError(f"{where} requests_per_second: must not be negative (0: no limit), got "
+                           f"{endpoint.requests_per_second}")
+
+
+class BalanceAdapter(ABC):
     """Reads balances of one network from one endpoint. Use as an async context manager.
 
     The lifecycle is the same for every family, and lives here:
@@ -282,8 +291,7 @@ class BalanceAdapter(ABC):  # noqa: B024 - tip_height/block_hash become abstract
       check afterwards that the block at the height is still the snapshot's (else a REORG refusal).
     """
 
-    # None only while an adapter still reads `endpoint.options` itself (being migrated); new ones set a type.
-    options_type: ClassVar[type[BackendOptions] | None] = NoOptions
+    options_type: ClassVar[type[BackendOptions]] = NoOptions  # the backend's `[networks.X.options]`
     method: ClassVar[str] = ""  # Balance.method of the figures this backend gives
     identity_name: ClassVar[str] = "chain id"  # what `chain_identity` returns, for the WRONG_CHAIN wording
     max_batch: ClassVar[int | None] = None  # the API's own limit of queries per request, if any
@@ -292,8 +300,8 @@ class BalanceAdapter(ABC):  # noqa: B024 - tip_height/block_hash become abstract
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         self.network = network
         self.endpoint = endpoint
-        self.options: Any = (endpoint.options if self.options_type is None
-                             else self.options_type.parse(endpoint.options, f"[networks.{network.code}.options]"))
+        check_endpoint_limits(endpoint, f"[networks.{network.code}]")
+        self.options: Any = self.options_type.parse(endpoint.options, f"[networks.{network.code}.options]")
         self._transport: Transport | None = None
         self._snapshots: dict[int, Snapshot] = {}
 
@@ -349,7 +357,7 @@ class BalanceAdapter(ABC):  # noqa: B024 - tip_height/block_hash become abstract
                 found = await self.chain_identity()
                 if found.lower() != expected.lower():
                     raise self.refuse(Refusal.WRONG_CHAIN, height, f"its {self.identity_name} is {found}, "
-                                      f"{self.network.name} has {expected}")
+                                      f"expected {expected} for {self.network.name}")
             tip = await self.tip_height()
             if tip < height:
                 raise self.refuse(Refusal.BEHIND, height, str(tip))
@@ -385,13 +393,13 @@ class BalanceAdapter(ABC):  # noqa: B024 - tip_height/block_hash become abstract
         """The source's own chain identity (chain id, genesis hash...), compared with `expected_identity`."""
         raise NotImplementedError(f"{type(self).__name__} does not report its chain identity")
 
+    @abstractmethod
     async def tip_height(self) -> int:
         """The source's newest block (or ledger, slot...) height."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def block_hash(self, height: int) -> str | None:
         """The hash of the block at `height`, or None when the source does not have it."""
-        raise NotImplementedError
 
     async def final_height(self) -> int | None:
         """The newest final (irreversible) height where the family's reads need one; None: not checked."""
@@ -416,10 +424,10 @@ class BalanceAdapter(ABC):  # noqa: B024 - tip_height/block_hash become abstract
         """Answers as they arrive (the caller checkpoints each part). Raises DataSourceError when the source
         cannot answer at `height` at all, or when the block changed during the read (REORG)."""
         snapshot = await self.snapshot(height)
-        unique = list(dict.fromkeys(queries))
-        if not unique:
+        if not queries:
             return
-        async for part in self.read_balances(unique, snapshot):
+        # Callers pass distinct queries (BalanceSources reads each once); a repeated one is merely read twice.
+        async for part in self.read_balances(queries, snapshot):
             yield part
         if self.recheck_block:
             try:
@@ -454,15 +462,19 @@ class BalanceAdapter(ABC):  # noqa: B024 - tip_height/block_hash become abstract
         self, batch: list[BalanceQuery], snapshot: Snapshot
     ) -> Mapping[BalanceQuery, Balance]:
         try:
-            answers = dict(await self.read_batch(batch, snapshot))
+            read = await self.read_batch(batch, snapshot)
+            answers = read if isinstance(read, dict) else dict(read)
         except DataSourceError as exc:
             if exc.refusal is not None:
                 raise  # the source as a whole cannot answer: not a per-row matter
-            return {q: Balance(None, self.method, str(exc)) for q in batch}
+            return {q: Balance(None, "", str(exc)) for q in batch}
         except RequestProblem as exc:
-            return {q: Balance(None, self.method, f"request failed: {exc}") for q in batch}
-        for query in batch:  # an adapter that forgot a query must not make it vanish
-            answers.setdefault(query, Balance(None, self.method, "the source gave no answer for this query"))
+            return {q: Balance(None, "", f"request failed: {exc}") for q in batch}
+        if len(answers) < len(batch):  # an adapter that forgot a query must not make it vanish
+            forgot = Balance(None, "", "the source gave no answer for this query")
+            for query in batch:
+                if query not in answers:
+                    answers[query] = forgot
         return answers
 
     async def read_batch(self, batch: Sequence[BalanceQuery], snapshot: Snapshot) -> Mapping[BalanceQuery, Balance]:

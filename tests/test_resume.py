@@ -86,7 +86,8 @@ def _saved(out: Path) -> dict[str, int]:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
             saved = {"verdicts": db.execute("SELECT count(*) FROM verdicts").fetchone()[0]}
             for network, contract, owners, count in db.execute(
-                "SELECT network, contract != '', owners != '', count(*) FROM balances GROUP BY 1, 2, 3"
+                "SELECT network, contract != '', detail LIKE 'EvmQueryDetail(%', count(*) FROM balances "
+                "GROUP BY 1, 2, 3"
             ):
                 tron = "tron-trc20" if contract else "tron-trx"
                 kind = {"ETH": "evm-balance", "LTC": "ltc-scan"}.get(network, tron)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 
 from chains.aptos import addresses
+from chains.aptos.query import AptosQueryDetail
 from chains.base import (
     AddressRow,
     BalanceAdapter,
@@ -53,7 +54,9 @@ class AptosFamily(ChainFamily):
         if row.eoa1.strip():
             with contextlib.suppress(ValueError):  # else the proof has failed already, naming field 'eoa1'
                 owners = (addresses.encode(addresses.decode(row.eoa1)),)
-        return BalanceQuery(address=address, contract=token.contract, owners=owners)
+        if not owners:
+            return BalanceQuery(address=address, contract=token.contract)
+        return BalanceQuery(address=address, contract=token.contract, detail=AptosQueryDetail(owners))
 
     def verify_ownership(self, row: AddressRow, network: Network) -> OwnershipProof:
         owner_mode = bool(row.eoa1.strip())

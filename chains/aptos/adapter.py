@@ -31,6 +31,7 @@ from dataclasses import replace
 from chains.aptos import addresses
 from chains.aptos.api import AptosApiError, AptosRest, BlockInfo, LedgerInfo, u64
 from chains.aptos.options import AptosOptions
+from chains.aptos.query import owners_of
 from chains.base import (
     Balance,
     BalanceAdapter,
@@ -134,8 +135,9 @@ class AptosBalanceAdapter(BalanceAdapter):
             else:
                 metadata = addresses.encode(addresses.decode(query.contract))
                 balance = Balance(await self._fa_balance(address, metadata, version), method)
-            if query.owners:
-                bound, note = await self._owner_check(address, query.owners, version)
+            owners = owners_of(query)
+            if owners:
+                bound, note = await self._owner_check(address, owners, version)
                 balance = replace(balance, owners_bound=bound, owners_note=note)
             return balance
         except (RequestProblem, DataSourceError, ValueError) as exc:

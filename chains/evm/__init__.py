@@ -15,6 +15,7 @@ from chains.base import (
 )
 from chains.evm.addresses import ALT_FORMS, canonical
 from chains.evm.ownership import SCHEME_SETS, verify_evm_row
+from chains.evm.query import EvmQueryDetail
 
 
 def alt_address_form(network: Network) -> str | None:
@@ -60,7 +61,9 @@ class EvmFamily(ChainFamily):
         contract (Safe-style getOwners/getThreshold at the snapshot block)."""
         signers = [row.eoa1] + ([row.eoa2] if row.eoa2 and row.signature2 else []) if row.eoa1 else []
         owners = tuple(owner for owner in map(_owner, signers) if owner is not None)
-        return BalanceQuery(address=address, contract=token.contract, owners=owners)
+        if not owners:
+            return BalanceQuery(address=address, contract=token.contract)
+        return BalanceQuery(address=address, contract=token.contract, detail=EvmQueryDetail(owners))
 
     def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
         if endpoint.backend not in ("jsonrpc", ""):

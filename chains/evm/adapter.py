@@ -9,15 +9,17 @@ not on this path: its per-call overhead caps it near 1,000 balances/s, where raw
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 
-from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
+from chains.base import Balance, BalanceAdapter, BalanceQuery, Endpoint, Network, Snapshot, StateUnavailable
 from chains.evm.multicall import decode_aggregate3_reply, encode_aggregate3
-from chains.transport import HttpTransport, JsonRpcClient, JsonRpcError, RequestError
+from chains.evm.query import owners_of
+from chains.options import BackendOptions, OptionsError
+from chains.transport import HttpTransport, JsonRpcClient, RequestError
 
 MULTICALL3 = "0xca11bde05977b3631167028862be2a173976ca11"
 GET_ETH_BALANCE = bytes.fromhex("4d2301cc")  # getEthBalance(address)
@@ -66,71 +68,91 @@ def _uint256(data: bytes, what: str) -> int:
     return int.from_bytes(data, "big")
 
 
+@dataclass(frozen=True, slots=True)
+class EvmOptions(BackendOptions):
+    """`[networks.X.options]` of an EVM JSON-RPC endpoint."""
+
+    multicall: bool = True  # read through Multicall3 where it has code at the snapshot; false: JSON-RPC batches
+    # Bisection of a failing aggregate3 stops when this many successive halvings fail with the very same error
+    # (a node that refuses every call, a block gone from the chain): the rest of the rows get that error.
+    same_error_halvings: int = 2
+
+    def validate(self, where: str) -> None:
+        if self.same_error_halvings < 1:
+            raise OptionsError(f"{where}.same_error_halvings: must be at least 1, got {self.same_error_halvings}")
+
+
+class _MulticallFailed(Exception):
+    """One aggregate3 request failed as a whole (its sub-calls have no answer)."""
+
+
 class EvmBalanceAdapter(BalanceAdapter):
-    options_type = None  # reads endpoint.options itself until moved onto the lifecycle
+    """Balances over JSON-RPC: every read names the snapshot block by hash (EIP-1898), so a load balancer cannot
+    answer from another fork, and a block that leaves the chain fails the read instead of changing it."""
+
+    options_type = EvmOptions
+    options: EvmOptions
+    method = "multicall3"
+
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
-        self._transport = HttpTransport(endpoint)
-        self._rpc = JsonRpcClient(self._transport, endpoint.url)
         self._multicall_at: dict[int, bool] = {}
         self._block_at: dict[int, dict[str, object]] = {}  # EIP-1898 block reference per snapshot height
+        self._rpc: JsonRpcClient | None = None
 
-    async def aclose(self) -> None:
-        await self._transport.aclose()
+    def open_transport(self) -> HttpTransport:
+        transport = HttpTransport(self.endpoint)
+        self._rpc = JsonRpcClient(transport, self.endpoint.url)
+        return transport
 
     @property
-    def requests_sent(self) -> int:
-        return self._transport.requests_sent
+    def rpc(self) -> JsonRpcClient:
+        if self._rpc is None:
+            raise RuntimeError("EvmBalanceAdapter used outside `async with`: the transport is not open")
+        return self._rpc
 
-    async def snapshot(self, height: int) -> Snapshot:
-        where = f"{self.network.code} endpoint {self.endpoint.display}"
+    # ---- snapshot hooks ------------------------------------------------------------------------------
+
+    async def chain_identity(self) -> str:
+        return str(int(await self.rpc.call("eth_chainId"), 16))
+
+    async def tip_height(self) -> int:
+        return int(await self.rpc.call("eth_blockNumber"), 16)
+
+    async def block_hash(self, height: int) -> str | None:
+        block = await self.rpc.call("eth_getBlockByNumber", [hex(height), False])
+        if not block:
+            return None
+        if not isinstance(block, dict) or not isinstance(block.get("hash"), str):
+            raise RequestError(f"eth_getBlockByNumber({height}): reply has no block hash")
+        if block.get("number") is not None and int(block["number"], 16) != height:
+            raise RequestError(f"eth_getBlockByNumber({height}) answered block {int(block['number'], 16)}")
+        return block["hash"]
+
+    async def check_state(self, snapshot: Snapshot) -> None:
+        """One state read up front, by block hash: a node without state at H (not an archive node) or without
+        EIP-1898 references is refused once, instead of failing every batch."""
+        reference = {"blockHash": snapshot.block_hash, "requireCanonical": True}
         try:
-            chain_id = int(await self._rpc.call("eth_chainId"), 16)
-            tip = int(await self._rpc.call("eth_blockNumber"), 16)
-        except (RequestError, ValueError, TypeError) as exc:
-            raise DataSourceError(f"{where}: {exc}") from exc
-        expected = self.endpoint.chain_id if self.endpoint.chain_id is not None else self.network.chain_id
-        if expected is not None and chain_id != expected:
-            raise DataSourceError(
-                f"{where} is on chain id {chain_id}, but {self.network.name} is chain id {expected}: "
-                "wrong endpoint for this network (or set chain_id in the config for a test chain)"
-            )
-        if tip < height:
-            raise DataSourceError(
-                f"{where} is at block {tip}, behind the snapshot height {height}: wait for it to sync"
-            )
-        try:
-            block = await self._rpc.call("eth_getBlockByNumber", [hex(height), False])
-            if not block or not block.get("hash"):
-                raise DataSourceError(f"{where} has no block {height}")
-            # Every read names the block by hash (EIP-1898), so a load balancer cannot answer from another fork.
-            reference = {"blockHash": block["hash"], "requireCanonical": True}
-            # One state read up front: a node without state at H (not an archive node) is refused once,
-            # instead of failing every batch.
-            await self._rpc.call("eth_getBalance", [MULTICALL3, reference])
-            code = await self._rpc.call("eth_getCode", [MULTICALL3, reference])
+            code = await self.rpc.call("eth_getCode", [MULTICALL3, reference])
         except RequestError as exc:
-            raise DataSourceError(
-                f"{where} cannot read state at block {height} by its hash ({exc}): the node must keep state for "
-                "past blocks (an archive node) and accept EIP-1898 block references"
-            ) from exc
-        self._block_at[height] = reference
-        self._multicall_at[height] = bool(code and code not in ("0x", "0x0"))
-        return Snapshot(self.network.code, height, block["hash"], self.endpoint.display)
+            raise StateUnavailable(f"eth_getCode by block hash failed: {exc}; the node must keep state for past "
+                                   "blocks (an archive node) and accept EIP-1898 block references") from None
+        self._block_at[snapshot.height] = reference
+        self._multicall_at[snapshot.height] = self.options.multicall and bool(code and code not in ("0x", "0x0"))
 
-    async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
-        if height not in self._block_at:
-            await self.snapshot(height)
-        read = self._read_multicall if self._multicall_at[height] else self._read_batch
-        size = max(1, self.endpoint.batch_size)
-        chunks = [list(queries[i : i + size]) for i in range(0, len(queries), size)]
-        results: dict[BalanceQuery, Balance] = {}
-        for answers in await asyncio.gather(*(read(chunk, height) for chunk in chunks)):
-            results.update(answers)
-        with_owners = [q for q in queries if q.owners and results[q].ok]
+    # ---- reads -----------------------------------------------------------------------------------------
+
+    async def read_batch(self, batch: Sequence[BalanceQuery], snapshot: Snapshot) -> Mapping[BalanceQuery, Balance]:
+        height = snapshot.height
+        if self._multicall_at[height]:
+            answers = await self._read_multicall(list(batch), height)
+        else:
+            answers = await self._read_batch(list(batch), height)
+        with_owners = [q for q in batch if owners_of(q) and answers[q].ok]
         if with_owners:
-            results.update(await self._check_owners(with_owners, results, height))
-        return results
+            answers.update(await self._check_owners(with_owners, answers, height))
+        return answers
 
     async def _check_owners(
         self, queries: list[BalanceQuery], balances: dict[BalanceQuery, Balance], height: int
@@ -148,44 +170,61 @@ class EvmBalanceAdapter(BalanceAdapter):
                 calls.append(("eth_call", [{"to": query.address, "data": GET_OWNERS}, block]))
                 calls.append(("eth_call", [{"to": query.address, "data": GET_THRESHOLD}, block]))
             try:
-                replies = await self._rpc.batch(calls)
+                replies = await self.rpc.batch(calls)
             except RequestError as exc:
                 for query in part:
-                    checked[query] = Balance(None, balances[query].method, f"owner check failed: {exc}")
+                    checked[query] = Balance(None, "", f"owner check failed: {exc}")
                 continue
             for i, query in enumerate(part):
-                bound, note = _owners_bound(query.owners, replies[2 * i], replies[2 * i + 1], height)
+                bound, note = _owners_bound(owners_of(query), replies[2 * i], replies[2 * i + 1], height)
                 checked[query] = replace(balances[query], owners_bound=bound, owners_note=note)
         return checked
 
-    async def _read_multicall(self, chunk: list[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
-        calls = [(target, True, data) for target, data in map(_call_data, chunk)]
-        payload = encode_aggregate3(calls)
+    async def _read_multicall(
+        self, chunk: list[BalanceQuery], height: int, repeated: int = 0, parent_error: str = ""
+    ) -> dict[BalanceQuery, Balance]:
+        """One aggregate3 for the chunk. When it fails, each half is asked on its own (a batch too big for the
+        node's gas or size limit), down to single rows; but when the same error comes back `same_error_halvings`
+        times in a row, size is not the problem and the rows left get that error (at most 7 requests, not 2n-1)."""
         try:
-            call = {"to": MULTICALL3, "data": "0x" + payload.hex()}
-            raw = await self._rpc.call("eth_call", [call, self._block_at[height]])
-            results = decode_aggregate3_reply(bytes.fromhex(raw[2:]))
-            if len(results) != len(chunk):
-                raise RequestError(f"aggregate3 answered {len(results)} results for {len(chunk)} calls")
-        except (RequestError, ValueError, TypeError) as exc:
-            if len(chunk) > 1:  # too big for the node's gas or size limit: halve and retry (bounded by log2)
-                half = len(chunk) // 2
-                first, second = await asyncio.gather(
-                    self._read_multicall(chunk[:half], height), self._read_multicall(chunk[half:], height)
-                )
-                return first | second
-            return {chunk[0]: Balance(None, "multicall3", f"eth_call failed: {exc}")}
+            results = await self._aggregate3(chunk, height)
+        except _MulticallFailed as exc:
+            error = str(exc)
+            repeated = repeated + 1 if error == parent_error else 0
+            if len(chunk) == 1 or repeated >= self.options.same_error_halvings:
+                return {q: Balance(None, "", error) for q in chunk}
+            half = len(chunk) // 2
+            first, second = await asyncio.gather(
+                self._read_multicall(chunk[:half], height, repeated, error),
+                self._read_multicall(chunk[half:], height, repeated, error),
+            )
+            return first | second
         answers: dict[BalanceQuery, Balance] = {}
         for query, (success, data) in zip(chunk, results, strict=True):
             what = "getEthBalance" if query.contract is None else f"balanceOf on {query.contract}"
             if not success:
-                answers[query] = Balance(None, "multicall3", f"{what} reverted")
+                answers[query] = Balance(None, "", f"{what} reverted")
                 continue
             try:
                 answers[query] = Balance(_uint256(data, what), "multicall3")
             except ValueError as exc:
-                answers[query] = Balance(None, "multicall3", str(exc))
+                answers[query] = Balance(None, "", str(exc))
         return answers
+
+    async def _aggregate3(self, chunk: list[BalanceQuery], height: int) -> list[tuple[bool, bytes]]:
+        calls = [(target, True, data) for target, data in map(_call_data, chunk)]
+        call = {"to": MULTICALL3, "data": "0x" + encode_aggregate3(calls).hex()}
+        try:
+            raw = await self.rpc.call("eth_call", [call, self._block_at[height]])
+            if not isinstance(raw, str) or not raw.startswith("0x"):
+                raise ValueError(f"eth_call result is not hex data: {str(raw)[:100]}")
+            results = decode_aggregate3_reply(bytes.fromhex(raw[2:]))
+        except (RequestError, ValueError, TypeError) as exc:
+            raise _MulticallFailed(f"eth_call failed: {exc}") from exc
+        if len(results) != len(chunk):  # another request's reply, or a truncated one: bind nothing
+            raise _MulticallFailed(f"eth_call failed: aggregate3 answered {len(results)} results for "
+                                   f"{len(chunk)} calls")
+        return results
 
     async def _read_batch(self, chunk: list[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
         block = self._block_at[height]
@@ -197,20 +236,22 @@ class EvmBalanceAdapter(BalanceAdapter):
                 data = "0x" + (BALANCE_OF + _address_word(query.address)).hex()
                 calls.append(("eth_call", [{"to": query.contract, "data": data}, block]))
         try:
-            results = await self._rpc.batch(calls)
+            results = await self.rpc.batch(calls)
         except RequestError as exc:
-            return {q: Balance(None, "jsonrpc-batch", f"batch failed: {exc}") for q in chunk}
+            return {q: Balance(None, "", f"batch failed: {exc}") for q in chunk}
         answers: dict[BalanceQuery, Balance] = {}
         for query, result in zip(chunk, results, strict=True):
-            if isinstance(result, JsonRpcError):
-                answers[query] = Balance(None, "jsonrpc-batch", str(result))
+            if isinstance(result, RequestError):  # its own error, or a reply not bound to it
+                answers[query] = Balance(None, "", str(result))
                 continue
             try:
                 if query.contract is None:
+                    if not isinstance(result, str) or not result.startswith("0x"):
+                        raise ValueError(f"eth_getBalance result is not a hex quantity: {str(result)[:100]}")
                     amount = int(result, 16)
                 else:
                     amount = _uint256(bytes.fromhex(result[2:]), f"balanceOf on {query.contract}")
                 answers[query] = Balance(amount, "jsonrpc-batch")
             except (ValueError, TypeError) as exc:
-                answers[query] = Balance(None, "jsonrpc-batch", f"malformed reply: {exc}")
+                answers[query] = Balance(None, "", f"malformed reply: {exc}")
         return answers

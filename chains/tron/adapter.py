@@ -37,10 +37,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from chains.base import Balance, BalanceAdapter, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
+from chains.base import (
+    Balance,
+    BalanceAdapter,
+    BalanceQuery,
+    Endpoint,
+    Network,
+    Refusal,
+    Snapshot,
+    StateUnavailable,
+)
 from chains.transport import HttpTransport, RequestError
 from chains.tron import addresses
 from chains.tron.api import BlockRef, TronApiError, TronHttpApi
@@ -66,82 +75,75 @@ class _TipRead:
 
 
 class TronBalanceAdapter(BalanceAdapter):
-    options_type = None  # reads endpoint.options itself until moved onto the lifecycle
+    options_type = TronOptions
+    options: TronOptions
+    method = "getaccountbalance"
+    identity_name = "genesis block id"
+
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
-        self.options = TronOptions.from_endpoint(endpoint)
-        self._transport: HttpTransport | None = None
         self._events_transport: HttpTransport | None = None
         self._api_client: TronHttpApi | None = None
-        self._block: BlockRef | None = None
+        self._blocks: dict[int, BlockRef] = {}  # the block each snapshot height was checked at
+
+    def open_transport(self) -> HttpTransport:
+        transport = HttpTransport(self.endpoint)
+        if self.options.events_url:
+            self._events_transport = HttpTransport(replace(self.endpoint, url=self.options.events_url))
+        self._api_client = TronHttpApi(
+            transport,
+            self.endpoint.url,
+            solidity_url=self.options.solidity_url or None,
+            events_transport=self._events_transport,
+            events_url=self.options.events_url or None,
+        )
+        return transport
 
     def _api(self) -> TronHttpApi:
-        if self._api_client is None:  # HttpTransport wants a running event loop
-            self._transport = HttpTransport(self.endpoint)
-            if self.options.events_url:
-                events_endpoint = replace(self.endpoint, url=self.options.events_url)
-                self._events_transport = HttpTransport(events_endpoint)
-            self._api_client = TronHttpApi(
-                self._transport,
-                self.endpoint.url,
-                solidity_url=self.options.solidity_url,
-                events_transport=self._events_transport,
-                events_url=self.options.events_url,
-            )
+        if self._api_client is None:
+            raise RuntimeError("TronBalanceAdapter used outside `async with`: the transport is not open")
         return self._api_client
 
     @property
     def requests_sent(self) -> int:
-        return sum(t.requests_sent for t in (self._transport, self._events_transport) if t is not None)
+        return super().requests_sent + (self._events_transport.requests_sent if self._events_transport else 0)
 
     async def aclose(self) -> None:
-        for transport in (self._transport, self._events_transport):
-            if transport is not None:
-                await transport.aclose()
+        await super().aclose()
+        if self._events_transport is not None:
+            await self._events_transport.aclose()
 
-    # ---- snapshot -------------------------------------------------------------------------------
+    # ---- snapshot hooks ---------------------------------------------------------------------------
 
-    async def snapshot(self, height: int) -> Snapshot:
-        where = self.endpoint.display
-        api = self._api()
-        try:
-            head = await api.now_block()
-            await self._check_chain(api)
-            if height > head.number:
-                raise DataSourceError(f"{where} is at block {head.number}, behind the snapshot height {height}")
-            block = await api.block_by_num(height)
-            if block is None:
-                raise DataSourceError(f"{where} has no block {height} (a lite FullNode without old blocks?)")
-            if block.number != height:
-                raise DataSourceError(f"{where} answered block {block.number} when asked for block {height}")
-            if self.options.confirmed:
-                solid = await api.now_block(solid=True)
-                if height > solid.number:
-                    raise DataSourceError(
-                        f"snapshot block {height} is not solidified yet on {where} (solidified head "
-                        f"{solid.number}); TRC-20 balances count only confirmed events: retry in a minute"
-                    )
-            if self.options.check_history:
-                await self._check_history(api, block)
-        except (RequestError, ValueError) as exc:
-            raise DataSourceError(f"{where}: {exc}") from exc
-        self._block = block
-        return Snapshot(self.network.code, height, block.block_id, where)
+    def expected_identity(self) -> str | None:
+        expected = self.options.genesis_hash or self.network.params.get("genesis_block_id")
+        return str(expected).lower() if expected else None
 
-    async def _check_chain(self, api: TronHttpApi) -> None:
-        expected = str(self.network.params.get("genesis_block_id") or "").lower()
-        if not expected:
-            return
-        genesis = await api.block_by_num(0)
-        found = genesis.block_id if genesis else "missing"
-        if found != expected:
-            raise DataSourceError(
-                f"{self.endpoint.display} serves another chain: its block 0 is {found}, "
-                f"{self.network.name} has {expected}"
-            )
+    async def chain_identity(self) -> str:
+        genesis = await self._api().block_by_num(0)
+        return genesis.block_id if genesis else "missing"
+
+    async def tip_height(self) -> int:
+        return (await self._api().now_block()).number
+
+    async def block_hash(self, height: int) -> str | None:
+        block = await self._api().block_by_num(height)
+        if block is None:
+            return None  # a lite FullNode without old blocks
+        if block.number != height:
+            raise TronApiError(f"answered block {block.number} when asked for block {height}")
+        self._blocks.setdefault(height, block)
+        return block.block_id
+
+    async def final_height(self) -> int | None:
+        """With `confirmed`, TRC-20 balances count only solidified (irreversible) blocks' events."""
+        return (await self._api().now_block(solid=True)).number if self.options.confirmed else None
+
+    async def check_state(self, snapshot: Snapshot) -> None:
+        if self.options.check_history:
+            await self._check_history(self._api(), self._blocks[snapshot.height])
 
     async def _check_history(self, api: TronHttpApi, block: BlockRef) -> None:
-        where = self.endpoint.display
         probe = block
         for _ in range(EMPTY_BLOCK_LOOKBACK):
             if probe.transaction_count or probe.number == 0:
@@ -153,41 +155,39 @@ class TronBalanceAdapter(BalanceAdapter):
         try:
             await api.block_balance_trace(probe)
         except TronApiError as exc:
-            raise DataSourceError(
-                f"{where} keeps no balance history at block {probe.number} ({exc}): {HISTORY_HINT}"
-            ) from exc
-        if self.options.history_probe_address:
-            balance, _ = await api.account_balance(self.options.history_probe_address, block)
+            raise StateUnavailable(f"no balance history at block {probe.number}: {exc}; {HISTORY_HINT}") from None
+        probe_address = self.options.probe_address()
+        if probe_address:
+            balance, _ = await api.account_balance(probe_address, block)
             if balance == 0:
-                raise DataSourceError(
-                    f"{where} reads 0 TRX for the history probe {self.options.history_probe_address} at "
-                    f"block {block.number}: {HISTORY_HINT}"
-                )
-
-    async def _snapshot_block(self, height: int) -> BlockRef:
-        if self._block is None or self._block.number != height:
-            await self.snapshot(height)
-        assert self._block is not None
-        return self._block
+                raise StateUnavailable(f"it reads 0 TRX for the history probe {probe_address} at block "
+                                       f"{block.number}; {HISTORY_HINT}")
 
     # ---- balances ---------------------------------------------------------------------------------
 
-    async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
-        block = await self._snapshot_block(height)
-        unique = list(dict.fromkeys(queries))
-        native = [q for q in unique if q.contract is None]
-        tokens = [q for q in unique if q.contract is not None]
-        # TRX and TRC-20 reads go out together: they are independent, and the transport's concurrency limit
-        # stays full while the TRC-20 side waits between its head reads.
-        trc20_reads = asyncio.ensure_future(self._trc20_balances(tokens, block))
+    async def read_balances(
+        self, queries: Sequence[BalanceQuery], snapshot: Snapshot
+    ) -> AsyncIterator[Mapping[BalanceQuery, Balance]]:
+        """TRX and TRC-20 reads go out together: they are independent, and the transport's concurrency limit
+        stays full while the TRC-20 side waits between its head reads. TRX answers come in batches as they
+        complete; TRC-20 ones once their roll-back is decided."""
+        block = self._blocks[snapshot.height]
+        native = [q for q in queries if q.contract is None]
+        tokens = [q for q in queries if q.contract is not None]
+        size = self.batch_size()
+        parts = [native[start : start + size] for start in range(0, len(native), size)]
+        tasks = [asyncio.ensure_future(self._trx_part(part, block)) for part in parts]
+        if tokens:
+            tasks.append(asyncio.ensure_future(self._trc20_balances(tokens, block)))
         try:
-            trx = await asyncio.gather(*(self._trx_balance(q, block) for q in native))
-        except BaseException:
-            trc20_reads.cancel()
-            raise
-        results: dict[BalanceQuery, Balance] = dict(zip(native, trx, strict=True))
-        results.update(await trc20_reads)
-        return results
+            for next_done in asyncio.as_completed(tasks):
+                yield await next_done
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def _trx_part(self, part: list[BalanceQuery], block: BlockRef) -> dict[BalanceQuery, Balance]:
+        return dict(zip(part, await asyncio.gather(*(self._trx_balance(q, block) for q in part)), strict=True))
 
     async def _trx_balance(self, query: BalanceQuery, block: BlockRef) -> Balance:
         method = f"getaccountbalance@{block.number}"
@@ -209,7 +209,7 @@ class TronBalanceAdapter(BalanceAdapter):
             # The first round reads in groups; accounts that moved during their read retry one by one,
             # which narrows (before, after] to a single request. A group's histories are fetched while the
             # next groups' tips are read (a group needs only its own head reads).
-            group = self.options.pin_group_size if round_number == 0 else 1
+            group = self.options.group_size(self.endpoint.max_concurrency) if round_number == 0 else 1
             deciding: list[asyncio.Future[list[tuple[_TipRead, Balance | None]]]] = []
             try:
                 async for reads in self._tip_reads(pending, block, group):
@@ -249,21 +249,20 @@ class TronBalanceAdapter(BalanceAdapter):
         try:
             before = await api.now_block(solid=solid)
         except RequestError as exc:
-            raise DataSourceError(f"{self.endpoint.display}: cannot read the head block ({exc})") from exc
+            raise self.refuse(Refusal.UNREACHABLE, block.number, f"cannot read the head block: {exc}") from exc
         if before.number < block.number:
-            raise DataSourceError(f"{self.endpoint.display}: head {before.number} is below the snapshot {block.number}")
+            raise self.refuse(Refusal.BEHIND, block.number, str(before.number))
         for start in range(0, len(queries), group):
             chunk = queries[start : start + group]
             answers = await asyncio.gather(*(self._balance_of(q) for q in chunk))
             try:
                 after = await api.now_block(solid=solid)
             except RequestError as exc:
-                raise DataSourceError(f"{self.endpoint.display}: cannot read the head block ({exc})") from exc
+                raise self.refuse(Refusal.UNREACHABLE, block.number, f"cannot read the head block: {exc}") from exc
             if after.number < before.number:
-                raise DataSourceError(
-                    f"{self.endpoint.display}: head went back from {before.number} to {after.number} "
-                    "(a load balancer mixing nodes?); point the endpoint at one node"
-                )
+                raise self.refuse(Refusal.UNREACHABLE, block.number,
+                                  f"its head went back from {before.number} to {after.number} (a load balancer "
+                                  "mixing nodes?); point the endpoint at one node")
             yield [_TipRead(query, amount, error, before, after)
                    for query, (amount, error) in zip(chunk, answers, strict=True)]
             before = after

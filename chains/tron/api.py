@@ -154,6 +154,7 @@ class TronHttpApi:
         rets = (reply.get("transaction") or {}).get("ret") or [{}]
         if any(isinstance(r, dict) and r.get("ret") == "FAILED" for r in rets):
             raise TronApiError(f"{what}: call reverted {_readable(result.get('message', ''))}".rstrip())
+        _check_echo(reply, word, contract, what)
         outputs = reply.get("constant_result")
         if not isinstance(outputs, list) or len(outputs) != 1 or not isinstance(outputs[0], str):
             raise TronApiError(f"{what}: reply has no single constant_result")
@@ -200,6 +201,25 @@ class TronHttpApi:
                 return transfers
             params = {**params, "fingerprint": fingerprint}
         raise TronApiError(f"TRC-20 history of {address}: more than {max_pages} pages of {page_size} events")
+
+
+BALANCE_OF_SELECTOR = "70a08231"  # keccak256("balanceOf(address)")[:4]
+
+
+def _check_echo(reply: Mapping[str, Any], word: str, contract: str, what: str) -> None:
+    """The reply answers this call: the unsigned transaction it carries echoes the call data and the contract
+    (documented TransactionExtention: transaction.raw_data.contract[0].parameter.value). A reply to another
+    request (a caching proxy, a load balancer mixing connections) is refused, never read as this account's."""
+    try:
+        value = reply["transaction"]["raw_data"]["contract"][0]["parameter"]["value"]
+        data, echoed_contract = str(value["data"]).lower(), str(value["contract_address"])
+    except (KeyError, IndexError, TypeError):
+        raise TronApiError(f"{what}: reply does not echo the call (no transaction.raw_data.contract)") from None
+    if data != BALANCE_OF_SELECTOR + word.lower():
+        raise TronApiError(f"{what}: the reply echoes another call (data {data[:8]}...{data[-40:]}): another "
+                           "request's reply, not used")
+    if echoed_contract not in (contract, addresses.decode(contract).hex()):
+        raise TronApiError(f"{what}: the reply echoes contract {echoed_contract}, not {contract}")
 
 
 def parse_transfer_page(reply: Any, address: str) -> tuple[list[Any], str | None]:

@@ -1,68 +1,47 @@
-"""Backend settings of a TRON endpoint (`[endpoints.TRON.options]` in the user's config)."""
+"""Backend settings of a TRON endpoint (`[networks.TRON.options]` in the user's config)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from chains.base import Endpoint
+from chains.options import BackendOptions, OptionsError
 from chains.tron import addresses
+
+MAX_EVENTS_PAGE = 200  # TronGrid's own maximum page size
 
 
 @dataclass(frozen=True, slots=True)
-class TronOptions:
+class TronOptions(BackendOptions):
     solidity_url: str | None = None  # where /walletsolidity/* is served (a FullNode serves it on port 8091)
     events_url: str | None = None  # TronGrid-style /v1 API for TRC-20 history; default: the endpoint url
     confirmed: bool = True  # TRC-20 tips from the solidified state, events only_confirmed
-    pin_group_size: int = 16  # balanceOf reads between two head reads (see TronBalanceAdapter)
+    pin_group_size: int | None = None  # balanceOf reads between two head reads; default 4 x max_concurrency
     pin_rounds: int = 4  # attempts for an account whose transfers landed while it was read
-    events_page_size: int = 200  # TronGrid's maximum
+    events_page_size: int = MAX_EVENTS_PAGE
     max_event_pages: int = 500  # per account and token: 100,000 events
     events_settle_seconds: float = 3.0  # wait after a block's time before trusting the event index holds it
-    check_history: bool = True  # refuse a node without balance history (see snapshot)
+    check_history: bool = True  # refuse a node without balance history (see the adapter's check_state)
     history_probe_address: str | None = None  # an account known to hold TRX at the snapshot: must read > 0
+    genesis_hash: str | None = None  # expected block 0 id; default: the registry's genesis_block_id
 
-    @classmethod
-    def from_endpoint(cls, endpoint: Endpoint) -> TronOptions:
-        raw: Mapping[str, Any] = endpoint.options or {}
-        unknown = set(raw) - set(cls.__slots__)
-        if unknown:
-            raise ValueError(f"unknown TRON endpoint options: {', '.join(sorted(unknown))}")
-        default_group = max(1, 4 * endpoint.max_concurrency)
-        probe = raw.get("history_probe_address")
-        return cls(
-            solidity_url=_text(raw, "solidity_url"),
-            events_url=_text(raw, "events_url"),
-            confirmed=_flag(raw, "confirmed", True),
-            pin_group_size=_positive(raw, "pin_group_size", default_group),
-            pin_rounds=_positive(raw, "pin_rounds", 4),
-            events_page_size=min(200, _positive(raw, "events_page_size", 200)),
-            max_event_pages=_positive(raw, "max_event_pages", 500),
-            events_settle_seconds=float(raw.get("events_settle_seconds", 3.0)),
-            check_history=_flag(raw, "check_history", True),
-            history_probe_address=addresses.canonical(str(probe)) if probe else None,
-        )
+    def validate(self, where: str) -> None:
+        for key in ("pin_group_size", "pin_rounds", "events_page_size", "max_event_pages"):
+            value = getattr(self, key)
+            if value is not None and value < 1:
+                raise OptionsError(f"{where}.{key}: must be a positive integer, got {value}")
+        if self.events_page_size > MAX_EVENTS_PAGE:
+            raise OptionsError(f"{where}.events_page_size: at most {MAX_EVENTS_PAGE} (TronGrid's limit), "
+                               f"got {self.events_page_size}")
+        if self.events_settle_seconds < 0:
+            raise OptionsError(f"{where}.events_settle_seconds: must not be negative")
+        if self.history_probe_address:
+            try:
+                addresses.canonical(self.history_probe_address)
+            except ValueError as exc:
+                raise OptionsError(f"{where}.history_probe_address: {exc}") from None
 
+    def group_size(self, max_concurrency: int) -> int:
+        return self.pin_group_size or max(1, 4 * max_concurrency)
 
-def _text(raw: Mapping[str, Any], key: str) -> str | None:
-    value = raw.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"TRON option {key} must be a string")
-    return value
-
-
-def _flag(raw: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = raw.get(key, default)
-    if not isinstance(value, bool):
-        raise ValueError(f"TRON option {key} must be true or false")
-    return value
-
-
-def _positive(raw: Mapping[str, Any], key: str, default: int) -> int:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"TRON option {key} must be a positive integer")
-    return value
+    def probe_address(self) -> str | None:
+        return addresses.canonical(self.history_probe_address) if self.history_probe_address else None

@@ -19,6 +19,7 @@ from chains.base import (
 from chains.utxo.addresses import decode_address
 from chains.utxo.ownership import verify_row
 from chains.utxo.params import UtxoParams
+from chains.utxo.query import UtxoQueryDetail
 from chains.utxo.scripts import parse_multisig
 
 
@@ -61,7 +62,9 @@ class UtxoFamily(ChainFamily):
             locking = decode_address(address, params).output_script if params is not None else b""
         except ValueError:
             locking = b""
-        return BalanceQuery(address=address, contract=None, script=script, locking_script=locking)
+        if not script and not locking:
+            return BalanceQuery(address=address, contract=None)
+        return BalanceQuery(address=address, contract=None, detail=UtxoQueryDetail(script, locking))
 
     def open_adapter(self, network: Network, endpoint: Endpoint) -> BalanceAdapter:
         from chains.utxo.backends import open_backend  # written separately; imported when balances are read

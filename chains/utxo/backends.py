@@ -8,18 +8,22 @@
   (chains.utxo.esplora).
 
 A balance is read for the output script the address names; a multisig row's redeem script
-(`BalanceQuery.script`) is not needed for that, since P2SH/P2WSH addresses commit to the script's hash.
+(`UtxoQueryDetail.script`) is not needed for that, since P2SH/P2WSH addresses commit to the script's hash.
 """
 
 from __future__ import annotations
 
 import importlib
 from abc import abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
 
-from chains.base import Balance, BalanceAdapter, BalanceQuery, Endpoint, Network, Snapshot
+from chains.base import Balance, BalanceAdapter, BalanceQuery, Endpoint, Network, Refusal, Snapshot
+from chains.options import BackendOptions
 from chains.utxo.addresses import decode_address
 from chains.utxo.params import UtxoParams
+from chains.utxo.query import detail_of
 
 BACKENDS: dict[str, str] = {
     "bitcoind": "chains.utxo.bitcoind:BitcoindAdapter",
@@ -50,8 +54,9 @@ def output_scripts(
         if query.contract is not None:
             errors[query] = f"{params.code} has no token contracts; cannot read {query.contract}"
             continue
-        if query.locking_script:  # worked out with the address in a signature worker
-            scripts[query] = query.locking_script
+        locking = detail_of(query).locking_script
+        if locking:  # worked out with the address in a signature worker
+            scripts[query] = locking
             continue
         try:
             scripts[query] = decode_address(query.address, params).output_script
@@ -60,46 +65,49 @@ def output_scripts(
     return scripts, errors
 
 
-def expected_genesis(network: Network, endpoint: Endpoint) -> str | None:
-    """The genesis block hash the source must report, when the config or registry gives one
-    (`options.genesis_hash`, else the network's `genesis_hash` parameter): a guard against a server of
-    another chain whose addresses happen to decode the same way."""
-    value = endpoint.options.get("genesis_hash") or network.params.get("genesis_hash")
-    return str(value).lower() if value else None
+@dataclass(frozen=True, slots=True)
+class UtxoOptions(BackendOptions):
+    """Options every UTXO backend takes."""
+
+    # The genesis block hash the source must report (default: the registry's `genesis_hash`): a guard against a
+    # server of another chain whose addresses happen to decode the same way.
+    genesis_hash: str | None = None
 
 
 class UtxoBackend(BalanceAdapter):
-    """What the three backends share: the network's parameters, the snapshot they last checked, and the split
-    of a chunk of queries into output scripts to read and answers for addresses that cannot be read."""
-    options_type = None  # reads endpoint.options itself until moved onto the lifecycle
+    """What the three backends share: the network's parameters, the chain check by genesis hash, and the split
+    of a batch of queries into output scripts to read and answers for addresses that cannot be read."""
 
-    method = ""  # Balance.method of every figure this backend gives
+    options_type: ClassVar[type[BackendOptions]] = UtxoOptions
+    options: UtxoOptions
+    identity_name = "genesis hash"
 
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
         self.params = UtxoParams.from_network(network)
-        self._snapshot: Snapshot | None = None
 
-    async def _expected_hash(self, height: int) -> str:
-        """Block H's hash as checked by `snapshot`; the reads must still see it afterwards."""
-        if self._snapshot is not None and self._snapshot.height == height:
-            return self._snapshot.block_hash
-        return (await self.snapshot(height)).block_hash
+    def expected_identity(self) -> str | None:
+        value = self.options.genesis_hash or self.network.params.get("genesis_hash")
+        return str(value).lower() if value else None
 
-    async def fetch_balances(self, queries: Sequence[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
-        scripts, errors = output_scripts(queries, self.params)
-        results = {q: Balance(None, self.method, reason) for q, reason in errors.items()}
+    async def chain_identity(self) -> str:
+        return await self.block_hash(0) or "missing"
+
+    async def read_batch(self, batch: Sequence[BalanceQuery], snapshot: Snapshot) -> Mapping[BalanceQuery, Balance]:
+        scripts, errors = output_scripts(batch, self.params)
+        results: dict[BalanceQuery, Balance] = {q: Balance(None, "", reason) for q, reason in errors.items()}
         if scripts:
-            results |= await self._read_scripts(scripts, height, await self._expected_hash(height))
+            results |= await self._read_scripts(scripts, snapshot)
         return results
 
     @abstractmethod
     async def _read_scripts(
-        self, scripts: dict[BalanceQuery, bytes], height: int, block_hash: str
+        self, scripts: dict[BalanceQuery, bytes], snapshot: Snapshot
     ) -> dict[BalanceQuery, Balance]:
-        """The balance at `height` of each query's output script; block `height` must still be `block_hash`."""
+        """The balance at the snapshot of each query's output script."""
 
-    def _reorganised(self, scripts: Iterable[BalanceQuery], height: int) -> dict[BalanceQuery, Balance]:
-        """Answers for a read during which block H changed (a chain reorganisation): nothing read is valid."""
-        reason = f"{self.endpoint.display}: block {height} changed during the read (chain reorganisation)"
-        return {q: Balance(None, self.method, reason) for q in scripts}
+    async def _check_unchanged(self, snapshot: Snapshot) -> None:
+        """After reading at the tip: block H must still be the snapshot's, else nothing read is valid (REORG)."""
+        now = await self.block_hash(snapshot.height)
+        if now != snapshot.block_hash:
+            raise self.refuse(Refusal.REORG, snapshot.height, f"was {snapshot.block_hash}, now {now or 'missing'}")

@@ -19,13 +19,15 @@ import asyncio
 import base64
 import dataclasses
 import time
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
+from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot, StateUnavailable
+from chains.options import OptionsError
 from chains.transport import HttpTransport, JsonRpcClient, JsonRpcError, RequestError
-from chains.utxo.backends import UtxoBackend, expected_genesis
+from chains.utxo.backends import UtxoBackend, UtxoOptions
 
 METHOD = "scantxoutset"
 SATS_PER_COIN = Decimal(100_000_000)
@@ -47,89 +49,107 @@ def coins_to_sats(value: Any) -> int:
     return int(sats)
 
 
-def _with_cookie_auth(endpoint: Endpoint) -> Endpoint:
-    """Credentials from `options.cookie_file` (the node's `.cookie`, "user:password") as a Basic header.
-    Without it, aiohttp takes user:password from the URL itself."""
-    cookie_file = endpoint.options.get("cookie_file")
+@dataclass(frozen=True, slots=True)
+class BitcoindOptions(UtxoOptions):
+    cookie_file: str | None = None  # the node's .cookie ("user:password") instead of credentials in the URL
+    scan_chunk: int | None = None  # descriptors per scantxoutset; default: the endpoint's batch_size
+    scan_wait_seconds: float = DEFAULT_SCAN_WAIT  # how long to wait for a scan another client started
+
+    def validate(self, where: str) -> None:
+        if self.scan_chunk is not None and self.scan_chunk < 1:
+            raise OptionsError(f"{where}.scan_chunk: must be a positive integer, got {self.scan_chunk}")
+        if self.scan_wait_seconds < 0:
+            raise OptionsError(f"{where}.scan_wait_seconds: must not be negative")
+
+
+def _cookie_header(endpoint: Endpoint, cookie_file: str | None) -> dict[str, str]:
+    """Credentials from `cookie_file` (the node's `.cookie`, "user:password") as a Basic header, read when the
+    adapter is entered (the node writes a new cookie at each start). Without it, aiohttp takes user:password
+    from the URL itself."""
     if not cookie_file:
-        return endpoint
+        return {}
     try:
         cookie = Path(cookie_file).read_text().strip()
     except OSError as exc:
         raise DataSourceError(f"{endpoint.display}: cannot read cookie_file: {exc.strerror}") from None
-    token = base64.b64encode(cookie.encode()).decode()
-    return dataclasses.replace(endpoint, headers={**dict(endpoint.headers), "Authorization": f"Basic {token}"})
+    return {"Authorization": f"Basic {base64.b64encode(cookie.encode()).decode()}"}
 
 
 class BitcoindAdapter(UtxoBackend):
-    method = METHOD
+    """Options: see BitcoindOptions (`cookie_file`, `scan_chunk`, `scan_wait_seconds`, `genesis_hash`)."""
 
-    """Options: `cookie_file` (path to the node's .cookie instead of URL credentials), `scan_chunk`
-    (descriptors per scan, default `batch_size`), `scan_wait_seconds` (how long to wait for a scan another
-    client started, default 900), `genesis_hash` (expected chain)."""
+    options_type = BitcoindOptions
+    options: BitcoindOptions
+    method = METHOD
+    recheck_block = False  # every scan's reply names its height and best block, checked against the snapshot
 
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
-        self._transport: HttpTransport | None = None
-        self._rpc: JsonRpcClient | None = None
-        self.scan_chunk = max(1, int(endpoint.options.get("scan_chunk", endpoint.batch_size)))
-        self.scan_wait = float(endpoint.options.get("scan_wait_seconds", DEFAULT_SCAN_WAIT))
+        self.scan_chunk = self.options.scan_chunk or max(1, endpoint.batch_size)
+        self.scan_wait = self.options.scan_wait_seconds
         self.scans = 0  # scantxoutset calls made (for tests and benchmarks)
+        self._rpc: JsonRpcClient | None = None
+        self._tip: int | None = None
+        self._cookie_error: DataSourceError | None = None
 
-    async def aclose(self) -> None:
-        if self._transport is not None:
-            await self._transport.aclose()
-            self._transport = None
-
-    def _client(self) -> JsonRpcClient:
-        if self._rpc is None:
-            endpoint = _with_cookie_auth(self.endpoint)
-            # scantxoutset is sequential on the node: one request at a time is all it can use.
-            self._transport = HttpTransport(dataclasses.replace(endpoint, max_concurrency=1))
-            self._rpc = JsonRpcClient(self._transport, endpoint.url)
-        return self._rpc
+    def open_transport(self) -> HttpTransport:
+        try:
+            headers = _cookie_header(self.endpoint, self.options.cookie_file)
+        except DataSourceError as exc:  # reported by the snapshot check, as any endpoint failure
+            self._cookie_error, headers = exc, {}
+        # scantxoutset is sequential on the node: one request at a time is all it can use.
+        endpoint = dataclasses.replace(self.endpoint, max_concurrency=1,
+                                       headers={**dict(self.endpoint.headers), **headers})
+        transport = HttpTransport(endpoint)
+        self._rpc = JsonRpcClient(transport, self.endpoint.url)
+        return transport
 
     async def _call(self, method: str, *params: Any) -> Any:
         """One call sent as a one-element batch; JsonRpcError when the node refuses it."""
+        if self._cookie_error is not None:
+            raise self._cookie_error
+        if self._rpc is None:
+            raise RuntimeError("BitcoindAdapter used outside `async with`: the transport is not open")
         try:
-            (result,) = await self._client().batch([(method, params)])
+            (result,) = await self._rpc.batch([(method, params)])
         except RequestError as exc:  # e.g. HTTP 401 wrong credentials, 403 rpcallowip
             raise DataSourceError(f"{self.endpoint.display}: {method} failed: {exc}") from None
-        if isinstance(result, JsonRpcError):
+        if isinstance(result, RequestError):  # JsonRpcError, or a reply not bound to this call
             raise result
         return result
 
-    async def snapshot(self, height: int) -> Snapshot:
-        where = self.endpoint.display
+    # ---- snapshot hooks ----------------------------------------------------------------------------
+
+    async def tip_height(self) -> int:
+        info = await self._call("getblockchaininfo")
+        self._tip = int(info["blocks"])
+        return self._tip
+
+    async def block_hash(self, height: int) -> str | None:
         try:
-            info = await self._call("getblockchaininfo")
-            genesis = expected_genesis(self.network, self.endpoint)
-            if genesis and (found := await self._call("getblockhash", 0)) != genesis:
-                raise DataSourceError(
-                    f"{where}: node is on another chain (genesis {found}, {self.network.code} expects {genesis})"
-                )
-            tip = int(info["blocks"])
-            if tip < height:
-                raise DataSourceError(
-                    f"{where}: node is behind: its tip is block {tip}, the snapshot is block {height}; "
-                    "wait until it has synced to the snapshot height"
-                )
-            if tip > height:
-                next_hash = await self._call("getblockhash", height + 1)
-                raise DataSourceError(
-                    f"{where}: node tip is block {tip} but scantxoutset reads only the tip, and the snapshot is "
-                    f"block {height}. Roll the node back with `invalidateblock {next_hash}` (block {height + 1}), "
-                    f"read the balances, then restore it with `reconsiderblock {next_hash}`"
-                )
-            block_hash = await self._call("getblockhash", height)
+            return str(await self._call("getblockhash", height))
         except JsonRpcError as exc:
-            raise DataSourceError(f"{where}: {exc}") from None
-        self._snapshot = Snapshot(self.network.code, height, block_hash, where)
-        return self._snapshot
+            if exc.code == RPC_INVALID_PARAMETER:  # "Block height out of range"
+                return None
+            raise
+
+    async def check_state(self, snapshot: Snapshot) -> None:
+        """scantxoutset reads the UTXO set at the tip only: the node must sit at the snapshot height."""
+        tip = self._tip if self._tip is not None else await self.tip_height()
+        if tip > snapshot.height:
+            next_hash = await self.block_hash(snapshot.height + 1)
+            raise StateUnavailable(
+                f"its tip is block {tip} and scantxoutset reads only the tip: roll the node back with "
+                f"`invalidateblock {next_hash}` (block {snapshot.height + 1}), read the balances, then restore it "
+                f"with `reconsiderblock {next_hash}`"
+            )
+
+    # ---- reads -------------------------------------------------------------------------------------
 
     async def _read_scripts(
-        self, scripts: dict[BalanceQuery, bytes], height: int, block_hash: str
+        self, scripts: dict[BalanceQuery, bytes], snapshot: Snapshot
     ) -> dict[BalanceQuery, Balance]:
+        height, block_hash = snapshot.height, snapshot.block_hash
         unique = sorted({s.hex() for s in scripts.values()})
         found: dict[str, int | str] = {}
         for start in range(0, len(unique), self.scan_chunk):

@@ -17,20 +17,25 @@ import hashlib
 import itertools
 import json
 import ssl
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
-
 from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
-from chains.utxo.backends import UtxoBackend, expected_genesis
-from chains.utxo.history import TxView, balance_at, decode_raw_tx
+from chains.transport import RateLimiter, RequestError, RetryPolicy
+from chains.utxo.backends import UtxoBackend, UtxoOptions
+from chains.utxo.history import TxView, balance_at, decode_raw_tx, unrelated
 
 METHOD = "electrum-history"
 CLIENT_NAME = "auditor"
 PROTOCOL_VERSION = "1.4"  # get_history / transaction.get / block.header as used here exist since 1.4
 LINE_LIMIT = 64 * 1024 * 1024  # one reply line may hold a whole batch of raw transactions
+
+
+class ElectrumRefused(RequestError):
+    """A single call the server answered with an error."""
 
 
 class ElectrumError(Exception):
@@ -50,15 +55,32 @@ def block_hash_of_header(header_hex: str) -> str:
     return hashlib.sha256(hashlib.sha256(bytes.fromhex(header_hex)).digest()).digest()[::-1].hex()
 
 
-class ElectrumConnection:
-    """One socket to the server: requests and batches matched to replies by id, several in flight."""
+@dataclass(frozen=True, slots=True)
+class ElectrumOptions(UtxoOptions):
+    tls_verify: bool = True  # false accepts self-signed certificates (common on Electrum servers)
+    tls_ca_file: str | None = None  # a CA (or the server's own certificate) to trust
+    tls_server_name: str | None = None  # the name to check the certificate against, when not the URL's host
 
-    def __init__(self, endpoint: Endpoint) -> None:
+
+def split_url(endpoint: Endpoint) -> tuple[str, int, bool]:
+    """(host, port, tls) of `tcp://host:port` or `ssl://host:port`; ValueError otherwise."""
+    parts = urlsplit(endpoint.url)
+    if parts.scheme not in ("tcp", "ssl", "tls") or not parts.hostname or not parts.port:
+        raise ValueError(f"electrum url must be tcp://host:port or ssl://host:port, got {endpoint.display}")
+    return parts.hostname, parts.port, parts.scheme != "tcp"
+
+
+class ElectrumConnection:
+    """One socket to the server: requests and batches matched to replies by id, several in flight. Retries,
+    the request-rate limit and the bound on batches in flight are the same policy as HttpTransport's."""
+
+    def __init__(self, endpoint: Endpoint, options: ElectrumOptions | None = None) -> None:
         self.endpoint = endpoint
-        parts = urlsplit(endpoint.url)
-        if parts.scheme not in ("tcp", "ssl", "tls") or not parts.hostname or not parts.port:
-            raise ValueError(f"electrum url must be tcp://host:port or ssl://host:port, got {endpoint.display}")
-        self.host, self.port, self.tls = parts.hostname, parts.port, parts.scheme != "tcp"
+        self.options = options or ElectrumOptions()
+        self.host, self.port, self.tls = split_url(endpoint)
+        self.retry = RetryPolicy(endpoint.retries)
+        self._limiter = RateLimiter(endpoint.requests_per_second)
+        self._in_flight = asyncio.Semaphore(max(1, endpoint.max_concurrency))
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._pending: dict[int, asyncio.Future[Any]] = {}
@@ -72,9 +94,8 @@ class ElectrumConnection:
     def _ssl_context(self) -> ssl.SSLContext | None:
         if not self.tls:
             return None
-        options = self.endpoint.options
-        context = ssl.create_default_context(cafile=options.get("tls_ca_file"))
-        if not options.get("tls_verify", True):  # self-signed certificates are common on Electrum servers
+        context = ssl.create_default_context(cafile=self.options.tls_ca_file)
+        if not self.options.tls_verify:  # self-signed certificates are common on Electrum servers
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         return context
@@ -93,7 +114,7 @@ class ElectrumConnection:
                     self.host,
                     self.port,
                     ssl=self._ssl_context(),
-                    server_hostname=self.endpoint.options.get("tls_server_name") if self.tls else None,
+                    server_hostname=self.options.tls_server_name if self.tls else None,
                     limit=LINE_LIMIT,
                 ),
                 timeout=self.endpoint.timeout_seconds,
@@ -118,10 +139,14 @@ class ElectrumConnection:
                 except ValueError:
                     error = ConnectionError(f"reply is not JSON: {line[:200]!r}")
                     break
-                for item in message if isinstance(message, list) else [message]:
+                items = message if isinstance(message, list) else [message]
+                ids = Counter(item.get("id") for item in items if isinstance(item, dict))
+                for item in items:
                     future = self._pending.pop(item.get("id"), None) if isinstance(item, dict) else None
                     if future is not None and not future.done():  # notifications carry no id: ignored
-                        if item.get("error"):
+                        if ids[item["id"]] > 1:  # which of the replies answers this call is unknown: none does
+                            future.set_result(ElectrumError(f"the reply holds id {item['id']} more than once"))
+                        elif item.get("error"):
                             future.set_result(ElectrumError(item["error"]))
                         else:
                             future.set_result(item.get("result"))
@@ -165,32 +190,30 @@ class ElectrumConnection:
         Reconnects and resends (bounded, with backoff) when the connection fails or times out."""
         if not calls:
             return []
+        async with self._in_flight:
+            return await self.retry.run(lambda: self._attempt(calls), (OSError, TimeoutError), self._gave_up)
+
+    async def _attempt(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        await self._limiter.wait()
+        await self.ensure_connected()
         try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(max(1, self.endpoint.retries)),
-                wait=wait_exponential(multiplier=0.2, max=10.0) + wait_random(0, 0.2),
-                retry=retry_if_exception_type((OSError, TimeoutError)),
-                reraise=True,
-            ):
-                with attempt:
-                    await self.ensure_connected()
-                    try:
-                        return await self._send(calls)
-                    except (OSError, TimeoutError):
-                        await self.close(abort=True)  # a stalled or broken socket is not reused
-                        raise
-        except (OSError, TimeoutError) as exc:
-            raise DataSourceError(
-                f"{self.endpoint.display}: no answer after {self.endpoint.retries} attempts "
-                f"({type(exc).__name__}: {exc})"
-            ) from None
-        raise AssertionError("unreachable")  # pragma: no cover
+            return await self._send(calls)
+        except (OSError, TimeoutError):
+            await self.close(abort=True)  # a stalled or broken socket is not reused
+            raise
+
+    def _gave_up(self, exc: BaseException) -> DataSourceError:
+        return DataSourceError(f"{self.endpoint.display}: no answer after {self.retry.attempts} attempts "
+                               f"({type(exc).__name__}: {exc})")
 
     async def call(self, method: str, *params: Any) -> Any:
         (result,) = await self.batch([(method, params)])
         if isinstance(result, ElectrumError):
-            raise DataSourceError(f"{self.endpoint.display}: {method} refused: {result}")
+            raise ElectrumRefused(f"{self.endpoint.display}: {method} refused: {result}")
         return result
+
+    async def aclose(self) -> None:
+        await self.close()
 
     async def close(self, abort: bool = False) -> None:
         """Close the socket; `abort` drops unsent data at once (a stalled peer would never take it, and a
@@ -209,51 +232,53 @@ class ElectrumConnection:
 
 
 class ElectrumAdapter(UtxoBackend):
-    method = METHOD
+    """Options: see ElectrumOptions (`tls_verify`, `tls_ca_file`, `tls_server_name`, `genesis_hash`).
+    `batch_size` requests go in one JSON array and `max_concurrency` arrays are in flight at once."""
 
-    """Options: `tls_verify` (default true; false accepts self-signed certificates), `tls_ca_file`,
-    `tls_server_name`, `genesis_hash` (expected chain). `batch_size` requests go in one JSON array and
-    `max_concurrency` arrays are in flight at once."""
+    options_type = ElectrumOptions
+    options: ElectrumOptions
+    method = METHOD
+    recheck_block = False  # each batch checks block H after its histories (they are read at the tip)
 
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
-        self.connection = ElectrumConnection(endpoint)
+        split_url(endpoint)  # a bad URL is a config error, before anything runs
         self._tx_cache: dict[str, TxView] = {}
 
-    async def aclose(self) -> None:
-        await self.connection.close()
+    def open_transport(self) -> ElectrumConnection:
+        return ElectrumConnection(self.endpoint, self.options)
 
-    async def _block_hash(self, height: int) -> str:
-        header = await self.connection.call("blockchain.block.header", height)
-        return block_hash_of_header(header if isinstance(header, str) else header["header"])
+    @property
+    def connection(self) -> ElectrumConnection:
+        return self.transport  # type: ignore[no-any-return]
 
-    async def snapshot(self, height: int) -> Snapshot:
-        where = self.endpoint.display
-        genesis = expected_genesis(self.network, self.endpoint)
-        if genesis and (found := await self._block_hash(0)) != genesis:
-            raise DataSourceError(
-                f"{where}: server is on another chain (genesis {found}, {self.network.code} expects {genesis})"
-            )
+    async def block_hash(self, height: int) -> str | None:
+        try:
+            header = await self.connection.call("blockchain.block.header", height)
+        except ElectrumRefused:
+            return None  # "height N out of range"
+        if isinstance(header, dict):
+            header = header.get("header")
+        if not isinstance(header, str):
+            raise ValueError(f"blockchain.block.header({height}): reply is not a header")
+        return block_hash_of_header(header)
+
+    async def tip_height(self) -> int:
         tip = await self.connection.call("blockchain.headers.subscribe")
-        tip_height = int(tip["height"] if "height" in tip else tip["block_height"])
-        if tip_height < height:
-            raise DataSourceError(
-                f"{where}: server is behind: its tip is block {tip_height}, the snapshot is block {height}"
-            )
-        self._snapshot = Snapshot(self.network.code, height, await self._block_hash(height), where)
-        return self._snapshot
+        if not isinstance(tip, dict):
+            raise ValueError("blockchain.headers.subscribe: reply is not an object")
+        return int(tip["height"] if "height" in tip else tip["block_height"])
 
     async def _read_scripts(
-        self, scripts: dict[BalanceQuery, bytes], height: int, block_hash: str
+        self, scripts: dict[BalanceQuery, bytes], snapshot: Snapshot
     ) -> dict[BalanceQuery, Balance]:
+        height = snapshot.height
         unique = {scripthash(s): s for s in scripts.values()}
         histories = await self._histories(list(unique), height)
         await self._load_transactions(
             {e["tx_hash"] for h in histories.values() if isinstance(h, list) for e in h if 1 <= e["height"] <= height}
         )
-        # The history was read at the server's tip: if block H changed meanwhile (a reorg), nothing is valid.
-        if await self._block_hash(height) != block_hash:
-            return self._reorganised(scripts, height)
+        await self._check_unchanged(snapshot)  # histories are read at the server's tip
         by_hash = {key: self._balance(script, histories[key], height) for key, script in unique.items()}
         return {q: by_hash[scripthash(s)] for q, s in scripts.items()}
 
@@ -268,19 +293,17 @@ class ElectrumAdapter(UtxoBackend):
             if view is None:
                 return Balance(None, METHOD, f"{self.endpoint.display}: transaction {entry['tx_hash']} not served")
             txs.append(dataclasses.replace(view, height=entry["height"]))
+        foreign = unrelated(script, txs, height)
+        if foreign:  # a history that is not this script's (a reply to another request): never read as its balance
+            return Balance(None, "", f"{self.endpoint.display}: the history holds transaction {foreign[0]}, which "
+                                     "neither pays nor spends this address: another request's reply, not used")
         return Balance(balance_at(script, txs, height), METHOD)
 
     async def _in_batches(self, calls: list[tuple[str, Sequence[Any]]]) -> list[Any]:
-        """Send `calls` as batches of `batch_size`, at most `max_concurrency` batches in flight."""
+        """Send `calls` as batches of `batch_size` (the connection bounds how many are in flight)."""
         size = max(1, self.endpoint.batch_size)
-        semaphore = asyncio.Semaphore(max(1, self.endpoint.max_concurrency))
-
-        async def one(chunk: list[tuple[str, Sequence[Any]]]) -> list[Any]:
-            async with semaphore:
-                return await self.connection.batch(chunk)
-
         chunks = [calls[i : i + size] for i in range(0, len(calls), size)]
-        return [r for part in await asyncio.gather(*(one(c) for c in chunks)) for r in part]
+        return [r for part in await asyncio.gather(*(self.connection.batch(c) for c in chunks)) for r in part]
 
     async def _histories(self, hashes: list[str], height: int) -> dict[str, list[dict[str, Any]] | str]:
         replies = await self._in_batches([("blockchain.scripthash.get_history", [h]) for h in hashes])

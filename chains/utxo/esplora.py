@@ -14,12 +14,14 @@ plain text that the JSON transport does not read.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
-from chains.transport import HttpTransport, RequestError
-from chains.utxo.backends import UtxoBackend, expected_genesis
+from chains.options import OptionsError
+from chains.transport import RequestError
+from chains.utxo.backends import UtxoBackend, UtxoOptions
 from chains.utxo.history import TxView, balance_at
 
 METHOD = "esplora-history"
@@ -46,77 +48,84 @@ def tx_view(tx: dict[str, Any]) -> TxView:
     return TxView(txid=str(tx["txid"]), height=height, spends=spends, outputs=tuple(outputs))
 
 
-class EsploraAdapter(UtxoBackend):
-    method = METHOD
+def touches(tx: Any, script_hex: str) -> bool:
+    """Does this Esplora transaction pay (`vout[].scriptpubkey`) or spend (`vin[].prevout.scriptpubkey`) the
+    script? Every transaction of an address's history does."""
+    if not isinstance(tx, dict):
+        return False
+    outputs = tx.get("vout") if isinstance(tx.get("vout"), list) else []
+    inputs = tx.get("vin") if isinstance(tx.get("vin"), list) else []
+    if any(isinstance(out, dict) and str(out.get("scriptpubkey", "")).lower() == script_hex for out in outputs):
+        return True
+    return any(isinstance(v, dict) and isinstance(v.get("prevout"), dict)
+               and str(v["prevout"].get("scriptpubkey", "")).lower() == script_hex for v in inputs)
 
-    """Options: `max_pages` (history pages per address before it is reported unreadable, default 400),
-    `genesis_hash` (expected chain). Concurrency, rate limit, retries and timeouts are the endpoint's."""
+
+@dataclass(frozen=True, slots=True)
+class EsploraOptions(UtxoOptions):
+    max_pages: int = DEFAULT_MAX_PAGES  # history pages per address before it is reported unreadable
+
+    def validate(self, where: str) -> None:
+        if self.max_pages < 1:
+            raise OptionsError(f"{where}.max_pages: must be a positive integer, got {self.max_pages}")
+
+
+class EsploraAdapter(UtxoBackend):
+    """Options: `max_pages`, `genesis_hash`. Concurrency, rate limit, retries and timeouts are the endpoint's."""
+
+    options_type = EsploraOptions
+    options: EsploraOptions
+    method = METHOD
+    recheck_block = False  # each batch checks block H after its histories (they are read at the tip)
 
     def __init__(self, network: Network, endpoint: Endpoint) -> None:
         super().__init__(network, endpoint)
         self.base = endpoint.url.rstrip("/")
-        self.max_pages = max(1, int(endpoint.options.get("max_pages", DEFAULT_MAX_PAGES)))
-        self._transport: HttpTransport | None = None
-
-    @property
-    def transport(self) -> HttpTransport:
-        if self._transport is None:
-            self._transport = HttpTransport(self.endpoint)
-        return self._transport
-
-    async def aclose(self) -> None:
-        if self._transport is not None:
-            await self._transport.aclose()
-            self._transport = None
+        self.max_pages = self.options.max_pages
 
     async def _get(self, path: str) -> Any:
         return await self.transport.request_json("GET", f"{self.base}{path}")
 
-    async def _block_hash(self, height: int) -> str:
-        blocks = await self._get(f"/blocks/{height}")
-        if not isinstance(blocks, list) or not blocks or blocks[0].get("height") != height:
-            raise DataSourceError(f"{self.endpoint.display}: no block {height} in /blocks/{height}")
+    async def tip_height(self) -> int:
+        tip = await self._get("/blocks/tip/height")
+        if isinstance(tip, bool) or not isinstance(tip, int):
+            raise RequestError(f"/blocks/tip/height is not a height: {str(tip)[:100]}")
+        return tip
+
+    async def block_hash(self, height: int) -> str | None:
+        try:
+            blocks = await self._get(f"/blocks/{height}")
+        except RequestError as exc:
+            if "HTTP 404" in str(exc):
+                return None
+            raise
+        if not isinstance(blocks, list) or not blocks or not isinstance(blocks[0], dict):
+            return None
+        if blocks[0].get("height") != height:  # /blocks/:height lists from the tip when H is above it
+            return None
         return str(blocks[0]["id"])
 
-    async def snapshot(self, height: int) -> Snapshot:
-        where = self.endpoint.display
-        try:
-            genesis = expected_genesis(self.network, self.endpoint)
-            if genesis and (found := await self._block_hash(0)) != genesis:
-                raise DataSourceError(
-                    f"{where}: server is on another chain (genesis {found}, {self.network.code} expects {genesis})"
-                )
-            tip = await self._get("/blocks/tip/height")
-            if not isinstance(tip, int):
-                raise DataSourceError(f"{where}: /blocks/tip/height is not a height: {str(tip)[:100]}")
-            if tip < height:
-                raise DataSourceError(f"{where}: server is behind: its tip is block {tip}, the snapshot is {height}")
-            block_hash = await self._block_hash(height)
-        except RequestError as exc:
-            raise DataSourceError(f"{where}: {exc}") from None
-        self._snapshot = Snapshot(self.network.code, height, block_hash, where)
-        return self._snapshot
-
     async def _read_scripts(
-        self, scripts: dict[BalanceQuery, bytes], height: int, block_hash: str
+        self, scripts: dict[BalanceQuery, bytes], snapshot: Snapshot
     ) -> dict[BalanceQuery, Balance]:
         # The transport bounds concurrency and rate; one task per address keeps every connection busy.
         by_address = {q.address: s for q, s in scripts.items()}
-        balances = await asyncio.gather(*(self._balance(a, s, height) for a, s in by_address.items()))
+        balances = await asyncio.gather(*(self._balance(a, s, snapshot.height) for a, s in by_address.items()))
         found = dict(zip(by_address, balances, strict=True))
-        if await self._block_hash(height) != block_hash:
-            return self._reorganised(scripts, height)
+        await self._check_unchanged(snapshot)
         return {q: found[q.address] for q in scripts}
 
     async def _balance(self, address: str, script: bytes, height: int) -> Balance:
         try:
-            txs = await self._history(address)
+            txs = await self._history(address, script.hex())
         except (HistoryError, DataSourceError) as exc:
             return Balance(None, METHOD, str(exc))
         return Balance(balance_at(script, txs, height), METHOD)
 
-    async def _history(self, address: str) -> list[TxView]:
-        """Every transaction of the address, following the pages to the oldest (bounded by max_pages)."""
+    async def _history(self, address: str, script_hex: str) -> list[TxView]:
+        """Every transaction of the address, following the pages to the oldest (bounded by max_pages). Each one
+        must pay or spend the address's output script: a page that holds another address's history (a reply to
+        another request) is refused, never read as this address's balance."""
         path = f"/address/{quote(address, safe='')}/txs"
         txs: list[TxView] = []
         for _ in range(self.max_pages):
@@ -126,6 +135,11 @@ class EsploraAdapter(UtxoBackend):
                 raise HistoryError(f"{self.endpoint.display}: history of {address} refused: {exc}") from None
             if not isinstance(page, list):
                 raise HistoryError(f"{self.endpoint.display}: history page of {address} is not a list")
+            foreign = next((tx for tx in page if not touches(tx, script_hex)), None)
+            if foreign is not None:
+                raise HistoryError(f"{self.endpoint.display}: the history of {address} holds transaction "
+                                   f"{str(foreign.get('txid') if isinstance(foreign, dict) else foreign)[:64]}, "
+                                   "which neither pays nor spends it: another request's reply, not used")
             try:
                 views = [tx_view(tx) for tx in page]
             except (KeyError, ValueError, TypeError) as exc:

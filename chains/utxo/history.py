@@ -45,6 +45,16 @@ def balance_at(script: bytes, txs: Iterable[TxView], height: int) -> int:
     return sum(funded.values())
 
 
+def unrelated(script: bytes, txs: Iterable[TxView], height: int) -> list[str]:
+    """Transactions confirmed at or below `height` that neither pay `script` nor spend an output paying it: an
+    indexer's history of the script never holds one, so a history that does answers another request."""
+    confirmed = [tx for tx in txs if 1 <= tx.height <= height]
+    paying = {tx.txid for tx in confirmed if any(out_script == script for out_script, _ in tx.outputs)}
+    owned = {(tx.txid, index) for tx in confirmed if tx.txid in paying
+             for index, (out_script, _) in enumerate(tx.outputs) if out_script == script}
+    return [tx.txid for tx in confirmed if tx.txid not in paying and not any(o in owned for o in tx.spends)]
+
+
 # --- raw transactions -------------------------------------------------------------------------------------
 
 COINBASE_TXID = "00" * 32

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from auditor.checkpoint import Checkpoint, row_digest, run_key
 from chains.base import AddressRow, Balance, BalanceQuery, OwnershipProof
+from chains.evm.query import EvmQueryDetail
 
 ROW = AddressRow(7, "ETH", "ETH", "0x" + "ab" * 20, message="I am an OKX address", signature1="0x" + "11" * 65)
 
@@ -23,7 +24,7 @@ def test_verdicts_and_balances_survive_a_resume(tmp_path):
     other = row_digest(AddressRow(8, "ETH", "ETH", "0x" + "cd" * 20), "okx-12col")
     checkpoint.save_verdicts([(digest, owner_mode), (other, failed), (b"x" * 16, None)])
     huge = 10**30  # more than SQLite's 64-bit integers
-    query = BalanceQuery("0x" + "ab" * 20, "0x" + "cc" * 20, owners=("0x01", "0x02"))
+    query = BalanceQuery("0x" + "ab" * 20, "0x" + "cc" * 20, detail=EvmQueryDetail(("0x01", "0x02")))
     checkpoint.check_snapshot("ETH", 40, "0xblock")
     checkpoint.save_balances("ETH", 40, {
         query: Balance(huge, "multicall3", owners_bound=True, owners_note="owners bound"),
@@ -38,7 +39,9 @@ def test_verdicts_and_balances_survive_a_resume(tmp_path):
         query: Balance(huge, "multicall3", "", True, "owners bound")
     }
     assert again.balances("ETH", 41, [query]) == {}  # another height
-    assert again.balances("ETH", 40, [BalanceQuery(query.address, query.contract)]) == {}  # other owners
+    assert again.balances("ETH", 40, [BalanceQuery(query.address, query.contract)]) == {}  # no owners
+    other_owners = BalanceQuery(query.address, query.contract, detail=EvmQueryDetail(("0x01",)))
+    assert again.balances("ETH", 40, [other_owners]) == {}
     again.check_snapshot("ETH", 40, "0xblock")  # same block: kept
     assert again.balances("ETH", 40, [query])
     again.check_snapshot("ETH", 40, "0xreorged")  # the chain has another block there: dropped

@@ -9,7 +9,17 @@ import pytest
 from aiohttp import web
 
 from chains.base import DataSourceError, Endpoint
-from chains.transport import HttpTransport, JsonRpcClient, JsonRpcError, RequestError, display_url, scrub
+from chains.transport import (
+    HttpTransport,
+    JsonRpcClient,
+    JsonRpcError,
+    ReplyMismatch,
+    RequestError,
+    RetryPolicy,
+    TransientError,
+    display_url,
+    scrub,
+)
 
 
 @pytest.fixture
@@ -120,3 +130,161 @@ def test_display_url_hides_secrets():
     assert display_url("https://user:secret@mainnet.example.com:8443/v3/APIKEY?key=x") == (
         "https://mainnet.example.com:8443"
     )
+
+
+# ---- replies bound to their requests (JSON-RPC 2.0: "id ... MUST be the same as the value of the id member in the
+# Request Object"; a batch is answered by an array, in any order: https://www.jsonrpc.org/specification) ----------
+
+
+@pytest.fixture
+async def rewriter():
+    """A JSON-RPC server echoing each call's first param, whose replies a test rewrites (`state["rewrite"]`)."""
+    state: dict = {"rewrite": None}
+
+    async def handle(request: web.Request) -> web.Response:
+        body = await request.json()
+        if isinstance(body, list):
+            replies = [{"jsonrpc": "2.0", "id": item["id"], "result": item["params"][0]} for item in body]
+        else:
+            replies = {"jsonrpc": "2.0", "id": body["id"], "result": body["params"][0]}
+        if state["rewrite"] is not None:
+            replies = state["rewrite"](replies)
+        return web.json_response(replies)
+
+    app = web.Application()
+    app.router.add_post("/", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    state["url"] = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/"
+    yield state
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize("reply_id", [None, 999, "1", True])
+async def test_a_single_reply_with_another_id_is_not_an_answer(rewriter, reply_id):
+    rewriter["rewrite"] = lambda reply: {**reply, "id": reply_id}
+    client = _client(rewriter["url"])
+    with pytest.raises(ReplyMismatch, match=rf"the reply carries id {reply_id!r}, the request id 1"):
+        await client.call("echo", ["a"])
+    await client.transport.aclose()
+
+
+async def test_a_stale_reply_is_refused_and_the_next_call_is_bound_again(rewriter):
+    previous: list = []
+
+    def stale(reply):  # answers the second call with the first call's reply
+        previous.append(reply)
+        return previous[0]
+
+    rewriter["rewrite"] = stale
+    client = _client(rewriter["url"])
+    assert await client.call("echo", ["first"]) == "first"
+    with pytest.raises(ReplyMismatch):
+        await client.call("echo", ["second"])
+    rewriter["rewrite"] = None
+    assert await client.call("echo", ["third"]) == "third"
+    await client.transport.aclose()
+
+
+@pytest.mark.parametrize(("rewrite", "expected"), [
+    # the second reply relabelled with the first's id: neither call gets an answer
+    (lambda r: [r[0], {**r[1], "id": r[0]["id"]}, r[2]], ["more than once", "no reply with id", "c"]),
+    (lambda r: r[:2], ["a", "b", "no reply with id"]),  # one missing
+    (lambda r: [*r, {"jsonrpc": "2.0", "id": 99, "result": "z"}], ["a", "b", "c"]),  # an id not asked: ignored
+    (lambda r: [{**item, "id": item["id"] + 100} for item in r], ["no reply with id"] * 3),  # another batch's ids
+    (lambda r: [r[0], {**r[1], "id": True}, r[2]], ["a", "no reply with id", "c"]),  # true is not the id 1
+    (lambda r: [r[1], r[2], r[0]], ["a", "b", "c"]),  # any order is fine
+])
+async def test_batch_replies_are_bound_by_id(rewriter, rewrite, expected):
+    rewriter["rewrite"] = lambda replies: rewrite(replies) if isinstance(replies, list) else replies
+    client = _client(rewriter["url"])
+    await client.call("echo", ["warm-up"])  # ids 2-4 for the batch: `True` must not pass for an id
+    results = await client.batch([("echo", ["a"]), ("echo", ["b"]), ("echo", ["c"])])
+    for result, wanted in zip(results, expected, strict=True):
+        if wanted in ("a", "b", "c"):
+            assert result == wanted
+        else:
+            assert isinstance(result, ReplyMismatch) and wanted in str(result)
+    await client.transport.aclose()
+
+
+async def test_retry_policy_is_bounded_and_honours_retry_after():
+    policy = RetryPolicy(3, backoff_initial=0.01, backoff_max=0.02)
+    attempts = []
+
+    async def flaky():
+        attempts.append(time.monotonic())
+        raise TransientError("HTTP 503", retry_after=0.3 if len(attempts) == 1 else None)
+
+    with pytest.raises(DataSourceError, match="gave up: HTTP 503"):
+        await policy.run(flaky, TransientError, lambda exc: DataSourceError(f"gave up: {exc}"))
+    assert len(attempts) == 3
+    assert attempts[1] - attempts[0] >= 0.3 and attempts[2] - attempts[1] < 0.2
+    assert RetryPolicy(1, retry_after_max=5).delay(1, retry_after=3600) <= 5.3  # a server asking an hour: capped
+
+
+async def test_electrum_socket_shares_the_rate_limit_and_retry_policy():
+    """Electrum's socket goes through the same RateLimiter and RetryPolicy as HTTP: `requests_per_second` spaces
+    its batches, and a refused connection is retried `retries` times."""
+    import asyncio
+    import json as json_module
+
+    from chains.utxo.electrum import ElectrumConnection
+
+    async def serve(reader, writer):
+        while line := await reader.readline():
+            request = json_module.loads(line)
+            items = request if isinstance(request, list) else [request]
+            replies = [{"jsonrpc": "2.0", "id": item["id"], "result": "ok"} for item in items]
+            writer.write(json_module.dumps(replies if isinstance(request, list) else replies[0]).encode() + b"\n")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    url = f"tcp://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    connection = ElectrumConnection(Endpoint(url=url, backend="electrum", display=url, requests_per_second=10))
+    started = time.monotonic()
+    try:
+        for _ in range(4):
+            assert await connection.batch([("server.ping", [])]) == ["ok"]
+    finally:
+        await connection.close()
+        server.close()
+        await server.wait_closed()
+    assert time.monotonic() - started >= 0.3  # 4 batches at 10/s: 3 intervals of 0.1 s at least
+    assert isinstance(connection.retry, RetryPolicy) and connection.retry.attempts == 5
+
+
+async def test_electrum_batch_reply_with_a_repeated_id_answers_neither_call():
+    """A batch reply holding an extra item under the first call's id, ahead of the right one (a reply to another
+    request mixed in): the first call gets an error, never "z"; the others their own results."""
+    import asyncio
+    import json as json_module
+
+    from chains.utxo.electrum import ElectrumConnection, ElectrumError
+
+    async def serve(reader, writer):
+        while line := await reader.readline():
+            request = json_module.loads(line)
+            if isinstance(request, dict):  # server.version
+                reply = {"jsonrpc": "2.0", "id": request["id"], "result": ["stub", "1.4"]}
+            else:
+                reply = [{"jsonrpc": "2.0", "id": item["id"], "result": item["params"][0]} for item in request]
+                reply.insert(0, {"jsonrpc": "2.0", "id": request[0]["id"], "result": "z"})
+            writer.write(json_module.dumps(reply).encode() + b"\n")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    url = f"tcp://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    connection = ElectrumConnection(Endpoint(url=url, backend="electrum", display=url, timeout_seconds=2))
+    try:
+        first, second, third = await connection.batch([("echo", ["a"]), ("echo", ["b"]), ("echo", ["c"])])
+    finally:
+        await connection.close()
+        server.close()
+        await server.wait_closed()
+    assert isinstance(first, ElectrumError) and "more than once" in str(first)
+    assert (second, third) == ("b", "c")

@@ -169,6 +169,9 @@ class Faults:
     rate_limited: int = 0  # answer this many next requests with 429 + Retry-After
     retry_after: str = "1"
     malformed: set[str] = field(default_factory=set)  # addresses whose answers are garbage
+    # (address, other): balanceOf(address) is answered with other's balance and other's call echoed (a caching
+    # proxy or load balancer answering from another request)
+    swapped: dict[str, str] = field(default_factory=dict)
     on_constant_call: Callable[[str, str], None] | None = None  # (contract, address), before answering
 
 
@@ -386,16 +389,26 @@ class TronServer:
             self.faults.on_constant_call(contract, holder)
         if holder in self.faults.malformed:
             return web.json_response({"result": {"result": True}, "constant_result": ["zz"]})
+        if holder in self.faults.swapped:
+            holder = self.faults.swapped[holder]
+            calldata = BALANCE_OF_SELECTOR + bytes(12) + addresses.decode(holder)[1:]
         solid = request.path.startswith("/walletsolidity/")
         height = self.ledger.solid_head if solid else self.ledger.head
         balance = self.ledger.balance(holder, height, contract)
         fits = 0 <= balance < 1 << 256
         word = balance.to_bytes(32, "big").hex() if fits else abi_encode(["uint256"], [balance]).hex()
+        # The unsigned TriggerSmartContract transaction echoes the call (documented response: transaction.raw_data.
+        # contract[0].parameter.value {data, owner_address, contract_address}).
+        value = {"data": calldata.hex(), "owner_address": body.get("owner_address"), "contract_address":
+                 body.get("contract_address")}
+        type_url = "type.googleapis.com/protocol.TriggerSmartContract"
+        contract_entry = {"parameter": {"value": value, "type_url": type_url}, "type": "TriggerSmartContract"}
         return web.json_response({
             "result": {"result": True},
             "energy_used": 935,
             "constant_result": [word],
-            "transaction": {"ret": [{}], "visible": visible, "txID": hashlib.sha256(calldata).hexdigest()},
+            "transaction": {"ret": [{}], "visible": visible, "txID": hashlib.sha256(calldata).hexdigest(),
+                            "raw_data": {"contract": [contract_entry]}},
         })
 
     @staticmethod

@@ -40,7 +40,7 @@ def test_check_passes_on_the_demo_chains(tmp_path, demo_chains, monkeypatch, cap
 
 def test_wrong_chain_id_fails_with_exit_3(tmp_path, demo_chains, monkeypatch, capsys):
     code, output = _check(tmp_path, demo_chains, monkeypatch, capsys, ("chain_id = 1", "chain_id = 10"))
-    assert code == 3 and "is on chain id 1" in output and "FAIL" in output
+    assert code == 3 and "serves another chain: its chain id is 1, expected 10" in output and "FAIL" in output
     assert sum(" OK " in line for line in output.splitlines()) == 1  # Arbitrum is still fine
 
 

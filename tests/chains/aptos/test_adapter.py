@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from auditor.assets import AssetRegistry
+from chains.aptos.query import AptosQueryDetail, owners_of
 from chains.base import BalanceQuery, DataSourceError, Endpoint, Refusal
 from chains.registry import get_family
 from chains.transport import display_url
@@ -200,8 +201,8 @@ async def test_owner_mode_is_bound_by_the_authentication_key_at_the_snapshot(wor
     token = REGISTRY.resolve("APT", "APTOS")
     assert token is not None
     query = FAMILY.balance_query(row, token, contract_account)
-    assert query.owners == (signer,)
-    stranger = replace(query, owners=(account(7),))
+    assert owners_of(query) == (signer,)
+    stranger = replace(query, detail=AptosQueryDetail((account(7),)))
     missing = replace(query, address=account(8))
     async with world.open() as adapter:
         balances = await adapter.fetch_balances([query, stranger, missing], height)

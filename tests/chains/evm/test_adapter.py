@@ -11,6 +11,7 @@ from auditor.demo.chain import DemoChain
 from auditor.demo.signing import demo_key, evm_address
 from chains.base import BalanceQuery, DataSourceError, Endpoint
 from chains.evm.adapter import EvmBalanceAdapter
+from chains.evm.query import EvmQueryDetail
 
 NETWORK = AssetRegistry.load().network("ETH")
 
@@ -100,7 +101,7 @@ async def test_address_without_contract_is_an_error_not_zero(chain_state):
 
 async def test_wrong_chain_id_is_refused(chain_state):
     async with EvmBalanceAdapter(NETWORK, _endpoint(chain_state["url"], chain_id=5)) as adapter:
-        with pytest.raises(DataSourceError, match=r"chain id 1, but .* is chain id 5"):
+        with pytest.raises(DataSourceError, match=r"serves another chain: its chain id is 1, expected 5 for "):
             await adapter.snapshot(chain_state["snapshot"])
 
 
@@ -130,13 +131,13 @@ async def test_owner_mode_is_bound_on_chain(anvil_eth):
         (a, stranger): (False, f"{stranger} not among the wallet's 3 owners"),
     }
     async with EvmBalanceAdapter(NETWORK, _endpoint(anvil_eth.url)) as adapter:
-        queries = [BalanceQuery(safe, owners=owners) for owners in cases]
-        queries.append(BalanceQuery(a, owners=(b,)))  # an EOA: no getOwners at all
+        queries = [BalanceQuery(safe, detail=EvmQueryDetail(owners)) for owners in cases]
+        queries.append(BalanceQuery(a, detail=EvmQueryDetail((b,))))  # an EOA: no getOwners at all
         answers = await adapter.fetch_balances(queries, height)
     for owners, (bound, text) in cases.items():
-        answer = answers[BalanceQuery(safe, owners=owners)]
+        answer = answers[BalanceQuery(safe, detail=EvmQueryDetail(owners))]
         assert answer.amount == 5 * 10**18 and answer.owners_bound is bound and text in answer.owners_note
-    eoa = answers[BalanceQuery(a, owners=(b,))]
+    eoa = answers[BalanceQuery(a, detail=EvmQueryDetail((b,)))]
     assert eoa.owners_bound is False and "Safe-style" in eoa.owners_note
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from chains.base import Balance, BalanceQuery, Endpoint, Network
 from chains.transport import display_url
+from chains.utxo.query import UtxoQueryDetail
 from tests.nodes import electrumx as electrumx_node
 from tests.nodes import litecoind as litecoind_node
 from tests.nodes.electrumx import ElectrumX
@@ -52,7 +53,7 @@ def endpoint(
 
 def queries(chain: BuiltChain) -> list[BalanceQuery]:
     """One query per test address, multisig ones carrying their redeem script as the pipeline does."""
-    return [BalanceQuery(t.address, None, t.redeem_script) for t in chain.addresses.values()]
+    return [BalanceQuery(t.address, None, UtxoQueryDetail(t.redeem_script)) for t in chain.addresses.values()]
 
 
 def amounts(results: dict[BalanceQuery, Balance]) -> dict[str, int | None]:

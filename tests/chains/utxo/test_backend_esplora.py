@@ -10,6 +10,7 @@ import pytest
 from chains.base import BalanceQuery, DataSourceError, Network
 from chains.utxo.backends import open_backend
 from chains.utxo.esplora import EsploraAdapter
+from chains.utxo.query import UtxoQueryDetail
 from tests.chains.utxo.conftest import NETWORK, amounts, endpoint, queries
 from tests.nodes import free_port
 from tests.nodes.esplora_server import EsploraServer
@@ -72,7 +73,8 @@ async def test_unanswerable_queries_get_none_never_zero(chain: BuiltChain, esplo
     lenient = dataclasses.replace(NETWORK, params={**NETWORK.params, "p2sh_alt": [0xC4, 0x05]})
     foreign = "3P14159f73E4gFr7JterCCQh9QjiTjiZrG"  # a mainnet-version P2SH address
     good = chain.addresses["msig_p2sh"]
-    wanted = [BalanceQuery(foreign), BalanceQuery("nope"), BalanceQuery(good.address, None, good.redeem_script)]
+    wanted = [BalanceQuery(foreign), BalanceQuery("nope"),
+              BalanceQuery(good.address, None, UtxoQueryDetail(good.redeem_script))]
     async with adapter(esplora.url, network=lenient) as source:
         results = await source.fetch_balances(wanted, chain.snapshot_height)
     assert results[wanted[0]].amount is None and "400" in results[wanted[0]].error
@@ -89,3 +91,18 @@ async def test_behind_and_unreachable(chain: BuiltChain, esplora: EsploraServer)
     async with adapter(url, retries=1) as source:
         with pytest.raises(DataSourceError, match=url):
             await source.snapshot(chain.snapshot_height)
+
+
+async def test_another_addresss_history_is_refused(chain: BuiltChain, esplora: EsploraServer) -> None:
+    """A history page holding another address's transactions (a reply to another request) is not read as this
+    address's: the row is unread with the reason, never 0 or the other's balance."""
+    victim, other = chain.addresses["bech32"].address, chain.addresses["legacy"].address
+    esplora.swapped[victim] = other
+    try:
+        async with adapter(esplora.url) as source:
+            results = await source.fetch_balances([BalanceQuery(victim), BalanceQuery(other)], chain.snapshot_height)
+    finally:
+        esplora.swapped.clear()
+    assert results[BalanceQuery(victim)].amount is None
+    assert "neither pays nor spends it" in results[BalanceQuery(victim)].error
+    assert results[BalanceQuery(other)].amount == chain.expected_at_snapshot[other]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from chains.utxo.history import TxView, balance_at, decode_raw_tx
+from chains.utxo.history import TxView, balance_at, decode_raw_tx, unrelated
 from tests.nodes.ltc_chain import BuiltChain, to_sats
 
 
@@ -82,3 +82,16 @@ def test_duplicates_and_foreign_spends_change_nothing() -> None:
     assert balance_at(mine, history, 7) == 711
     assert balance_at(mine, history, 8) == 11  # output 0 spent at height 8, output 2 left
     assert balance_at(mine, history[::-1], 8) == 11  # order of the history does not matter
+
+
+def test_a_history_holding_another_scripts_transactions_is_told_apart() -> None:
+    mine, other = b"\x00\x14" + b"\x01" * 20, b"\x00\x14" + b"\x02" * 20
+    funding = TxView("aa" * 32, 5, (), ((mine, 700), (other, 1)))
+    spending = TxView("bb" * 32, 6, (("aa" * 32, 0),), ((other, 650),))
+    unrelated_tx = TxView("cc" * 32, 6, (("dd" * 32, 0),), ((other, 5),))
+    later = TxView("ee" * 32, 9, (), ((other, 5),))  # above the height: not looked at
+    assert unrelated(mine, [funding, spending, later], 8) == []
+    assert unrelated(mine, [funding, spending, unrelated_tx], 8) == ["cc" * 32]
+    assert unrelated(other, [spending], 8) == []  # pays it
+    # spending another output of a transaction that pays the script is not spending the script
+    assert unrelated(mine, [funding, TxView("ff" * 32, 7, (("aa" * 32, 1),), ((other, 1),))], 8) == ["ff" * 32]

@@ -17,6 +17,7 @@ from coincurve import PrivateKey
 from auditor.assets import AssetRegistry
 from chains.base import AddressRow, Endpoint, Network, RowStatus, Token
 from chains.registry import get_family
+from chains.utxo.query import detail_of
 
 REGISTRY = AssetRegistry.load()
 FAMILY = get_family("utxo")
@@ -292,9 +293,9 @@ def test_balance_query_carries_multisig_scripts_only() -> None:
     btc = Token("BTC", "BTC", "BTC", None, 8)
     address = script_addresses("BTC", script)["P2WSH"]
     query = FAMILY.balance_query(row("BTC", address, script="0x" + script.hex().upper()), btc, address)
-    assert (query.address, query.contract, query.script) == (address, None, script.hex())
+    assert (query.address, query.contract, detail_of(query).script) == (address, None, script.hex())
     bare_key = FAMILY.balance_query(row("BTC", address, script=signers[0].public_key.format().hex()), btc, address)
-    assert bare_key.script == ""
+    assert detail_of(bare_key).script == ""
 
 
 def test_open_adapter_delegates_to_the_backends_module() -> None:
