@@ -92,7 +92,9 @@ requests_per_second = 1000000
 
 def test_every_asset_is_exact_at_the_snapshot(world: dict) -> None:
     parts: list[Part] = world["parts"]
-    code = main(["run", str(_config(world, "ok", world["urls"]))])
+    config = _config(world, "ok", world["urls"])
+    assert main(["check", str(config)]) == 0  # every endpoint answers at its snapshot
+    code = main(["run", str(config)])
     report, rows = outputs(world["tmp"] / "ok")
     expect = totals(parts)
     assert set(expect) == {"XRP", "DOT", "APT", "FIL", "USDT", "ETH"}
