@@ -15,7 +15,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from auditor.assets import AssetRegistry
-from auditor.findings import DeclaredVsOnchain, FindingLog, MissingBalance, RowRef, SummaryMismatch
+from auditor.findings import DeclaredVsOnchain, FindingLog, MissingBalance, QuorumDispute, RowRef, SummaryMismatch
 from auditor.formats import SummaryRow
 from auditor.money import add, covers, dec_str, ratio
 from auditor.ownership import RowResult
@@ -34,6 +34,7 @@ class AssetTotals:
     declared: Decimal = ZERO
     addresses: Counter[str] = field(default_factory=Counter)  # status -> count
     missing: int = 0  # rows whose balance the data source could not give
+    disputed: int = 0  # rows whose balance a provider quorum's endpoints disagree on (counted nowhere)
     networks: dict[str, dict[str, Decimal]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Decimal)))
 
 
@@ -156,6 +157,9 @@ class Aggregator:
         if result.balance_error:
             totals.missing += 1
             self.findings.add(MissingBalance(row_ref(result), result.balance_error))
+        if result.dispute is not None and result.counted:
+            totals.disputed += 1
+            self.findings.add(QuorumDispute.of(row_ref(result), result.dispute, token.decimals))
         if result.onchain is None:
             return
         if result.counted:
@@ -191,6 +195,8 @@ class Aggregator:
                 why_not.append(f"{totals.addresses[RowStatus.FAILED.value]} row(s) failed")
             if totals.missing:
                 why_not.append(f"{totals.missing} balance(s) could not be read")
+            if totals.disputed:
+                why_not.append(f"{totals.disputed} balance(s) disputed by the quorum's endpoints")
             verdicts.append(AssetVerdict(asset, totals, owed, value, required, not why_not, why_not))
         return verdicts
 

@@ -70,7 +70,9 @@ class AssetRegistry:
         return cls.build(networks_raw, tokens_raw)
 
     @classmethod
-    def build(cls, networks_raw: Mapping[str, Mapping[str, Any]], tokens_raw: Mapping[str, Mapping[str, Any]]):
+    def build(
+        cls, networks_raw: Mapping[str, Mapping[str, Any]], tokens_raw: Mapping[str, Mapping[str, Any]]
+    ) -> AssetRegistry:
         networks: dict[str, Network] = {}
         network_alias: dict[str, str] = {}
         for code, entry in networks_raw.items():

@@ -194,6 +194,7 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
                                  liabilities)
                 report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))
                 report.source_failures = dict(sources.failures)
+                report.quorum = sources.quorum_report()
                 report.methods = {key: dict(counts) for key, counts in sink.methods.items()}
                 report.exit_code = _exit_code(sink, report, address_file)
                 if before_writing is not None:

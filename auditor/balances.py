@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -34,6 +34,7 @@ from chains.base import (
     RowStatus,
     Snapshot,
 )
+from chains.quorum import DISPUTED, QuorumAdapter, open_network_adapter
 from chains.registry import get_family
 from chains.transport import scrub
 
@@ -80,6 +81,9 @@ class BalanceSources:
     adapters: dict[str, BalanceAdapter] = field(default_factory=dict)
     snapshots: dict[tuple[str, int], Snapshot] = field(default_factory=dict)
     failures: dict[tuple[str, int], str] = field(default_factory=dict)  # (network, height) -> why it failed
+    # provider quorum: network -> agreed / disputed / unread distinct queries (a resumed run's saved figures were
+    # agreed when they were saved: only agreed figures are saved)
+    quorum_counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     checkpoint: Checkpoint | None = None
     progress: RunProgress | None = None
     _snapshot_tasks: dict[tuple[str, int], asyncio.Future[Snapshot]] = field(default_factory=dict)
@@ -99,7 +103,7 @@ class BalanceSources:
                     raise ConfigError(f"[networks.{code}]: no such network in the registry (or its family is "
                                       "not supported): check the code or add [registry.networks]")
                 try:
-                    adapter = family.open_adapter(network, settings.endpoint)
+                    adapter = open_network_adapter(family, network, settings.all_endpoints, settings.quorum)
                 except ValueError as exc:
                     raise ConfigError(f"[networks.{code}]: {exc}") from None
                 self.adapters[network.code] = await self._stack.enter_async_context(adapter)
@@ -111,7 +115,15 @@ class BalanceSources:
     async def __aexit__(self, *exc_info: Any) -> None:
         await self._stack.__aexit__(*exc_info)
 
-
+    def quorum_report(self) -> dict[str, dict[str, Any]]:
+        """report.json's `quorum`: per network read through several endpoints, the quorum, each endpoint (display
+        form, its snapshot block hash, how many figures it agreed on) and the network's agreed/disputed counts."""
+        report: dict[str, dict[str, Any]] = {}
+        for code, adapter in sorted(self.adapters.items()):
+            if isinstance(adapter, QuorumAdapter):
+                counts = self.quorum_counts.get(code, Counter())
+                report[code] = adapter.summary() | {key: counts[key] for key in ("agreed", "disputed", "unread")}
+        return report
 
     async def _snapshot(self, network: Network, height: int) -> Snapshot:
         """The snapshot check of (network, height), once per run however many chunks ask at the same time."""
@@ -171,11 +183,14 @@ class BalanceSources:
                 self.failures.setdefault(key, failure)
                 return
         unanswered = Balance(None, "", failure or "the adapter returned no answer for this query")
+        counts = self.quorum_counts[network.code] if isinstance(adapter, QuorumAdapter) else None
         for query in queries:
             answer = saved.get(query) or read.get(query, unanswered)
             if answer.error:  # errors are reported; no secret of the endpoint may ride along
                 answer = replace(answer, error=scrub(answer.error, adapter.endpoint.url))
             answers[query] = answer
+            if counts is not None:
+                counts["agreed" if answer.ok else "disputed" if answer.method == DISPUTED else "unread"] += 1
 
     async def fill(self, results: list[RowResult], heights: SnapshotHeights) -> None:
         """Set `onchain` (or `balance_error`) on every result that has a query. Several chunks may be filled at
@@ -219,18 +234,38 @@ class BalanceSources:
                 result.balance_error = self.failures[key]
                 continue
             balance = answers[key][result.query]
-            if balance.amount is None:  # no figure, no method: the report counts methods of figures read
+            if balance.method == DISPUTED:  # a quorum's endpoints disagree: no figure, and a finding (exit 1)
+                _apply_dispute(result, self.adapters[result.network.code], balance)
+            elif balance.amount is None:  # no figure, no method: the report counts methods of figures read
                 result.balance_error = balance.error or "no answer"
             else:
                 result.onchain_method = balance.method
                 result.onchain_base = balance.amount
                 result.onchain = whole_units(balance.amount, result.token.decimals)
-            if balance.owners_bound is not None:
+            if balance.owners_bound is not None or balance.owners_note:
                 _apply_owner_check(result, balance)
 
 
 def _apply_owner_check(result: RowResult, balance: Balance) -> None:
-    """An owner-mode row whose proven signers the chain shows in control of the contract is verified."""
+    """An owner-mode row whose proven signers the chain shows in control of the contract is verified. A row
+    whose proven key needs the chain to tie it to its account (undecided offline, not owner mode: EOS
+    permissions) is verified or failed by what the adapter read, or keeps its status with the adapter's note."""
+    if result.status == RowStatus.UNCHECKED and result.has(ReasonKind.PROOF_UNDECIDED) \
+            and not result.has(ReasonKind.UNBOUND):
+        if balance.owners_bound is None:
+            result.note(f"on chain: {balance.owners_note}")
+        elif balance.owners_bound:
+            result.status = RowStatus.VERIFIED
+            result.replace_reason(ReasonKind.PROOF_UNDECIDED,
+                                  Reason(ReasonKind.OWNERS_ON_CHAIN, balance.owners_note, scheme=result.scheme))
+        else:
+            result.status = RowStatus.FAILED
+            result.replace_reason(ReasonKind.PROOF_UNDECIDED, Reason(
+                ReasonKind.PROOF_FAILED, f"on chain: {balance.owners_note}", scheme=result.scheme,
+                summary=f"on chain: the proven key does not control the account ({result.scheme})"))
+        return
+    if balance.owners_bound is None:
+        return
     if balance.owners_bound and result.status == RowStatus.UNCHECKED and result.has(ReasonKind.UNBOUND):
         result.status = RowStatus.VERIFIED
         result.replace_reason(ReasonKind.UNBOUND, Reason(ReasonKind.OWNERS_ON_CHAIN, balance.owners_note))
@@ -238,6 +273,17 @@ def _apply_owner_check(result: RowResult, balance: Balance) -> None:
         result.note(balance.owners_note)
     elif not balance.owners_bound:
         result.note(f"on chain: {balance.owners_note}")
+
+
+def _apply_dispute(result: RowResult, adapter: BalanceAdapter, balance: Balance) -> None:
+    """The row's balance is disputed: not read, its ownership no longer enough to call it verified, and the
+    disagreement (every endpoint's figure) kept for the finding."""
+    assert result.height is not None and result.query is not None
+    if isinstance(adapter, QuorumAdapter):
+        result.dispute = adapter.disputes.get((result.height, result.query))
+    result.status = _unchecked_unless_failed(result.status)
+    result.note(Reason(ReasonKind.NOTE, f"balance disputed: {balance.error}",
+                       summary="balance not counted: the quorum's endpoints gave different figures"))
 
 
 def _unchecked_unless_failed(status: RowStatus) -> RowStatus:

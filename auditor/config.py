@@ -36,8 +36,16 @@ class ConfigError(InputProblem):
 
 @dataclass(frozen=True)
 class NetworkSettings:
-    endpoint: Endpoint | None  # None: the network is listed only to pin a snapshot height
+    endpoint: Endpoint | None  # None: the network is listed only to pin a snapshot height; else the first of `urls`
     snapshot_height: int | None = None
+    endpoints: tuple[Endpoint, ...] = ()  # every endpoint of `urls` (provider quorum); () means just `endpoint`
+    quorum: int = 1  # how many endpoints must give the same figure at the same block hash
+
+    @property
+    def all_endpoints(self) -> tuple[Endpoint, ...]:
+        if self.endpoints:
+            return self.endpoints
+        return (self.endpoint,) if self.endpoint is not None else ()
 
 
 @dataclass(frozen=True)
@@ -76,8 +84,8 @@ _AUDIT_KEYS = {"required_ratio", "chunk_size", "workers", "trust_owner_mode"}
 _REGISTRY_KEYS = {"networks", "tokens"}
 _REGISTRY_TOKEN_KEYS = {"asset", "network", "contract", "decimals", "aliases"}
 _NETWORK_KEYS = {
-    "url", "url_env", "backend", "chain_id", "snapshot_height", "max_concurrency", "requests_per_second",
-    "batch_size", "timeout_seconds", "retries", "headers_env", "options",
+    "url", "urls", "url_env", "quorum", "backend", "chain_id", "snapshot_height", "max_concurrency",
+    "requests_per_second", "batch_size", "timeout_seconds", "retries", "headers_env", "options",
 }
 
 
@@ -228,28 +236,32 @@ def _network(code: str, entry: Any, where: str, environ: Mapping[str, str]) -> N
     height = entry.get("snapshot_height")
     if height is not None and (isinstance(height, bool) or not isinstance(height, int) or height < 0):
         raise ConfigError(f"{where}: snapshot_height must be a block number")
-    for key in ("url", "url_env", "backend"):
+    for key in ("url", "backend"):
         if key in entry and not isinstance(entry[key], str):
             raise ConfigError(f"{where} {key}: must be a string, got {entry[key]!r}")
-    if "url" in entry and "url_env" in entry:  # one would silently win over the other
-        raise ConfigError(f"{where} url_env: set url or url_env, not both")
-    url = entry.get("url")
+    given = [key for key in ("url", "urls", "url_env") if key in entry]
+    if len(given) > 1:  # one would silently win over the other
+        raise ConfigError(f"{where} {given[1]}: set {given[0]} or {given[1]}, not both")
     options = entry.get("options", {})
     if not isinstance(options, dict):
         raise ConfigError(f"{where}: options must be a table")
     try:  # `${NAME}` in a URL or a string option comes from the environment (API keys stay out of the file)
-        if isinstance(url, str):
-            url = expand_env(url, f"{where} url", environ)
+        urls = [expand_env(url, f"{where} {key}", environ) for key, url in _listed_urls(entry, where)]
         options = {k: expand_env(v, f"{where} options.{k}", environ) if isinstance(v, str) else v
                    for k, v in options.items()}
     except MissingVariable as exc:
         raise ConfigError(str(exc)) from None
+    if "url" in entry and not urls[0]:  # an empty url: the network only pins a snapshot height
+        urls = []
     if "url_env" in entry:
-        variable = str(entry["url_env"])
-        url = environ.get(variable)
-        if not url:
-            raise ConfigError(f"{where}: environment variable {variable} (url_env) is not set")
-    if not url:
+        urls = []
+        for variable in _strings(entry["url_env"], f"{where} url_env", "environment variable names"):
+            url = environ.get(variable)
+            if not url:
+                raise ConfigError(f"{where}: environment variable {variable} (url_env) is not set")
+            urls.append(url)
+    quorum = _quorum(entry, urls, where)
+    if not urls:
         return NetworkSettings(None, height)
     headers: dict[str, str] = {}
     headers_env = entry.get("headers_env") or {}
@@ -261,21 +273,54 @@ def _network(code: str, entry: Any, where: str, environ: Mapping[str, str]) -> N
             raise ConfigError(f"{where}: environment variable {variable} (headers_env.{header}) is not set")
         headers[str(header)] = value
         remember_secret_url(value)  # an API key: masked wherever an error might echo it
+    if headers and len(urls) > 1:  # one provider's API key must not be sent to the others
+        raise ConfigError(f"{where} headers_env: applies to a single url; with several, put each provider's key "
+                          "in its own url (${VARIABLE})")
     numbers = {key: _number(entry[key], bounds, f"{where} {key}")
                for key, bounds in _NETWORK_NUMBERS.items() if key in entry}
-    remember_secret_url(str(url))
+    for url in urls:
+        remember_secret_url(url)
     for value in options.values():  # backend URLs in options (e.g. TRON's solidity_url) may carry keys too
         if isinstance(value, str) and "://" in value:
             remember_secret_url(value)
-    endpoint = Endpoint(
-        url=str(url),
-        backend=str(entry.get("backend", "")),
-        display=display_url(str(url)),
-        headers=headers,
-        options=options,
-        **numbers,
+    endpoints = tuple(
+        Endpoint(url=url, backend=str(entry.get("backend", "")), display=display_url(url), headers=headers,
+                 options=options, **numbers)
+        for url in urls
     )
-    return NetworkSettings(endpoint, height)
+    displays = [endpoint.display for endpoint in endpoints]
+    repeated = sorted({display for display in displays if displays.count(display) > 1})
+    if repeated:  # the same server twice is one opinion counted twice, not a quorum
+        raise ConfigError(f"{where} urls: {', '.join(repeated)} named more than once: a quorum needs independent "
+                          "endpoints")
+    return NetworkSettings(endpoints[0], height, endpoints if len(endpoints) > 1 else (), quorum)
+
+
+def _listed_urls(entry: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
+    """(key, url) of `url` or of each entry of `urls`, as written (not yet expanded)."""
+    if "url" in entry:
+        return [("url", entry["url"])]
+    if "urls" in entry:
+        return [(f"urls[{i}]", url) for i, url in enumerate(_strings(entry["urls"], f"{where} urls", "URLs"))]
+    return []
+
+
+def _strings(value: Any, where: str, what: str) -> list[str]:
+    """A string, or a non-empty list of non-empty strings (url_env and urls take either)."""
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
+        raise ConfigError(f"{where}: must be a string or a non-empty list of {what}, got {value!r}")
+    return values
+
+
+def _quorum(entry: Mapping[str, Any], urls: list[str], where: str) -> int:
+    """How many endpoints must agree: default all of them; 1..len(urls)."""
+    if "quorum" not in entry:
+        return max(1, len(urls))
+    if not urls:
+        raise ConfigError(f"{where} quorum: needs urls (or url_env) to count endpoints from")
+    return int(_number(entry["quorum"], _Range(True, 1, len(urls), hint=f" (the number of urls: {len(urls)})"),
+                       f"{where} quorum"))
 
 
 def _liabilities(section: Mapping[str, Any], base: Path, where: str) -> LiabilitiesSettings:

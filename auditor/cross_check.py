@@ -32,12 +32,11 @@ from typing import Any
 from auditor.assets import AssetRegistry
 from auditor.errors import ExitCode, InputProblem
 from auditor.formats import InputError, open_address_file
-from auditor.formats.layouts import GenericColumns
+from auditor.formats.layouts import GenericColumns, Layout
 from auditor.money import dec_str
-from chains.base import AddressRow
+from chains.base import AddressRow, Token
 from chains.registry import get_family
 
-EXIT_NONE, EXIT_OVERLAPS, EXIT_INPUT = ExitCode.OK, ExitCode.SHORTFALL, ExitCode.INPUT
 INSERT_BATCH = 20_000
 OVERLAP_COLUMNS = ["overlap", "kind", "balance_network", "address", "asset", "token", "exchange", "file", "line",
                    "coin", "network", "address_as_written", "declared", "compared"]
@@ -158,13 +157,13 @@ class _Keyer:
         self._lookups: dict[tuple[str, str, str], tuple[Any, Any, Any]] = {}
         self._last: tuple[tuple[str, str] | None, tuple[str, str]] = (None, ("", ""))
 
-    def registry(self, layout) -> AssetRegistry:
+    def registry(self, layout: Layout) -> AssetRegistry:
         key = layout.exchange
         if key not in self._registries:
             self._registries[key] = AssetRegistry.load(self._overrides, defaults=layout.registry_defaults())
         return self._registries[key]
 
-    def claim(self, source: int, row: AddressRow, layout) -> Claim:
+    def claim(self, source: int, row: AddressRow, layout: Layout) -> Claim:
         lookup_key = (layout.exchange, row.coin, row.network)
         lookup = self._lookups.get(lookup_key)
         if lookup is None:
@@ -176,7 +175,7 @@ class _Keyer:
         token, network, family = lookup
         compared = "canonical"
         address = row.address
-        if token is None or family is None:
+        if token is None or family is None or network is None:
             domain = "?" + " ".join((row.network or row.coin).upper().split())
             asset, token_key = " ".join(row.coin.upper().split()), "coin " + " ".join(row.coin.upper().split())
             compared = "as written: coin/network not in the registry"
@@ -198,7 +197,7 @@ class _Keyer:
                      _declared(row, token), compared)
 
 
-def _declared(row: AddressRow, token) -> str:
+def _declared(row: AddressRow, token: Token | None) -> str:
     if not row.amount:
         return ""
     if not row.amount_in_base_units:
@@ -251,10 +250,10 @@ class CrossCheckResult:
     @property
     def exit_code(self) -> int:
         if self.overlaps_total:
-            return EXIT_OVERLAPS
+            return ExitCode.SHORTFALL
         if self.skipped_total or any(s.error for s in self.sources):
-            return EXIT_INPUT
-        return EXIT_NONE
+            return ExitCode.INPUT
+        return ExitCode.OK
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -313,7 +312,7 @@ def _index_file(database: sqlite3.Connection, keyer: _Keyer, index: int, claim_f
     layout = address_file.layout
     info.layout = layout.name
     info.exchange = exchange_of(claim_file, layout.exchange)
-    batch: list[tuple] = []
+    batch: list[tuple[Any, ...]] = []
     insert = "INSERT INTO claims VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
     for row in address_file.rows():
         info.rows += 1
@@ -362,7 +361,7 @@ def _overlaps(database: sqlite3.Connection, result: CrossCheckResult, involving:
 
 
 def _judge(group: list[Claim], exchanges: list[str], result: CrossCheckResult, involving: int | None) -> Overlap | None:
-    per_source = defaultdict(int)
+    per_source: defaultdict[int, int] = defaultdict(int)
     for claim in group:
         per_source[claim.source] += 1
     kinds = []
@@ -526,7 +525,9 @@ def _with_generic(claim_file: ClaimFile, generic: GenericColumns | None) -> Clai
     try:
         rows = open_address_file(claim_file.path).rows()
         next(rows, None)
-        rows.close()  # closes the file
+        close = getattr(rows, "close", None)  # a generator: closing it closes the file
+        if close is not None:
+            close()
         return claim_file
     except InputError:
         return ClaimFile(claim_file.path, claim_file.exchange, generic)
@@ -537,7 +538,7 @@ def command(args: argparse.Namespace) -> int:
         files = parse_file_arguments(args.files, args.columns, args.amounts)
     except CrossCheckConfigError as exc:
         print(f"auditor: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return ExitCode.INPUT
     result = cross_check(files, args.out)
     for source in result.sources:
         if source.error:

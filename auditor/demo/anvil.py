@@ -39,8 +39,10 @@ def free_port() -> int:
 class Anvil:
     """One anvil process. `with Anvil(chain_id=1) as node: node.url`"""
 
-    def __init__(self, chain_id: int = 31337, port: int | None = None, block_time: int | None = None) -> None:
+    def __init__(self, chain_id: int = 31337, port: int | None = None, block_time: int | None = None,
+                 extra_args: tuple[str, ...] = ()) -> None:
         self.chain_id = chain_id
+        self.extra_args = extra_args  # e.g. ("--fork-url", URL, "--fork-block-number", "12"): a copy of a chain
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._block_time = block_time
@@ -60,6 +62,7 @@ class Anvil:
         ]
         if self._block_time:
             command += ["--block-time", str(self._block_time)]
+        command += self.extra_args
         # The node dies with the process that started it, even one killed with SIGKILL (auditor.lifeline).
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                          preexec_fn=lifeline.child_setup())

@@ -12,12 +12,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.liabilities.errors import ProofInputError, ProofRejected
 from auditor.liabilities.settings import LiabilitiesSettings
 from auditor.liabilities.stark_source import UNSOUND, check_stark
 from auditor.money import CONTEXT, dec_str, whole_units
+
+if TYPE_CHECKING:  # aggregate imports nothing of this module, but keep the import graph one-way
+    from auditor.aggregate import AssetVerdict
 
 SATOSHI_DECIMALS = 8
 
@@ -153,7 +156,7 @@ def _stark(folder: Path, settings: LiabilitiesSettings, outcome: LiabilitiesOutc
         _use_claimed(outcome, asset, amount, source, "zk-STARK: only the total value is proven, not this coin's sum")
 
 
-def apply_to_verdicts(verdicts: list, outcome: LiabilitiesOutcome | None) -> list:
+def apply_to_verdicts(verdicts: list[AssetVerdict], outcome: LiabilitiesOutcome | None) -> list[AssetVerdict]:
     """Assets whose liabilities failed (a rejected proof, a declared figure contradicting a proven one) fail."""
     if outcome is None:
         return verdicts

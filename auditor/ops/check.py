@@ -21,6 +21,7 @@ from auditor.errors import ExitCode
 from auditor.formats import AddressFile, open_address_file
 from auditor.secrets import scrub
 from chains.base import BalanceAdapter, DataSourceError
+from chains.quorum import QuorumAdapter, open_network_adapter
 from chains.registry import get_family
 
 log = logging.getLogger("auditor.ops.check")
@@ -91,22 +92,22 @@ async def check_networks(config: AuditConfig, registry: AssetRegistry, heights: 
     for code, settings in sorted(config.networks.items()):
         if settings.endpoint is None:
             continue
-        endpoint = settings.endpoint
+        display = ", ".join(endpoint.display for endpoint in settings.all_endpoints)
         network = registry.network(code)
         family = get_family(network.family) if network is not None else None
         if network is None or family is None:
-            checks.append(Check(code, endpoint.display, None, False, "config",
+            checks.append(Check(code, display, None, False, "config",
                                 f"[networks.{code}]: no such network in the registry (or its family is not supported)"))
             continue
-        try:
-            adapter = family.open_adapter(network, endpoint)
+        try:  # several urls: every endpoint checked, and their block hashes compared (provider quorum)
+            adapter = open_network_adapter(family, network, settings.all_endpoints, settings.quorum)
         except ValueError as exc:
-            checks.append(Check(code, endpoint.display, None, False, "config", scrub(f"[networks.{code}]: {exc}")))
+            checks.append(Check(code, display, None, False, "config", scrub(f"[networks.{code}]: {exc}")))
             continue
         wanted = sorted(heights.get(network.code, ()))
         if not wanted:
             await adapter.aclose()
-            checks.append(Check(code, endpoint.display, None, False, "config",
+            checks.append(Check(code, display, None, False, "config",
                                 f"no snapshot height: no row of the input file names one for {network.code}; "
                                 f"set [networks.{code}] snapshot_height"))
             continue
@@ -131,6 +132,9 @@ async def _check_adapter(code: str, adapter: BalanceAdapter, heights: list[int])
                                      scrub(f"{type(exc).__name__}: {exc}")))
                 continue
             results.append(Check(code, display, height, True, "ok", f"block {snapshot.block_hash}"))
+            if isinstance(adapter, QuorumAdapter):  # the quorum is met, but every endpoint should answer
+                for member, why in adapter.left_out_at.get(height, {}).items():
+                    results.append(Check(code, member, height, False, "endpoint", scrub(why)))
     return results
 
 

@@ -53,6 +53,7 @@ def report_json(report: ReserveReport) -> dict[str, Any]:
             {"network": network, "height": height, "error": error}
             for (network, height), error in sorted(report.source_failures.items())
         ],
+        **({"quorum": dict(report.quorum)} if report.quorum else {}),
         "exit_code": int(report.exit_code),
         "run": {"started_at": report.started_at, "finished_at": report.finished_at}
         | ({"previous": report.previous} if report.previous is not None else {}),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from auditor.errors import ExitCode
 from auditor.liabilities.sources import describe_basis, table_note
@@ -80,6 +82,7 @@ def render_markdown(report: ReserveReport) -> str:
             methods = ", ".join(f"{m} ({n})" for m, n in sorted(counts.items()))
             lines.append(f"| {snap.network} | {snap.height} | `{snap.block_hash}` | {snap.endpoint} | {methods} |")
         lines.append("")
+    lines += quorum_section(report.quorum)
     if report.source_failures:
         lines += ["## Data sources that could not answer", ""]
         for (network, height), error in sorted(report.source_failures.items()):
@@ -105,6 +108,23 @@ def render_markdown(report: ReserveReport) -> str:
             lines.append(f"- … {report.missing_total - DISCREPANCIES_IN_MARKDOWN} more in findings.jsonl")
         lines.append("")
     return "\n".join(lines)
+
+
+def quorum_section(quorum: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Per network read through a provider quorum: each endpoint, its block hash and the figures it agreed on."""
+    if not quorum:
+        return []
+    lines = ["## Provider quorum", "", "| network | quorum | endpoint | block hash | agreed | disputed | unread |",
+             "|---|---:|---|---|---:|---:|---:|"]
+    for network, record in sorted(quorum.items()):
+        for endpoint in record["endpoints"]:
+            why = cut(str(endpoint.get("left_out", ""))).replace("|", "/")
+            block = f"`{endpoint['block_hash']}`" if endpoint["block_hash"] else f"left out: {why}"
+            lines.append(f"| {network} | {record['quorum']} of {len(record['endpoints'])} | {endpoint['endpoint']} | "
+                         f"{block} | {endpoint['agreed']} | {endpoint['disputed']} | {endpoint['unread']} |")
+        lines.append(f"| {network} | | all | | {record['agreed']} | {record['disputed']} | {record['unread']} |")
+    lines.append("")
+    return lines
 
 
 def percent(value: Decimal) -> str:

@@ -41,6 +41,7 @@ class ReserveReport:
     reasons: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # status -> reason group -> rows
     statements: list[str] | None = None  # [input] messages, when the config pins them
     source_failures: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    quorum: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # network -> provider quorum's record
     summary_checks: list[SummaryCheck] = field(default_factory=list)
     discrepancies: list[Finding] = field(default_factory=list)  # the first KEEP_IN_REPORT, in row order
     discrepancies_total: int = 0  # all of them are in findings.jsonl

@@ -4,7 +4,9 @@ OKX signs SHA-256(varstr("OKX Signed Message:\\n") || varstr(message)) with the 
 public-key column names that key. Recovery gives the signing key, which must equal the published one. The
 account name in `address` is not part of the signature: that the key controls the account is a fact of the
 chain's permission table (the key must sit in the account's `active` or `owner` permission at the snapshot),
-so the row is reported unchecked with the key it proved ([audit] trust_owner_mode does not change that).
+so offline the row is unchecked with the key it proved ([audit] trust_owner_mode does not change that). With a
+`nodeos` endpoint the balance adapter reads the permissions and the row becomes verified or failed
+(chains.eos.adapter, Balance.owners_bound).
 """
 
 from __future__ import annotations

@@ -40,8 +40,8 @@ def test_offline_only_families_share_one_refusal() -> None:
     network and the backend asked for."""
     registry = AssetRegistry.load()
     offline = {name for name in FAMILIES if isinstance(get_family(name), OfflineOnlyFamily)}
-    assert {"near", "eos", "starknet", "beacon"} <= offline
-    assert not offline & {"evm", "utxo", "tron", "xrpl", "aptos", "solana", "ton"}
+    assert {"near", "starknet", "beacon"} <= offline
+    assert not offline & {"evm", "utxo", "tron", "xrpl", "aptos", "solana", "ton", "eos"}
     endpoint = Endpoint(url="http://127.0.0.1:1", backend="jsonrpc", display="http://127.0.0.1:1")
     for network in registry.networks.values():
         family = get_family(network.family)

@@ -1,0 +1,25 @@
+"""A resumed run never gives one EOS row the key binding another row's key got: the query's detail (the proven
+key) is part of the checkpoint's key."""
+
+from __future__ import annotations
+
+from auditor.checkpoint import Checkpoint
+from chains.base import Balance, BalanceQuery
+from chains.eos.adapter import EosKeyDetail
+
+
+def test_answers_for_two_keys_of_one_account_stay_apart(tmp_path):
+    mine = BalanceQuery("alice", None, detail=EosKeyDetail("EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV"))
+    other = BalanceQuery("alice", None, detail=EosKeyDetail("EOS7nGMZSQxyvJkH5WDnuGsSQMp7yCRYA5AX4GMAXh6WtmqnMT79X"))
+    checkpoint = Checkpoint(tmp_path / ".work", "k", resume=False)
+    checkpoint.check_snapshot("EOS", 8, "00000008ab")
+    checkpoint.save_balances("EOS", 8, {
+        mine: Balance(1_000_000, "eos-get_account@13-rollback(2 actions)", "", True, "in active"),
+        other: Balance(1_000_000, "eos-get_account@13-rollback(2 actions)", "", False, "not in owner or active"),
+    })
+    checkpoint.close()
+    again = Checkpoint(tmp_path / ".work", "k", resume=True)
+    found = again.balances("EOS", 8, [mine, other, BalanceQuery("alice")])
+    assert found[mine].owners_bound is True and found[other].owners_bound is False
+    assert BalanceQuery("alice") not in found  # a query without a key is another question
+    again.finish()
