@@ -36,7 +36,7 @@ test: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
-demo: install-python install-node
+demo: install-python install-node install-litecoind
 	$(VENV)/bin/auditor demo
 
 # ruff everywhere; mypy strict for auditor/ and the adapter protocol (files and strictness in pyproject.toml).

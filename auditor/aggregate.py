@@ -17,6 +17,7 @@ from typing import Any
 from auditor.assets import AssetRegistry
 from auditor.findings import DeclaredVsOnchain, FindingLog, MissingBalance, QuorumDispute, RowRef, SummaryMismatch
 from auditor.formats import SummaryRow
+from auditor.freshness import Freshness, FreshnessClassifier
 from auditor.money import add, covers, dec_str, ratio
 from auditor.ownership import RowResult
 from auditor.reasons import Reason, ReasonKind, cut
@@ -25,13 +26,17 @@ from chains.base import RowStatus
 ZERO = Decimal(0)
 MESSAGES_LISTED = 50
 REASON_KINDS_LISTED = 100
+STATEMENTS_KEPT = 10_000  # distinct (statement, height) pairs remembered; a file has a handful
+LONG_STATEMENT = 4096  # characters: a longer statement (a malformed file's) is classified each time, not kept
 
 
 @dataclass
 class AssetTotals:
     onchain: Decimal = ZERO
     onchain_verified: Decimal = ZERO
+    onchain_verified_fresh: Decimal = ZERO  # the part of onchain_verified proven by statements naming the snapshot
     declared: Decimal = ZERO
+    fresh_addresses: int = 0  # verified rows whose statement names the snapshot
     addresses: Counter[str] = field(default_factory=Counter)  # status -> count
     missing: int = 0  # rows whose balance the data source could not give
     disputed: int = 0  # rows whose balance a provider quorum's endpoints disagree on (counted nowhere)
@@ -47,6 +52,12 @@ class AssetVerdict:
     required_ratio: Decimal
     ok: bool  # nothing found wrong: no shortfall against the liabilities, no failed row, every balance read
     why_not: list[str]
+    require_fresh: bool = False  # the ratio counts only reserves proven by fresh statements ([audit] require_fresh)
+
+    @property
+    def reserves(self) -> Decimal:
+        """What the ratio rests on: verified reserves, or only their fresh part with require_fresh."""
+        return self.totals.onchain_verified_fresh if self.require_fresh else self.totals.onchain_verified
 
     @property
     def state(self) -> str:
@@ -105,9 +116,15 @@ class Deduplicator:
 
 
 class Aggregator:
-    def __init__(self, registry: AssetRegistry, findings: FindingLog) -> None:
+    def __init__(self, registry: AssetRegistry, findings: FindingLog,
+                 freshness: FreshnessClassifier | None = None) -> None:
         self.registry = registry
         self.findings = findings
+        self.freshness = freshness or FreshnessClassifier()
+        # (statement, its classification) -> rows, verified rows: what each distinct statement proves
+        self.statements: dict[tuple[str, Freshness], list[int]] = {}
+        self.statements_other = 0  # rows beyond the first MESSAGES_LISTED distinct (statement, classification)
+        self._statement_seen: dict[tuple[str, int | None], tuple[Freshness, list[int] | None]] = {}
         self.assets: dict[str, AssetTotals] = defaultdict(AssetTotals)
         self.rows: Counter[str] = Counter()
         self.declared_by_token: dict[str, Decimal] = defaultdict(Decimal)
@@ -135,6 +152,14 @@ class Aggregator:
             self.messages[message] += 1
         else:
             self.messages_other += 1
+        # classified once per distinct (statement, height): one dictionary look-up per row
+        seen = self._statement_seen.get((result.row.message, result.height))
+        freshness, counts = seen if seen is not None else self._classify(result.row.message, message, result.height)
+        if counts is None:
+            self.statements_other += 1
+        else:
+            counts[0] += 1
+            counts[1] += status == "verified"
         if status in self.reasons:
             reasons = self.reasons[status]
             primary = result.primary
@@ -168,8 +193,24 @@ class Aggregator:
         if result.status == RowStatus.VERIFIED:
             totals.onchain_verified = add(totals.onchain_verified, result.onchain)
             per_network["onchain_verified"] = add(per_network["onchain_verified"], result.onchain)
+            if freshness.fresh:
+                totals.fresh_addresses += 1
+                totals.onchain_verified_fresh = add(totals.onchain_verified_fresh, result.onchain)
+                per_network["onchain_verified_fresh"] = add(per_network["onchain_verified_fresh"], result.onchain)
         if result.counted and result.declared is not None and result.declared != result.onchain:
             self.findings.add(DeclaredVsOnchain(row_ref(result), result.declared, result.onchain))
+
+    def _classify(self, statement: str, listed_as: str, height: int | None) -> tuple[Freshness, list[int] | None]:
+        """A statement met for the first time at this height: its classification and its row counts (None once
+        MESSAGES_LISTED distinct ones are listed)."""
+        freshness = self.freshness.of(statement, height)
+        key = (listed_as, freshness)
+        counts = self.statements.get(key)
+        if counts is None and len(self.statements) < MESSAGES_LISTED:
+            counts = self.statements[key] = [0, 0]
+        if len(self._statement_seen) < STATEMENTS_KEPT and len(statement) <= LONG_STATEMENT:
+            self._statement_seen[(statement, height)] = (freshness, counts)
+        return freshness, counts
 
     def message_counts(self) -> dict[str, int]:
         counts = dict(self.messages)
@@ -177,10 +218,22 @@ class Aggregator:
             counts["(other)"] = self.messages_other
         return counts
 
+    def statement_freshness(self) -> list[dict[str, Any]]:
+        """Each distinct signed statement with its classification and rows, most rows first."""
+        ordered = sorted(self.statements.items(), key=lambda kv: (-kv[1][0], kv[0][0], kv[0][1].evidence))
+        listed: list[dict[str, Any]] = [
+            {"statement": message, **freshness.to_json(), "rows": rows, "verified_rows": verified}
+            for (message, freshness), (rows, verified) in ordered]
+        if self.statements_other:
+            listed.append({"statement": "(other)", "fresh": None, "basis": None, "rows": self.statements_other})
+        return listed
+
     def verdicts(
         self, liabilities: Mapping[str, Decimal], ratio_for: Callable[[str], Decimal],
-        extra_assets: Iterable[str] = (),
+        extra_assets: Iterable[str] = (), require_fresh: bool = False,
     ) -> list[AssetVerdict]:
+        """Per asset: the ratio of the verified reserves (only their fresh part with `require_fresh`: the rest is
+        reported apart, never counted) to the liabilities."""
         names = sorted(set(self.assets) | {a.upper() for a in liabilities} | set(extra_assets))
         verdicts = []
         for asset in names:
@@ -188,16 +241,18 @@ class Aggregator:
             owed = liabilities.get(asset)
             required = ratio_for(asset)
             why_not = []
-            value = ratio(totals.onchain_verified, owed) if owed is not None else None
-            if owed is not None and not covers(totals.onchain_verified, required, owed):
-                why_not.append(f"reserves {dec_str(totals.onchain_verified)} below {dec_str(required)} x liabilities")
+            reserves = totals.onchain_verified_fresh if require_fresh else totals.onchain_verified
+            value = ratio(reserves, owed) if owed is not None else None
+            if owed is not None and not covers(reserves, required, owed):
+                which = "fresh reserves" if require_fresh else "reserves"
+                why_not.append(f"{which} {dec_str(reserves)} below {dec_str(required)} x liabilities")
             if totals.addresses[RowStatus.FAILED.value]:
                 why_not.append(f"{totals.addresses[RowStatus.FAILED.value]} row(s) failed")
             if totals.missing:
                 why_not.append(f"{totals.missing} balance(s) could not be read")
             if totals.disputed:
                 why_not.append(f"{totals.disputed} balance(s) disputed by the quorum's endpoints")
-            verdicts.append(AssetVerdict(asset, totals, owed, value, required, not why_not, why_not))
+            verdicts.append(AssetVerdict(asset, totals, owed, value, required, not why_not, why_not, require_fresh))
         return verdicts
 
     def summary_checks(self, summary: Iterable[SummaryRow]) -> list[SummaryCheck]:

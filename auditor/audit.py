@@ -31,6 +31,7 @@ from auditor.findings import (
     LiabilitiesMismatch,
 )
 from auditor.formats import AddressFile, open_address_file
+from auditor.freshness import FreshnessClassifier
 from auditor.html_report import write_html_report
 from auditor.liabilities.errors import ProofInputError
 from auditor.liabilities.settings import LiabilitiesSettings
@@ -42,7 +43,6 @@ from auditor.report import (
     BalancesCsv,
     ReserveReport,
     RunDirectory,
-    method_family,
     render_markdown,
     report_json,
     write_json,
@@ -84,7 +84,7 @@ class _RowSink:
         if self.balances_out is not None and result.query is not None and result.network is not None:
             self.balances_out.write(result)
             if result.onchain_method and result.height is not None:
-                self.methods[(result.network.code, result.height)][method_family(result.onchain_method)] += 1
+                self.methods[(result.network.code, result.height)][result.onchain_method] += 1
         self.aggregator.add(result)
         if result.row.input_error:
             self.input_errors += 1
@@ -153,7 +153,7 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
                 run_dir.path("findings.jsonl").open("w", encoding="utf-8") as findings_handle,
                 SignatureWorkers(registry, config.registry_overrides, defaults, config.workers) as workers,
             ):
-                aggregator = Aggregator(registry, FindingLog(findings_handle))
+                aggregator = Aggregator(registry, FindingLog(findings_handle), FreshnessClassifier(config.freshness))
                 for finding in liabilities.findings:  # declared liabilities contradicting a verified proof
                     aggregator.findings.add(LiabilitiesMismatch.from_json(finding))
                 for claim in run_findings(config.cross_check, config.input_file, config.generic,
@@ -344,6 +344,7 @@ def _report(
     amounts = liabilities.amounts() if liabilities else {}
     failing = list(liabilities.problems) if liabilities else []  # e.g. a rejected proof with no figure to show
     ratio_for = config.ratio_for if config else (lambda asset: Decimal(1))
+    freshness = config.freshness if config else None
     return ReserveReport(
         input_file=str(path),
         input_sha256=address_file.sha256,
@@ -352,7 +353,9 @@ def _report(
         rows=dict(aggregator.rows),
         rows_by_network={network: dict(counts) for network, counts in aggregator.by_network.items()},
         schemes_by_network={network: dict(counts) for network, counts in aggregator.schemes_by_network.items()},
-        assets=apply_to_verdicts(aggregator.verdicts(amounts, ratio_for, failing), liabilities),
+        assets=apply_to_verdicts(aggregator.verdicts(amounts, ratio_for, failing,
+                                                     require_fresh=bool(freshness and freshness.require_fresh)),
+                                 liabilities),
         summary_checks=summary_checks,
         discrepancies=sink.findings.kept[DISCREPANCY],
         discrepancies_total=sink.findings.counts[DISCREPANCY],
@@ -362,6 +365,8 @@ def _report(
         liabilities_source=config.liabilities_source if config else None,
         liabilities=liabilities,
         messages=aggregator.message_counts(),
+        statement_freshness=aggregator.statement_freshness(),
+        freshness=freshness,
         reasons={status: dict(kinds) for status, kinds in aggregator.reasons.items() if kinds},
         statements=sorted(config.statements) if config and config.statements else None,
         started_at=started,

@@ -240,6 +240,7 @@ class BalanceSources:
                 result.balance_error = balance.error or "no answer"
             else:
                 result.onchain_method = balance.method
+                result.onchain_read_at, result.onchain_note = balance.read_at, balance.note
                 result.onchain_base = balance.amount
                 result.onchain = whole_units(balance.amount, result.token.decimals)
             if balance.owners_bound is not None or balance.owners_note:

@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS verdicts (
 CREATE TABLE IF NOT EXISTS balances (
     network TEXT NOT NULL, height INTEGER NOT NULL, address TEXT NOT NULL, contract TEXT NOT NULL,
     detail TEXT NOT NULL, amount TEXT NOT NULL, method TEXT NOT NULL,
-    owners_bound INTEGER, owners_note TEXT NOT NULL
+    owners_bound INTEGER, owners_note TEXT NOT NULL, read_at INTEGER, note TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS snapshots (
     network TEXT NOT NULL, height INTEGER NOT NULL, block_hash TEXT NOT NULL, PRIMARY KEY (network, height)
@@ -58,7 +58,7 @@ def row_digest(row: AddressRow, layout: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-FORMAT_VERSION = 2  # of the tables below; a checkpoint of another format is not read
+FORMAT_VERSION = 3  # of the tables below; a checkpoint of another format is not read
 
 
 @functools.cache
@@ -170,23 +170,24 @@ class Checkpoint:
         if not self.has_balances:
             return {}
         found: dict[BalanceQuery, Balance] = {}
-        select = ("SELECT amount, method, owners_bound, owners_note FROM balances WHERE network = ? AND height = ? "
-                  "AND address = ? AND contract = ? AND detail = ?")
+        select = ("SELECT amount, method, owners_bound, owners_note, read_at, note FROM balances "
+                  "WHERE network = ? AND height = ? AND address = ? AND contract = ? AND detail = ?")
         for query in queries:
             row = self._db.execute(select, _query_key(network, height, query)).fetchone()
             if row is not None:
-                bound = None if row[2] is None else bool(row[2])
-                found[query] = Balance(int(row[0]), row[1], "", bound, row[3])
+                amount, method, bound, owners_note, read_at, note = row
+                found[query] = Balance(int(amount), method, "", None if bound is None else bool(bound), owners_note,
+                                       read_at, note)
         return found
 
     def save_balances(self, network: str, height: int, answers: Mapping[BalanceQuery, Balance]) -> None:
         rows = [
             (*_query_key(network, height, q), str(b.amount), b.method,
-             None if b.owners_bound is None else int(b.owners_bound), b.owners_note)
+             None if b.owners_bound is None else int(b.owners_bound), b.owners_note, b.read_at, b.note)
             for q, b in answers.items() if b.amount is not None
         ]
         if rows:
-            self._writer.put("INSERT INTO balances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._writer.put("INSERT INTO balances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     # ---- lifecycle --------------------------------------------------------------------------------------
 

@@ -79,9 +79,11 @@ def _parser() -> argparse.ArgumentParser:
                            "--tree the answer is 'not anchored'")
 
     demo = commands.add_parser(
-        "demo", help="start a local anvil, build a signed demo file and run a full audit on it",
-        description="Starts anvil on 127.0.0.1, deploys ERC-20 tokens and Multicall3, funds addresses whose keys "
-        "sign an OKX-layout file, and runs `auditor run` on configs/demo.toml.",
+        "demo", help="start local nodes, build a signed demo file and liabilities tree, run a full audit on it",
+        description="Starts two anvil nodes (Ethereum, Arbitrum) and a Litecoin regtest node on 127.0.0.1, deploys "
+        "Multicall3 and ERC-20 tokens, funds addresses whose keys sign an OKX-layout file, builds the customers' "
+        "Merkle-sum liabilities tree, runs `auditor run` on configs/demo.toml, checks one customer's inclusion "
+        "proof and prints where report.html is.",
     )
     demo.add_argument("--out", type=Path, help="output directory (default: [output] dir of the demo config)")
     demo.add_argument("--quiet", action="store_true", help="no progress bars or progress lines on stderr")

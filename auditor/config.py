@@ -13,6 +13,7 @@ import os
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from auditor.cross_check import CrossCheckConfigError, CrossCheckSettings, parse_cross_check
 from auditor.errors import InputProblem
 from auditor.formats.layouts import FIELD_SYNONYMS, GenericColumns
+from auditor.freshness import MIN_NONCE_LENGTH, FreshnessSettings
 from auditor.liabilities.errors import LiabilitiesConfigError
 from auditor.liabilities.settings import RESERVED_KEYS, LiabilitiesSettings, parse_liabilities_section
 from auditor.money import parse_amount
@@ -68,6 +70,7 @@ class AuditConfig:
     liabilities_settings: LiabilitiesSettings = field(default_factory=LiabilitiesSettings)  # declared + proofs
     ops: OpsSettings = field(default_factory=OpsSettings)  # retention, metrics, alerts (unattended runs)
     cross_check: CrossCheckSettings = field(default_factory=CrossCheckSettings)  # other exchanges' files
+    freshness: FreshnessSettings = field(default_factory=FreshnessSettings)  # what ties a statement to the snapshot
 
     @property
     def alert_command(self) -> str:
@@ -80,7 +83,8 @@ class AuditConfig:
 _TOP_KEYS = {"input", "output", "audit", "networks", "liabilities", "required_ratio", "registry", "alerts",
              "cross_check"}
 _INPUT_KEYS = {"file", "messages", "format", "amounts", "columns"}
-_AUDIT_KEYS = {"required_ratio", "chunk_size", "workers", "trust_owner_mode"}
+_AUDIT_KEYS = {"required_ratio", "chunk_size", "workers", "trust_owner_mode", "snapshot_date", "snapshot_nonce",
+               "require_fresh"}
 _REGISTRY_KEYS = {"networks", "tokens"}
 _REGISTRY_TOKEN_KEYS = {"asset", "network", "contract", "decimals", "aliases"}
 _NETWORK_KEYS = {
@@ -188,6 +192,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
     trust_owner_mode = audit.get("trust_owner_mode", False)
     if not isinstance(trust_owner_mode, bool):
         raise ConfigError(f"{where}: [audit] trust_owner_mode must be true or false")
+    freshness = _freshness(audit, f"{where}: [audit]")
     ratio_table = _table(data, "required_ratio", where)
     ratios = {k.upper(): _decimal(v, f"{where}: [required_ratio] {k}") for k, v in ratio_table.items()}
     registry = _table(data, "registry", where)
@@ -226,7 +231,32 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
         trust_owner_mode=trust_owner_mode,
         ops=ops,
         cross_check=cross_check,
+        freshness=freshness,
     )
+
+
+def _freshness(audit: Mapping[str, Any], where: str) -> FreshnessSettings:
+    """snapshot_date (a TOML date or "YYYY-MM-DD"), snapshot_nonce (a string of MIN_NONCE_LENGTH+ characters,
+    no surrounding spaces), require_fresh (boolean)."""
+    day = audit.get("snapshot_date")
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day) if len(day) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise ConfigError(f"{where} snapshot_date: must be a date (2026-11-30), got {audit['snapshot_date']!r}")
+    elif day is not None and (isinstance(day, datetime) or not isinstance(day, date)):
+        raise ConfigError(f"{where} snapshot_date: must be a date without a time (2026-11-30), got {day!r}")
+    nonce = audit.get("snapshot_nonce")
+    if nonce is not None and (not isinstance(nonce, str) or nonce != nonce.strip()
+                              or len(nonce) < MIN_NONCE_LENGTH):
+        raise ConfigError(f"{where} snapshot_nonce: must be a string of at least {MIN_NONCE_LENGTH} characters "
+                          f"without surrounding spaces (a short one would turn up in text by chance), got {nonce!r}")
+    require_fresh = audit.get("require_fresh", False)
+    if not isinstance(require_fresh, bool):
+        raise ConfigError(f"{where} require_fresh: must be true or false, got {require_fresh!r}")
+    return FreshnessSettings(day, nonce, require_fresh)
 
 
 def _network(code: str, entry: Any, where: str, environ: Mapping[str, str]) -> NetworkSettings:

@@ -66,7 +66,8 @@ def _head(report: Mapping[str, Any]) -> str:
 
 
 def _body(report: Mapping[str, Any], run_dir: Path) -> str:
-    parts = [_summary(report), _reserve_table(report), _basis(report), _history(run_dir), _networks(report),
+    parts = [_summary(report), _reserve_table(report), _basis(report), _freshness(report), _history(run_dir),
+             _networks(report),
              _snapshots(report), _findings(report), _address_section()]
     return "\n".join(p for p in parts if p)
 
@@ -118,6 +119,10 @@ def _basis(report: Mapping[str, Any]) -> str:
         "<li><strong>Reserves</strong> (numerator, <em>on chain (verified)</em>): balances read on chain at the "
         "snapshot block, of the addresses whose ownership signature verified. Unverified rows count only in "
         "<em>on chain (all)</em>.</li>")
+    if (report.get("freshness") or {}).get("require_fresh"):
+        reserves += ("<li>With <code>[audit] require_fresh</code>, the numerator is only the part of the verified "
+                     "reserves proven by fresh statements (see <a href=\"#freshness\">Freshness</a>); the rest is "
+                     "not counted.</li>")
     lines = ["<section><h2>What each ratio rests on</h2><ul>", reserves]
     liabilities = _part(_part(report, "liabilities"), "assets")
     for asset, figures in sorted(_part(report, "assets").items()):
@@ -133,6 +138,42 @@ def _basis(report: Mapping[str, Any]) -> str:
     for proof in _part(report, "liabilities").get("proofs") or []:
         lines.append(f"<li>Proof: <code>{escape(json.dumps(proof, sort_keys=True)[:500])}</code></li>")
     lines.append("</ul></section>")
+    return "\n".join(lines)
+
+
+def _freshness(report: Mapping[str, Any]) -> str:
+    """How much of each asset's verified reserves rests on statements naming the snapshot (auditor.freshness)."""
+    settings = report.get("freshness")
+    if _verify_mode(report) or not isinstance(settings, Mapping):
+        return ""
+    require = bool(settings.get("require_fresh"))
+    lines = ['<section id="freshness"><h2>Freshness of the ownership proofs</h2>',
+             "<p>A signature over fixed text proves control of the key at some time, not at the snapshot. A statement "
+             "is fresh when it names the snapshot (its date, the row's snapshot height, or the nonce published with "
+             "it). " + ("Only reserves proven by fresh statements count toward the ratio; the rest is shown apart."
+                        if require else "The ratio counts all verified reserves.") + "</p>",
+             '<table id="fresh-reserves"><thead><tr><th>asset</th><th>on chain (verified)</th><th>on fresh proofs</th>'
+             "<th>not fresh</th><th>fresh share</th><th>counted toward the ratio</th></tr></thead><tbody>"]
+    for asset, figures in sorted(_part(report, "assets").items()):
+        fresh = figures.get("fresh") or {}
+        lines.append(f'<tr data-asset="{escape(asset)}"><th scope="row">{escape(asset)}</th>'
+                     f"<td class=\"num\">{_amount(figures.get('onchain_verified'))}</td>"
+                     f"<td class=\"num fresh\">{_amount(fresh.get('onchain_verified'))}</td>"
+                     f"<td class=\"num\">{_amount(fresh.get('onchain_verified_not_fresh'))}</td>"
+                     f"<td class=\"num\">{_percent(fresh.get('share'))}</td>"
+                     f"<td class=\"num\">{_amount(figures.get('reserves_counted'))}</td></tr>")
+    lines.append('</tbody></table><table id="statements"><thead><tr><th>signed statement</th><th>classification</th>'
+                 "<th>rows</th><th>verified rows</th></tr></thead><tbody>")
+    for item in settings.get("statements") or []:
+        if item.get("fresh") is None:
+            words = "statements beyond those listed"
+        else:
+            words = f"fresh: {item.get('basis')} {item.get('evidence', '')}" if item.get("fresh") else "not fresh"
+        lines.append(f"<tr><td><code>{escape(str(item.get('statement', '')))}</code></td>"
+                     f"<td class=\"{'ok' if item.get('fresh') else 'bad'}\">{escape(words)}</td>"
+                     f"<td class=\"num\">{_n(item.get('rows'))}</td>"
+                     f"<td class=\"num\">{_n(item.get('verified_rows'))}</td></tr>")
+    lines.append("</tbody></table></section>")
     return "\n".join(lines)
 
 
@@ -338,14 +379,17 @@ def _address_records(path: Path) -> Iterable[dict[str, str]]:
 
 
 def _methods(path: Path) -> dict[str, tuple[str, str]]:
-    """line -> (method, error) from balances.csv (strings interned: a few distinct methods for many lines)."""
+    """line -> (method, error) from balances.csv (strings interned: a few distinct methods for many lines); the
+    method is shown with where it was read and the row's note, e.g. "trc20-balanceOf-rollback at 812 (3 events)"."""
     found: dict[str, tuple[str, str]] = {}
     if not path.exists():
         return found
     seen: dict[tuple[str, str], tuple[str, str]] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for record in csv.DictReader(handle):
-            pair = (record.get("method") or "", record.get("error") or "")
+            method, read_at, note = (record.get(name) or "" for name in ("method", "read_at", "note"))
+            shown = method + (f" at {read_at}" if read_at else "") + (f" ({note})" if note else "")
+            pair = (shown, record.get("error") or "")
             found[record.get("line", "")] = seen.setdefault(pair, pair)
     return found
 

@@ -31,7 +31,9 @@ class RowResult:
     declared: Decimal | None = None  # whole units
     onchain: Decimal | None = None  # whole units; None until read, or when it could not be read
     onchain_base: int | None = None  # the same balance in base units, as the source answered it
-    onchain_method: str = ""  # how the source got it, e.g. "multicall3", "trc20-balanceOf@N-rollback(k events)"
+    onchain_method: str = ""  # how the source got it, a stable name: "multicall3", "trc20-balanceOf-rollback"
+    onchain_read_at: int | None = None  # Balance.read_at: where it was read, when not the snapshot block
+    onchain_note: str = ""  # Balance.note: this row's detail ("3 events", "no account at this ledger")
     balance_error: str = ""  # the data source could not answer (the run exits 3)
     binds_address: bool = True  # see OwnershipProof.binds_address
     counted: bool = True  # False for a repeat of an earlier row: its balance and declared amount count there

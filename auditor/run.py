@@ -104,8 +104,10 @@ def print_result(report: ReserveReport, directory: Path, code: ExitCode) -> None
                  extra={"event": "finished", "exit_code": int(code), "report": str(directory / "report.md")})
         return
     for verdict in report.assets:
-        ratio = percent(verdict.ratio) if verdict.ratio is not None else "no liabilities"
-        print(f"  {verdict.asset:<8} on chain {dec_str(verdict.totals.onchain_verified):>24}  {ratio:>16}  "
+        ratio = (percent(verdict.ratio) if verdict.ratio is not None
+                 else "no liabilities" if verdict.liabilities is None else "nothing owed")
+        basis = "fresh   " if verdict.require_fresh else "on chain"  # what the ratio counts ([audit] require_fresh)
+        print(f"  {verdict.asset:<8} {basis} {dec_str(verdict.reserves):>24}  {ratio:>16}  "
               f"{verdict.state}")
     print(f"report: {directory}/report.md (exit {int(code)}: {code.meaning})")
     sys.stdout.flush()

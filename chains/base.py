@@ -169,10 +169,14 @@ class Balance:
     """The answer to one BalanceQuery: an amount in base units, or why there is none."""
 
     amount: int | None
-    method: str = ""  # how the figure was obtained, e.g. "multicall3", "trc20-rollback"; "" when there is none
+    method: str = ""  # how the figure was obtained, a stable name: "multicall3", "trc20-balanceOf-rollback"; "" if none
     error: str = ""
     owners_bound: bool | None = None  # for a query with owners: do they control the address at the snapshot?
     owners_note: str = ""  # what the chain said about them
+    # Where the figure was read when that is not the snapshot block itself: the later block a roll-back started
+    # from, the first tipset after it, the ledger version or slot it maps to. None: read at the snapshot block.
+    read_at: int | None = None
+    note: str = ""  # this row's detail, for people: "reserve 1200000 drops locked", "3 events", "no account"
 
     @property
     def ok(self) -> bool:

@@ -184,7 +184,8 @@ def test_mixed_file_totals_are_exact(world):
         balances = {(r["network"], r["address"], r["contract"]): r for r in csv.DictReader(handle)}
     rolled = [r for r in balances.values() if r["network"] == "TRON" and r["contract"]]
     assert sum(int(r["amount_base_units"]) for r in rolled) == expect["USDT-TRC20"]
-    assert all("rollback" in r["method"] for r in rolled)
+    assert all(r["method"] == "trc20-balanceOf-rollback" and r["note"].endswith(" events") for r in rolled)
+    assert all(int(r["read_at"]) > int(r["height"]) for r in rolled)  # read later, rolled back to the snapshot
     assert code == 0, report
 
 

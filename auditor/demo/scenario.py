@@ -1,4 +1,5 @@
-"""The demo's chain state and its signed OKX-layout file (11-column layout, summary section included).
+"""A small two-chain scenario the tests build on (`auditor demo` itself uses auditor.demo.world): chain state and
+its signed OKX-layout file (11-column layout, summary section included).
 
 Two anvil nodes stand in for Ethereum (chain id 1) and Arbitrum One (42161). Each gets the canonical
 Multicall3 and a real USDT (6 decimals) ERC-20; keys derived from fixed labels own the reserve addresses.

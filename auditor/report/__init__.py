@@ -4,11 +4,11 @@ figures a report shows), `json_form` (report.json) and `markdown` (report.md).""
 
 from auditor.report.json_form import report_json, write_json
 from auditor.report.markdown import render_markdown
-from auditor.report.model import ROW_COUNT_KEYS, ReserveReport, method_family
+from auditor.report.model import ROW_COUNT_KEYS, ReserveReport
 from auditor.report.row_files import ADDRESSES_HEADER, BALANCES_HEADER, AddressesCsv, BalancesCsv
 from auditor.report.run_directory import RunDirectory
 
 __all__ = [
     "ADDRESSES_HEADER", "BALANCES_HEADER", "ROW_COUNT_KEYS", "AddressesCsv", "BalancesCsv", "ReserveReport",
-    "RunDirectory", "method_family", "render_markdown", "report_json", "write_json",
+    "RunDirectory", "render_markdown", "report_json", "write_json",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 from auditor import __version__
 from auditor.aggregate import AssetVerdict
 from auditor.liabilities.sources import asset_fields, liabilities_json
-from auditor.money import dec_str
+from auditor.money import CONTEXT, dec_str, ratio
 from auditor.report.model import ROW_COUNT_KEYS, ReserveReport
 from chains.base import RowStatus, Snapshot
 
@@ -43,6 +43,7 @@ def report_json(report: ReserveReport) -> dict[str, Any]:
         "liabilities_source": report.liabilities_source,
         "liabilities": liabilities_json(report.liabilities) if report.liabilities else None,
         "messages": {"signed": dict(sorted(report.messages.items())), "required": report.statements},
+        "freshness": freshness_json(report),
         "reasons": {status: dict(sorted(kinds.items())) for status, kinds in sorted(report.reasons.items())},
         "summary_checks": [check.to_json() for check in report.summary_checks],
         "discrepancies": [finding.to_json() for finding in report.discrepancies],
@@ -70,6 +71,8 @@ def _asset_json(verdict: AssetVerdict) -> dict[str, Any]:
         "declared": dec_str(totals.declared),
         "liabilities": dec_str(verdict.liabilities),
         "ratio": dec_str(verdict.ratio),
+        "reserves_counted": dec_str(verdict.reserves),  # the ratio's numerator (only fresh with require_fresh)
+        "fresh": _fresh_json(verdict),
         "required_ratio": dec_str(verdict.required_ratio),
         "ok": verdict.ok,
         "problems": verdict.why_not,
@@ -81,9 +84,33 @@ def _asset_json(verdict: AssetVerdict) -> dict[str, Any]:
             "missing_balance": totals.missing,
         },
         "networks": {
-            network: {key: dec_str(values.get(key, Decimal(0))) for key in ("onchain", "onchain_verified", "declared")}
+            network: {key: dec_str(values.get(key, Decimal(0)))
+                      for key in ("onchain", "onchain_verified", "onchain_verified_fresh", "declared")}
             for network, values in sorted(totals.networks.items())
         },
+    }
+
+
+def _fresh_json(verdict: AssetVerdict) -> dict[str, Any]:
+    """How much of the verified reserves rests on statements naming the snapshot (auditor.freshness)."""
+    totals = verdict.totals
+    return {
+        "onchain_verified": dec_str(totals.onchain_verified_fresh),
+        "onchain_verified_not_fresh": dec_str(CONTEXT.subtract(totals.onchain_verified, totals.onchain_verified_fresh)),
+        "share": dec_str(ratio(totals.onchain_verified_fresh, totals.onchain_verified)
+                         if totals.onchain_verified else None),
+        "verified_rows": totals.fresh_addresses,
+        "counted_alone": verdict.require_fresh,
+    }
+
+
+def freshness_json(report: ReserveReport) -> dict[str, Any]:
+    settings = report.freshness
+    return {
+        "snapshot_date": settings.snapshot_date.isoformat() if settings and settings.snapshot_date else None,
+        "snapshot_nonce": settings.snapshot_nonce if settings else None,
+        "require_fresh": bool(settings and settings.require_fresh),
+        "statements": list(report.statement_freshness),
     }
 
 

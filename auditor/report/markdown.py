@@ -9,7 +9,7 @@ from typing import Any
 
 from auditor.errors import ExitCode
 from auditor.liabilities.sources import describe_basis, table_note
-from auditor.money import dec_str
+from auditor.money import CONTEXT, dec_str, ratio
 from auditor.reasons import cut
 from auditor.report.model import ROW_COUNT_KEYS, ReserveReport
 
@@ -43,6 +43,9 @@ def render_markdown(report: ReserveReport) -> str:
         )
     if report.liabilities is not None:
         lines += ["", *describe_basis(report.liabilities)]
+        if report.freshness is not None and report.freshness.require_fresh:
+            lines.append("- With `[audit] require_fresh`, the numerator is only the part of the verified reserves "
+                         "proven by fresh statements (see Freshness of the ownership proofs); the rest is not counted.")
     rows = report.rows
     lines += [
         "",
@@ -72,6 +75,8 @@ def render_markdown(report: ReserveReport) -> str:
     signed = ", ".join(f"`{cut(m)}` ({n})" if m else f"(no message) ({n})" for m, n in top)
     pinned = "required by the config" if report.statements else "not pinned: set [input] messages"
     lines += [f"Signed statements: {signed or '-'} ({pinned}).", ""]
+    if report.mode != "verify":
+        lines += freshness_section(report)
     if report.snapshots:
         lines += [
             "## Snapshot blocks", "",
@@ -123,6 +128,44 @@ def quorum_section(quorum: Mapping[str, Mapping[str, Any]]) -> list[str]:
             lines.append(f"| {network} | {record['quorum']} of {len(record['endpoints'])} | {endpoint['endpoint']} | "
                          f"{block} | {endpoint['agreed']} | {endpoint['disputed']} | {endpoint['unread']} |")
         lines.append(f"| {network} | | all | | {record['agreed']} | {record['disputed']} | {record['unread']} |")
+    lines.append("")
+    return lines
+
+
+def freshness_section(report: ReserveReport) -> list[str]:
+    """How much of each asset's verified reserves rests on statements naming the snapshot (auditor.freshness)."""
+    settings = report.freshness
+    require = bool(settings and settings.require_fresh)
+    named = [part for part in (
+        f"date {settings.snapshot_date.isoformat()}" if settings and settings.snapshot_date else "",
+        f"nonce `{settings.snapshot_nonce}`" if settings and settings.snapshot_nonce else "") if part]
+    lines = [
+        "## Freshness of the ownership proofs", "",
+        "A signature over fixed text proves control of the key at some time, not at the snapshot. A statement is "
+        "fresh when it names the snapshot: " + ", ".join([*named, "the row's snapshot height"]) + ". "
+        + ("Only reserves proven by fresh statements count toward the ratio (`[audit] require_fresh`); the rest "
+           "is reported apart." if require else "The ratio counts all verified reserves "
+                                                "(`[audit] require_fresh = true` would count only the fresh part)."),
+        "",
+        "| asset | on chain (verified) | on fresh proofs | not fresh | fresh share | counted toward the ratio |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for verdict in report.assets:
+        totals = verdict.totals
+        share = ratio(totals.onchain_verified_fresh, totals.onchain_verified) if totals.onchain_verified else None
+        stale = CONTEXT.subtract(totals.onchain_verified, totals.onchain_verified_fresh)
+        lines.append(f"| {verdict.asset} | {dec_str(totals.onchain_verified)} | "
+                     f"{dec_str(totals.onchain_verified_fresh)} | {dec_str(stale)} | "
+                     f"{percent(share) if share is not None else '-'} | "
+                     f"{dec_str(verdict.reserves)} |")
+    lines += ["", "| statement | classification | rows | verified rows |", "|---|---|---:|---:|"]
+    for item in report.statement_freshness:
+        if item.get("fresh") is None:
+            words = "statements beyond those listed"
+        else:
+            words = (f"fresh: {item['basis']} `{item.get('evidence', '')}`" if item["fresh"] else "not fresh")
+        text = f"`{cut(item['statement'])}`".replace("|", "\\|") if item["statement"] else "(no message)"
+        lines.append(f"| {text} | {words} | {item['rows']} | {item.get('verified_rows', '-')} |")
     lines.append("")
     return lines
 

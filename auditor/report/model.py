@@ -4,25 +4,18 @@ identical reports."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from auditor.aggregate import AssetVerdict, SummaryCheck
 from auditor.errors import ExitCode
 from auditor.findings import Finding
+from auditor.freshness import FreshnessSettings
 from auditor.liabilities.sources import LiabilitiesOutcome
 from chains.base import Snapshot
 
 ROW_COUNT_KEYS = ("total", "verified", "failed", "unchecked", "duplicate")
-
-
-@lru_cache(maxsize=1024)  # called per row; a run has a handful of distinct methods
-def method_family(method: str) -> str:
-    """A method without its per-row details: "trc20-balanceOf@812-rollback(3 events)" -> "trc20-balanceOf-rollback"."""
-    return re.sub(r"@[0-9]+|\([^)]*\)", "", method)
 
 
 @dataclass
@@ -40,6 +33,8 @@ class ReserveReport:
     messages: Mapping[str, int] = field(default_factory=dict)  # signed statement -> rows
     reasons: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # status -> reason group -> rows
     statements: list[str] | None = None  # [input] messages, when the config pins them
+    statement_freshness: list[dict[str, Any]] = field(default_factory=list)  # Aggregator.statement_freshness
+    freshness: FreshnessSettings | None = None  # what a statement had to name to be fresh ([audit])
     source_failures: Mapping[tuple[str, int], str] = field(default_factory=dict)
     quorum: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # network -> provider quorum's record
     summary_checks: list[SummaryCheck] = field(default_factory=list)

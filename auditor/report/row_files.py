@@ -11,7 +11,9 @@ from auditor.ownership import RowResult
 from auditor.reasons import LONG_REASON, cut
 
 ADDRESSES_HEADER = ["line", "coin", "network", "address", "declared", "onchain", "status", "reason", "scheme"]
-BALANCES_HEADER = ["line", "network", "height", "address", "contract", "amount_base_units", "method", "error"]
+# read_at: where the figure was read when not at `height` (a later block rolled back, a ledger version, a slot)
+BALANCES_HEADER = ["line", "network", "height", "address", "contract", "amount_base_units", "method", "error",
+                   "read_at", "note"]
 
 
 class AddressesCsv:
@@ -57,4 +59,5 @@ class BalancesCsv:
         self._writer.writerow([
             result.row.line, result.network.code, result.height, cut(result.query.address),
             result.query.contract or "", amount, result.onchain_method, cut(result.balance_error),
+            "" if result.onchain_read_at is None else result.onchain_read_at, result.onchain_note,
         ])

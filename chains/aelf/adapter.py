@@ -60,6 +60,7 @@ MAINNET_TOKEN_CONTRACT = "JRmBduh4nXWi1aXgdUsj5gJrzeZb2LxmrAbf7W99faZSvoAaE"
 READER_KEY = PrivateKey(hashlib.sha256(b"auditor: aelf read-only GetBalance calls (no funds)").digest())
 _SYMBOL = re.compile(r"[A-Z0-9]{1,40}(?:-[0-9]{1,20})?")
 SCAN_CHUNK = 2000  # blocks whose requests are in flight (queued on the transport) at once
+ROLLBACK_METHOD = "GetBalance-rollback"  # GetBalance at a later head, rolled back with the token events since
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +177,7 @@ class AelfBalanceAdapter(BalanceAdapter):
                 yield decided
             pending = again
         if pending:
-            yield {query: Balance(None, f"{self.method}@tip-rollback",
+            yield {query: Balance(None, ROLLBACK_METHOD,
                                   f"the head kept moving or forking around this account's read "
                                   f"({self.options.pin_rounds} attempts): cannot tell which block the read "
                                   "belongs to") for query, _, _ in pending}
@@ -309,7 +310,7 @@ class AelfBalanceAdapter(BalanceAdapter):
         if read.amount is None:
             return Balance(None, self.method, read.error)
         if scan_error:
-            return Balance(None, f"{self.method}@tip-rollback", scan_error)
+            return Balance(None, ROLLBACK_METHOD, scan_error)
         for head in (read.before, read.after):
             if head.height < snapshot.height:
                 return Balance(None, self.method, f"the node's head {head.height} is below the snapshot")
@@ -322,8 +323,9 @@ class AelfBalanceAdapter(BalanceAdapter):
                  if snapshot.height < m.height <= read.after.height and m.symbol == read.symbol]
         if read.before != read.after and any(m.height > read.before.height for m in moves):
             return None
-        method = f"{self.method}@{read.before.height}-rollback({len(moves)} events)"
+        pinned, note = read.before.height, f"{len(moves)} events"  # read at `pinned`, rolled back to the snapshot
         try:
-            return Balance(balance_before(read.amount, read.account, read.symbol, moves), method)
+            return Balance(balance_before(read.amount, read.account, read.symbol, moves), ROLLBACK_METHOD,
+                           read_at=pinned, note=note)
         except RollbackError as exc:
-            return Balance(None, method, str(exc))
+            return Balance(None, ROLLBACK_METHOD, str(exc), read_at=pinned, note=note)

@@ -10,9 +10,9 @@ Aptos blocks are final once committed (BFT), so there is no finality wait.
 APT is held in two places since the fungible-asset migration (AIP-63): the `0x1::coin::CoinStore<AptosCoin>`
 resource (absent for migrated and new accounts: 404 `resource_not_found`, 0) and the primary fungible store of
 APT's paired metadata 0xa (`0x1::primary_fungible_store::balance` view, 0 when the store does not exist). The figure
-is their sum; the method names both parts, e.g. `aptos-coin+fa@812345(coin 5 + fa 7)`. Fungible-asset tokens
-(USDT, USDC: the registry's contract is the FA metadata address) are the primary store's balance alone
-(`aptos-fa@V`). Secondary (non-primary) stores of an account are not counted.
+is their sum: method `aptos-coin+fa`, read at ledger version V, its note naming both parts (`coin 5 + fa 7`).
+Fungible-asset tokens (USDT, USDC: the registry's contract is the FA metadata address) are the primary store's
+balance alone (`aptos-fa`, read at V). Secondary (non-primary) stores of an account are not counted.
 
 Binding: the resource reply echoes its `type`, checked; view replies echo nothing (a one-element list), so they are
 bound by the request alone.
@@ -122,26 +122,26 @@ class AptosBalanceAdapter(BalanceAdapter):
         return dict(zip(batch, answers, strict=True))
 
     async def _read(self, query: BalanceQuery, version: int) -> Balance:
-        method = f"{'aptos-coin+fa' if query.contract is None else 'aptos-fa'}@{version}"
+        method = "aptos-coin+fa" if query.contract is None else "aptos-fa"  # read at `version`, the block's last
         try:
             address = addresses.encode(addresses.decode(query.address))
             if query.contract is None:
                 coin, fa = await asyncio.gather(self._coin_store(address, version),
                                                 self._fa_balance(address, self.options.native_fa_metadata, version))
-                balance = Balance(coin + fa, f"{method}(coin {coin} + fa {fa})")
+                balance = Balance(coin + fa, method, read_at=version, note=f"coin {coin} + fa {fa}")
             elif "::" in query.contract:
                 return Balance(None, method, f"coin type {query.contract}: only fungible-asset tokens (a metadata "
-                                             "address) are read")
+                                             "address) are read", read_at=version)
             else:
                 metadata = addresses.encode(addresses.decode(query.contract))
-                balance = Balance(await self._fa_balance(address, metadata, version), method)
+                balance = Balance(await self._fa_balance(address, metadata, version), method, read_at=version)
             owners = owners_of(query)
             if owners:
                 bound, note = await self._owner_check(address, owners, version)
                 balance = replace(balance, owners_bound=bound, owners_note=note)
             return balance
         except (RequestProblem, DataSourceError, ValueError) as exc:
-            return Balance(None, method, str(exc))
+            return Balance(None, method, str(exc), read_at=version)
 
     async def _owner_check(self, address: str, owners: tuple[str, ...], version: int) -> tuple[bool, str]:
         """Was the account's authentication key at `version` the proven signer's (eoa1)?"""

@@ -21,8 +21,9 @@ The key binding: a row's proven key (BalanceQuery.detail, from chains.eos.EosFam
 up in the account's `owner` and `active` permissions at P. Weight >= threshold: bound (the row becomes
 verified); absent, or only part of a multi-key threshold: not bound (the row fails). An `updateauth` or
 `deleteauth` of those permissions in S+1..P means P's permissions are not the snapshot's: left undecided
-(the row stays unchecked, with the reason). Staked CPU/NET and pending refunds are reported in the row's
-note, at P, not counted.
+(the row stays unchecked, with the reason). Staked CPU/NET and pending refunds are reported in the figure's
+note (Balance.note), at P, not counted. A figure's method is `eos-get_account-rollback` or
+`eos-get_currency_balance-rollback`, read_at P, its note the number of actions undone.
 """
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ class EosBalanceAdapter(BalanceAdapter):
         if isinstance(history, str):
             return Balance(None, self.method, history)
         bound, note = self._binding(query, state, history, snapshot)
-        method = f"{self.method}@{state.block}-rollback"
+        method, pinned = f"{self.method}-rollback", state.block  # read at P = state.block, rolled back to S
         try:
             liquid = 0 if state.liquid is None else state.liquid.expect(
                 self.core_symbol, self.core_precision, f"get_account {query.address} core_liquid_balance")
@@ -254,11 +255,9 @@ class EosBalanceAdapter(BalanceAdapter):
             amount = balance_at_snapshot(liquid, query.address, self.core_contract, self.core_symbol,
                                          self.core_precision, undone)
         except (EosApiError, RollbackError) as exc:
-            return Balance(None, method, str(exc), bound, note)
-        staked = self._staked(state)
-        if staked:
-            note = f"{note}; {staked}" if note else staked
-        return Balance(amount, f"{method}({len(undone)} actions)", "", bound, note)
+            return Balance(None, method, str(exc), bound, note, read_at=pinned)
+        detail = "; ".join(part for part in (f"{len(undone)} actions", self._staked(state)) if part)
+        return Balance(amount, method, "", bound, note, read_at=pinned, note=detail)
 
     def _token_answer(self, query: BalanceQuery, read: _TokenRead, state: AccountState | str,
                       history: list[Action] | str, snapshot: Snapshot, before: HeadInfo, after: HeadInfo
@@ -279,8 +278,9 @@ class EosBalanceAdapter(BalanceAdapter):
         try:
             amount = balance_at_snapshot(read.amount, query.address, contract, symbol, precision, undone)
         except (EosApiError, RollbackError) as exc:
-            return Balance(None, method, str(exc), bound, note)
-        return Balance(amount, f"{method}@{after.head}-rollback({len(undone)} actions)", "", bound, note)
+            return Balance(None, f"{method}-rollback", str(exc), bound, note, read_at=after.head)
+        return Balance(amount, f"{method}-rollback", "", bound, note, read_at=after.head,
+                       note=f"{len(undone)} actions")
 
     def _no_state(self, query: BalanceQuery, state: str, after: HeadInfo) -> Balance:
         method = self._method(query)
@@ -288,7 +288,7 @@ class EosBalanceAdapter(BalanceAdapter):
             # an account cannot be deleted: missing now, it did not exist at the snapshot either
             note = f"account {query.address!r} does not exist on the chain (block {after.head})"
             bound = False if isinstance(query.detail, EosKeyDetail) else None
-            return Balance(0, f"{method}@{after.head}(no such account)", "", bound, note)
+            return Balance(0, method, "", bound, note, read_at=after.head, note="no such account")
         return Balance(None, method, state)
 
     def _binding(self, query: BalanceQuery, state: AccountState, history: list[Action], snapshot: Snapshot

@@ -15,7 +15,7 @@ the parent state of the tipset"), the state *before* its own messages. So:
   state after H's (or H''s) messages. A node whose head is H itself has no such state yet (its tip counts as H - 1:
   BEHIND). `lotus state get-actor --tipset @H` reads H's parent state instead: one tipset of messages fewer.
 * The snapshot's block hash is the snapshot tipset's key (for a null round: "...; epoch H is a null round: the
-  state after tipset H'"), each balance's method `StateGetActor@N`.
+  state after tipset H'"), each balance's method `StateGetActor`, read at N (`Balance.read_at`).
 * Identity: block 0's CID (`Filecoin.ChainGetGenesis`) must be the registry's `genesis_cid` (mainnet:
   bafy2bzacecnamqgqmifpluoeldx7zzglxcljo6oja4vrmtj7432rphldpdmm2). `StateNetworkName` is not used: mainnet
   Lotus answers "testnetnet" there.
@@ -131,17 +131,18 @@ class LotusBalanceAdapter(BalanceAdapter):
 
     async def read_batch(self, batch: Sequence[BalanceQuery], snapshot: Snapshot) -> Mapping[BalanceQuery, Balance]:
         tipset = self._tipsets[snapshot.height]
-        method = f"StateGetActor@{tipset.height}"
+        method, read_at = self.method, tipset.height  # the state after H's messages is read with N's key
         answers: dict[BalanceQuery, Balance] = {}
         asked: list[tuple[BalanceQuery, dict[str, Any]]] = []
         for query in batch:
             if query.contract is not None:  # the registry lists native FIL only
-                answers[query] = Balance(None, method, f"no Filecoin token backend for contract {query.contract}")
+                answers[query] = Balance(None, method, f"no Filecoin token backend for contract {query.contract}",
+                                         read_at=read_at)
                 continue
             try:
                 address = addresses.canonical(query.address)
             except ValueError as exc:
-                answers[query] = Balance(None, method, str(exc))
+                answers[query] = Balance(None, method, str(exc), read_at=read_at)
                 continue
             request = {"jsonrpc": "2.0", "id": next(self._ids), "method": "Filecoin.StateGetActor",
                        "params": [address, tipset.key]}
@@ -154,5 +155,5 @@ class LotusBalanceAdapter(BalanceAdapter):
             if isinstance(item, JsonRpcError) and is_no_state(item):
                 raise self.refuse(Refusal.NO_STATE, snapshot.height, str(item))
             amount, error = balance_or_error(item)
-            answers[query] = Balance(amount, method, error)
+            answers[query] = Balance(amount, method, error, read_at=read_at)
         return answers

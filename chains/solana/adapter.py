@@ -17,8 +17,9 @@ slot P >= S and rolled back with the account's own transactions after S (solana.
 3. Token accounts closed or handed to another owner between S and the pin are found in the owner's own
    transactions after S (closing or re-assigning needs its signature) and rolled back too
    (`find_closed_token_accounts`).
-4. `balances.csv` says which: `getMultipleAccounts@P` (no transaction in between) or
-   `getMultipleAccounts@P-rollback(...)`, and the same for `getTokenAccountsByOwner`.
+4. `balances.csv` says which: method `getMultipleAccounts` (no transaction in between) or
+   `getMultipleAccounts-rollback` (the note names each pre-balance used), read at P, and the same for
+   `getTokenAccountsByOwner` (the note also counts the token accounts).
 
 The snapshot: identity is `getGenesisHash`; the tip `getSlot`; block S's hash from `getBlock` (no transactions).
 A skipped slot has no block and no transactions: the state at S is the state after the last block before it, so
@@ -34,7 +35,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chains.base import (
@@ -66,6 +67,21 @@ class _Holding:
     pin: int
     owner: str = ""
     mint: str = ""  # "" for lamports
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """How a row's holdings were found: the call, the pin slot it answered at, a note ("2 accounts")."""
+
+    method: str
+    pin: int
+    note: str = ""
+
+    def balance(self, snapshot: int, amount: int | None, error: str = "", rollback: Sequence[str] = ()) -> Balance:
+        """The row's Balance; `rollback`: the notes of the pre-balances used (none: the pin's figure stood)."""
+        notes = [n for n in (self.note, *rollback) if n]
+        return Balance(amount, self.method + ("-rollback" if rollback else ""), error,
+                       read_at=None if self.pin == snapshot else self.pin, note="; ".join(notes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +168,7 @@ class SolanaBalanceAdapter(BalanceAdapter):
         height = snapshot.height
         results: dict[BalanceQuery, Balance] = {}
         holdings: dict[BalanceQuery, list[_Holding]] = {}
-        methods: dict[BalanceQuery, str] = {}
+        methods: dict[BalanceQuery, _Read] = {}
         native = [q for q in batch if q.contract is None]
         tokens = [q for q in batch if q.contract is not None]
         if native:
@@ -176,7 +192,7 @@ class SolanaBalanceAdapter(BalanceAdapter):
                                                  "transaction, so no roll-back can reach the snapshot)")
                         continue
                     holdings[query] = [_Holding(query.address, info.lamports if info else 0, pin)]
-                    methods[query] = f"getMultipleAccounts@{pin}"
+                    methods[query] = _Read("getMultipleAccounts", pin)
         if tokens:
             pins = await self._token_holdings(tokens, height, results, holdings, methods)
             if self.options.find_closed_token_accounts and pins:
@@ -186,15 +202,14 @@ class SolanaBalanceAdapter(BalanceAdapter):
             parts = [rolled[h] for h in held]
             errors = [p.error for p in parts if p.error]
             notes = [p.note for p in parts if p.note]
-            method = methods[query] + (f"-rollback({'; '.join(notes)})" if notes else "")
             if errors:
-                results[query] = Balance(None, method, "; ".join(errors))
+                results[query] = methods[query].balance(height, None, "; ".join(errors), notes)
             else:
-                results[query] = Balance(sum(p.amount or 0 for p in parts), method)
+                results[query] = methods[query].balance(height, sum(p.amount or 0 for p in parts), "", notes)
         return results
 
     async def _token_holdings(self, tokens: list[BalanceQuery], height: int, results: dict[BalanceQuery, Balance],
-                              holdings: dict[BalanceQuery, list[_Holding]], methods: dict[BalanceQuery, str]
+                              holdings: dict[BalanceQuery, list[_Holding]], methods: dict[BalanceQuery, _Read]
                               ) -> dict[BalanceQuery, int]:
         """Each token row's accounts at the reply's context slot; returns those slots (the rows' pins)."""
         pins: dict[BalanceQuery, int] = {}
@@ -212,13 +227,13 @@ class SolanaBalanceAdapter(BalanceAdapter):
                 results[query] = Balance(None, method, str(exc))
                 continue
             holdings[query] = [_Holding(a.pubkey, a.amount, pin, query.address, str(query.contract)) for a in found]
-            methods[query] = f"{method}@{pin}({len(found)} accounts)"
+            methods[query] = _Read(method, pin, f"{len(found)} accounts")
             pins[query] = pin
         return pins
 
     async def _closed_token_accounts(self, pins: dict[BalanceQuery, int], height: int,
                                      results: dict[BalanceQuery, Balance], holdings: dict[BalanceQuery, list[_Holding]],
-                                     methods: dict[BalanceQuery, str]) -> None:
+                                     methods: dict[BalanceQuery, _Read]) -> None:
         """Token accounts the owner held at the snapshot but that were closed, or handed to another owner, before
         the pin: `getTokenAccountsByOwner` no longer lists them. Closing an account or changing its owner needs the
         owner's signature (its default close authority), so they appear in the owner's own transactions after the
@@ -246,8 +261,8 @@ class SolanaBalanceAdapter(BalanceAdapter):
             key = (query.address, pins[query])
             history = histories[key]
             if isinstance(history, str):
-                results[query] = Balance(None, methods[query], f"the owner's transactions after the snapshot (for "
-                                         f"token accounts closed since): {history}")
+                results[query] = methods[query].balance(height, None, f"the owner's transactions after the snapshot "
+                                                        f"(for token accounts closed since): {history}")
                 del holdings[query]
                 continue
             known = {h.account for h in holdings[query]}
@@ -255,14 +270,15 @@ class SolanaBalanceAdapter(BalanceAdapter):
                 found = {account for s in history if s.slot <= pins[query]
                          for account in accounts_in(s, query.address, str(query.contract))}
             except rpc.ReplyError as exc:
-                results[query] = Balance(None, methods[query], f"the owner's transactions after the snapshot: {exc}")
+                results[query] = methods[query].balance(height, None,
+                                                        f"the owner's transactions after the snapshot: {exc}")
                 del holdings[query]
                 continue
             gone = sorted(found - known)
             holdings[query] += [_Holding(a, 0, pins[query], query.address, str(query.contract)) for a in gone]
             if gone:
-                methods[query] = methods[query].replace(" accounts)", f" accounts, {len(gone)} closed or handed over "
-                                                        "since)")
+                methods[query] = replace(methods[query], note=f"{methods[query].note}, {len(gone)} closed or handed "
+                                                                      "over since")
 
     async def _batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
         """Results in call order; a failed call (or its whole HTTP request) gives its exception in place."""

@@ -9,11 +9,11 @@ A provider that does not serve `state_queryStorageAt` (method unknown, or refuse
 JSON-RPC batch of `state_getStorage(key, hash)` per batch instead, each answer bound to its key by its id.
 
 * native coin (DOT, KSM): `System.Account`, free + reserved counted; frozen (locks: staking, vesting,
-  governance) is part of them and is reported in the row's method, not subtracted;
+  governance) is part of them and is reported in the row's note, not subtracted;
 * Assets-pallet tokens (USDT 1984, USDC 1337 on Polkadot Asset Hub): `Assets.Account(asset id, account)`,
-  the balance counted, a frozen or blocked account reported in the method.
+  the balance counted, a frozen or blocked account reported in the note.
 
-An account without a storage entry at the snapshot holds nothing there: its figure is 0, said so in the method.
+An account without a storage entry at the snapshot holds nothing there: its figure is 0, said so in the note.
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ class SubstrateBalanceAdapter(BalanceAdapter):
             try:
                 keys[query] = self._key(query)
             except ValueError as exc:
-                answers[query] = Balance(None, self._method(query, snapshot), f"storage key: {exc}")
+                answers[query] = Balance(None, self._method(query), f"storage key: {exc}")
         if keys:
             try:
                 values = await self._query(snapshot, list(dict.fromkeys(keys.values())))
@@ -256,29 +256,28 @@ class SubstrateBalanceAdapter(BalanceAdapter):
                 answers[query] = self._balance(query, snapshot, key, values)
         return answers
 
-    def _method(self, query: BalanceQuery, snapshot: Snapshot, note: str = "") -> str:
-        suffix = f"({note})" if note else ""
-        if query.contract is None:
-            return f"System.Account@{snapshot.height}{suffix}"
-        return f"Assets.Account@{snapshot.height}(asset {query.contract}){suffix}"
+    @staticmethod
+    def _method(query: BalanceQuery) -> str:
+        """Read at the snapshot block itself (pinned by its hash): the storage item is the whole story."""
+        return "System.Account" if query.contract is None else "Assets.Account"
 
     def _balance(self, query: BalanceQuery, snapshot: Snapshot, key: str,
                  values: Mapping[str, Stored]) -> Balance:
         if key not in values:
-            return Balance(None, self._method(query, snapshot),
+            return Balance(None, self._method(query),
                            "the node's reply has no entry for this account's storage key")
         value = values[key]
         if isinstance(value, RequestError):
-            return Balance(None, self._method(query, snapshot), f"state_getStorage: {value}")
+            return Balance(None, self._method(query), f"state_getStorage: {value}")
         if value is None:
-            return Balance(0, self._method(query, snapshot, "no account"))
+            return Balance(0, self._method(query), note="no account")
         try:
             raw = _hex_bytes(value, "storage value")
             if query.contract is None:
                 account = storage.decode_account_info(raw)
                 note = f"frozen {account.frozen}" if account.frozen else ""
-                return Balance(account.total, self._method(query, snapshot, note))
+                return Balance(account.total, self._method(query), note=note)
             asset = storage.decode_asset_account(raw)
-            return Balance(asset.balance, self._method(query, snapshot, "frozen" if asset.frozen else ""))
+            return Balance(asset.balance, self._method(query), note="frozen" if asset.frozen else "")
         except ValueError as exc:
-            return Balance(None, self._method(query, snapshot), str(exc))
+            return Balance(None, self._method(query), str(exc))

@@ -92,13 +92,13 @@ class TonBalanceAdapter(BalanceAdapter):
         return dict(zip(batch, answers, strict=True))
 
     async def _read(self, query: BalanceQuery, seqno: int) -> Balance:
-        method = (f"getExtendedAddressInformation@{seqno}" if query.contract is None
-                  else f"runGetMethod-get_wallet_data@{seqno}")
+        # read at the snapshot's masterchain block itself: no read_at
+        method = "getExtendedAddressInformation" if query.contract is None else "runGetMethod-get_wallet_data"
         try:
             if query.contract is None:
                 return Balance((await self.api.account(query.address, seqno)).balance, method)
             amount, note = await self._jetton_balance(query.address, query.contract, seqno)
-            return Balance(amount, method + note)
+            return Balance(amount, method, note=note)
         except (RequestProblem, ValueError) as exc:
             return Balance(None, method, str(exc))
 
@@ -112,7 +112,7 @@ class TonBalanceAdapter(BalanceAdapter):
             state = await self.api.account(wallet, seqno)
             if state.initialized:
                 raise ValueError(f"get_wallet_data on {wallet} failed (exit code -13) but the account is active")
-            return 0, "(wallet not deployed)"
+            return 0, "wallet not deployed"
         if data.exit_code != 0 or len(data.stack) < 3:
             raise ValueError(f"get_wallet_data on {wallet} failed (exit code {data.exit_code})")
         balance = stack_number(data.stack[0])

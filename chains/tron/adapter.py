@@ -60,6 +60,7 @@ HISTORY_HINT = (
     "TRX balances at a past block need a FullNode running with storage.balance.history.lookup = true "
     "(--history-balance-lookup) since before the snapshot"
 )
+ROLLBACK_METHOD = "trc20-balanceOf-rollback"  # balanceOf at a later block, rolled back with the transfers since
 EMPTY_BLOCK_LOOKBACK = 20  # blocks without transactions may have no balance trace: check an earlier one
 
 
@@ -190,7 +191,7 @@ class TronBalanceAdapter(BalanceAdapter):
         return dict(zip(part, await asyncio.gather(*(self._trx_balance(q, block) for q in part)), strict=True))
 
     async def _trx_balance(self, query: BalanceQuery, block: BlockRef) -> Balance:
-        method = f"getaccountbalance@{block.number}"
+        method = "getaccountbalance"  # asked at the snapshot block itself
         try:
             address = addresses.canonical(query.address)
             amount, answered = await self._api().account_balance(address, block)
@@ -228,7 +229,7 @@ class TronBalanceAdapter(BalanceAdapter):
         for query in pending:
             results[query] = Balance(
                 None,
-                "trc20-balanceOf@tip-rollback",
+                ROLLBACK_METHOD,
                 f"transfers kept landing while the balance was read ({self.options.pin_rounds} attempts); "
                 "cannot tell which block the tip balance belongs to",
             )
@@ -297,13 +298,13 @@ class TronBalanceAdapter(BalanceAdapter):
                 max_pages=self.options.max_event_pages,
             )
         except (RequestError, ValueError) as exc:
-            return Balance(None, "trc20-balanceOf@tip-rollback", f"TRC-20 history: {exc}")
+            return Balance(None, ROLLBACK_METHOD, f"TRC-20 history: {exc}")
         if read.after.number != read.before.number and any(
             t.block_timestamp > read.before.timestamp for t in transfers
         ):
             return None
-        method = f"trc20-balanceOf@{read.before.number}-rollback({len(transfers)} events)"
+        pinned, note = read.before.number, f"{len(transfers)} events"  # read at `pinned`, rolled back to the snapshot
         try:
-            return Balance(balance_before(read.amount, address, transfers), method)
+            return Balance(balance_before(read.amount, address, transfers), ROLLBACK_METHOD, read_at=pinned, note=note)
         except RollbackError as exc:
-            return Balance(None, method, str(exc))
+            return Balance(None, ROLLBACK_METHOD, str(exc), read_at=pinned, note=note)

@@ -8,9 +8,9 @@ not report one, such as Clio, is not identity-checked), that the ledger is valid
 
 XRP: `account_info` at the snapshot ledger, its `Balance` in drops, reserve included: the reserve (base +
 OwnerCount x increment, as FeeSettings said at that ledger) cannot be sent but is the account's XRP, so the
-figure counts it and its method says how much of it is locked, e.g. `xrpl-account_info@81234567(reserve 1200000
-drops locked)`. An account that did not exist at that ledger (`actNotFound`) held 0 XRP: that is the chain's
-answer, recorded in the method (`(no account at this ledger)`), not a failure, unless the error reply names
+figure counts it and its note says how much of it is locked (method `xrpl-account_info`, note `reserve 1200000
+drops locked`). An account that did not exist at that ledger (`actNotFound`) held 0 XRP: that is the chain's
+answer, recorded in the note (`no account at this ledger`), not a failure, unless the error reply names
 another ledger or one not validated (rippled writes `ledger_index` and `validated` into it; an actNotFound from
 the open ledger or another one is no answer). The AccountRoot's `lsfDisableMaster` flag says whether the master
 key (the one the ownership proof recovered) could still sign for the account then.
@@ -122,7 +122,7 @@ class XrplBalanceAdapter(BalanceAdapter):
         return dict(zip(batch, answers, strict=True))
 
     async def _read(self, query: BalanceQuery, ledger: int) -> Balance:
-        method = f"{LINES_METHOD if query.contract else XRP_METHOD}@{ledger}"
+        method = LINES_METHOD if query.contract else XRP_METHOD  # read at the snapshot ledger itself
         try:
             if query.contract is None:
                 return await self._read_xrp(query.address, ledger, method)
@@ -133,7 +133,7 @@ class XrplBalanceAdapter(BalanceAdapter):
     async def _read_xrp(self, account: str, ledger: int, method: str) -> Balance:
         root = await self.rpc.account_root(account, ledger)
         if root is None:
-            return Balance(0, f"{method}(no account at this ledger)")
+            return Balance(0, method, note="no account at this ledger")
         reserves = self._reserves.get(ledger)
         if isinstance(reserves, Reserves):
             locked = min(root.balance, reserves.locked(root.owner_count))
@@ -141,9 +141,9 @@ class XrplBalanceAdapter(BalanceAdapter):
         else:
             note = f"reserve unknown: {reserves}"
         if root.flags & LSF_DISABLE_MASTER:
-            return Balance(root.balance, f"{method}({note})", owners_bound=False,
+            return Balance(root.balance, method, owners_bound=False, note=note,
                            owners_note=f"the account's master key was disabled at ledger {ledger}")
-        return Balance(root.balance, f"{method}({note})", owners_bound=True,
+        return Balance(root.balance, method, owners_bound=True, note=note,
                        owners_note=f"the master key could sign for the account at ledger {ledger}")
 
     async def _read_issued(self, query: BalanceQuery, ledger: int, method: str) -> Balance:
@@ -153,10 +153,10 @@ class XrplBalanceAdapter(BalanceAdapter):
         lines = await self.rpc.trust_lines(query.address, token.issuer, ledger, limit=self.options.lines_limit,
                                            max_pages=self.options.max_line_pages)
         if lines is None:
-            return Balance(0, f"{method}(no account at this ledger)")
+            return Balance(0, method, note="no account at this ledger")
         matching = [line for line in lines if currency_matches(line.currency, token.currency)]
         if not matching:
-            return Balance(0, f"{method}(no trust line)")
+            return Balance(0, method, note="no trust line")
         if len(matching) > 1:
             return Balance(None, method, f"{len(matching)} trust lines for {token.currency} with {token.issuer}")
         line = matching[0]
@@ -167,5 +167,4 @@ class XrplBalanceAdapter(BalanceAdapter):
         if units != units.to_integral_value():
             return Balance(None, method, f"trust line balance {line.balance} has more than the registry's "
                                          f"{token.decimals} decimal places")
-        note = "(frozen by the issuer)" if line.frozen_by_peer else ""
-        return Balance(int(units), f"{method}{note}")
+        return Balance(int(units), method, note="frozen by the issuer" if line.frozen_by_peer else "")

@@ -30,6 +30,8 @@ def test_verdicts_and_balances_survive_a_resume(tmp_path):
         query: Balance(huge, "multicall3", owners_bound=True, owners_note="owners bound"),
         BalanceQuery("0x" + "ef" * 20): Balance(None, "multicall3", "reverted"),  # errors are asked again
     })
+    rolled = BalanceQuery("0x" + "12" * 20)  # a figure read later and rolled back keeps where and how
+    checkpoint.save_balances("ETH", 40, {rolled: Balance(5, "trc20-balanceOf-rollback", read_at=47, note="3 events")})
     checkpoint.close()
 
     again = _open(tmp_path, resume=True)
@@ -38,6 +40,9 @@ def test_verdicts_and_balances_survive_a_resume(tmp_path):
     assert again.balances("ETH", 40, [query, BalanceQuery("0x" + "ef" * 20)]) == {
         query: Balance(huge, "multicall3", "", True, "owners bound")
     }
+    assert again.balances("ETH", 40, [rolled]) == {
+        rolled: Balance(5, "trc20-balanceOf-rollback", read_at=47, note="3 events")}
+    assert again.balances("ETH", 40, [query])[query].read_at is None  # not 0: read at the snapshot block
     assert again.balances("ETH", 41, [query]) == {}  # another height
     assert again.balances("ETH", 40, [BalanceQuery(query.address, query.contract)]) == {}  # no owners
     other_owners = BalanceQuery(query.address, query.contract, detail=EvmQueryDetail(("0x01",)))

@@ -81,8 +81,13 @@ def test_totals_are_exact_at_the_snapshot(world):
     assert "was the authentication key of account" in owner_row["reason"], owner_row
     with (world["tmp"] / "out" / "latest" / "balances.csv").open(newline="") as handle:
         balances = list(csv.DictReader(handle))
-    assert any("reserve 1200000 drops locked" in b["method"] for b in balances if b["network"] == "XRP")
-    assert any("no account at this ledger" in b["method"] for b in balances if b["network"] == "XRP")
+    xrp = [b for b in balances if b["network"] == "XRP"]
+    assert any(b["note"] == "reserve 1200000 drops locked" and b["method"] == "xrpl-account_info" for b in xrp)
+    assert any(b["note"] == "no account at this ledger" for b in xrp)
+    assert all(b["read_at"] == "" for b in xrp)  # read at the snapshot ledger itself
+    aptos = [b for b in balances if b["network"] == "APTOS"]
+    version = world["aptos"].chain.blocks[int(aptos[0]["height"])].last_version  # the block's last version
+    assert {b["read_at"] for b in aptos} == {str(version)}
     assert code == 0, report
 
 

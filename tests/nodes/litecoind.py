@@ -20,7 +20,7 @@ from tests.nodes import free_port
 LITECOIND = "litecoind"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
-RPC_USER = "auditor"
+RPC_USER = "ltc-regtest-rpc"  # not a word that appears in reports: the secret scrubber masks credentials everywhere
 RPC_PASSWORD = "s3cret-rpc-pass"  # secret enough to check that errors never show it
 
 

@@ -51,13 +51,15 @@ async def test_figures_are_the_snapshots_while_money_moved_after_it(eos_world):
     for query in queries[:-2]:
         answer = answers[query]
         assert answer.amount == world.eos[query.address], answer
-        assert answer.method.startswith("eos-get_account@") and "-rollback(" in answer.method
+        assert answer.method == "eos-get_account-rollback" and answer.note.endswith(" actions"), answer
+        assert answer.read_at is not None and answer.read_at > world.snapshot, answer
         assert answer.owners_bound is True and "owner permission" in answer.owners_note
         assert _tip(world, query.address) == world.eos_tip[query.address] != answer.amount  # a tip reader differs
     assert answers[queries[-2]].amount == world.usdt["carol"] == 100_000
     assert _tip(world, "carol", "USDT", "tethertether") == 115_000
     assert answers[queries[-1]].amount == 0 and _tip(world, "alice", "USDT", "tethertether") >= 10_000
-    assert answers[queries[-1]].method.startswith("eos-get_currency_balance@")
+    assert answers[queries[-1]].method == "eos-get_currency_balance-rollback"
+    assert answers[queries[-1]].read_at is not None and answers[queries[-1]].read_at > world.snapshot
 
 
 async def test_the_published_vector_binds_through_the_active_permission(eos_world):
@@ -92,7 +94,7 @@ async def test_a_missing_account_holds_nothing_and_binds_nothing(eos_world):
     with HyperionThread(world.chain.api_url) as server:
         answers = await _read(world, server, [query])
     assert answers[query].amount == 0 and answers[query].owners_bound is False
-    assert "does not exist" in answers[query].owners_note
+    assert "does not exist" in answers[query].owners_note and answers[query].note == "no such account"
 
 
 async def test_history_starting_after_the_snapshot_is_refused(eos_world):
@@ -185,7 +187,7 @@ async def test_a_token_moved_while_it_was_read_is_read_again(eos_world):
         reads = server.counts["get_currency_balance"]
     assert moved and answers[query].amount == 0, answers[query]
     assert reads == 2  # the group's read, then alice alone
-    assert "rollback(2 actions)" in answers[query].method
+    assert (answers[query].method, answers[query].note) == ("eos-get_currency_balance-rollback", "2 actions")
 
 
 async def test_a_token_that_keeps_moving_is_left_unread(eos_world):

@@ -14,12 +14,14 @@ def test_answers_for_two_keys_of_one_account_stay_apart(tmp_path):
     checkpoint = Checkpoint(tmp_path / ".work", "k", resume=False)
     checkpoint.check_snapshot("EOS", 8, "00000008ab")
     checkpoint.save_balances("EOS", 8, {
-        mine: Balance(1_000_000, "eos-get_account@13-rollback(2 actions)", "", True, "in active"),
-        other: Balance(1_000_000, "eos-get_account@13-rollback(2 actions)", "", False, "not in owner or active"),
+        mine: Balance(1_000_000, "eos-get_account-rollback", "", True, "in active", read_at=13, note="2 actions"),
+        other: Balance(1_000_000, "eos-get_account-rollback", "", False, "not in owner or active", read_at=13,
+                       note="2 actions"),
     })
     checkpoint.close()
     again = Checkpoint(tmp_path / ".work", "k", resume=True)
     found = again.balances("EOS", 8, [mine, other, BalanceQuery("alice")])
     assert found[mine].owners_bound is True and found[other].owners_bound is False
+    assert (found[mine].read_at, found[mine].note) == (13, "2 actions")
     assert BalanceQuery("alice") not in found  # a query without a key is another question
     again.finish()

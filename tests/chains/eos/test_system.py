@@ -55,7 +55,8 @@ async def test_staking_after_the_snapshot_is_rolled_back_and_stake_reported_apar
     assert tip["core_liquid_balance"] == "88.0000 EOS"  # a tip reader would say 88
     answer = answers[query]
     assert answer.amount == 970_000, answer  # 97 EOS at the snapshot: 5 staked and 4 sent after it, undone
-    assert "rollback(2 actions)" in answer.method  # the inline stake transfer and the transfer to bob
-    assert answer.owners_bound is True
-    assert "staked at block" in answer.owners_note
-    assert "cpu 4.0000 EOS, net 3.0000 EOS, refunding 1.0000 EOS" in answer.owners_note
+    assert answer.method == "eos-get_account-rollback" and answer.read_at is not None and answer.read_at > snapshot
+    assert answer.note.startswith("2 actions; ")  # the inline stake transfer and the transfer to bob
+    assert answer.owners_bound is True and "staked" not in answer.owners_note  # the binding's words alone
+    assert "staked at block" in answer.note
+    assert "cpu 4.0000 EOS, net 3.0000 EOS, refunding 1.0000 EOS" in answer.note

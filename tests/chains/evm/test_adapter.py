@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from auditor.assets import AssetRegistry
-from auditor.demo.anvil import free_port
+from auditor.demo.anvil import Anvil, free_port
 from auditor.demo.chain import DemoChain
 from auditor.demo.signing import demo_key, evm_address
 from chains.base import BalanceQuery, DataSourceError, Endpoint
@@ -22,9 +22,18 @@ def _endpoint(url: str, **overrides) -> Endpoint:
 
 
 @pytest.fixture(scope="module")
-def chain_state(anvil_eth):
+def fresh_anvil():
+    """An anvil of this module's own: the session's shared one may already have Multicall3 (other modules deploy
+    it), and `before_multicall` needs a chain where it does not exist yet."""
+    with Anvil(chain_id=1) as node:
+        yield node
+
+
+@pytest.fixture(scope="module")
+def chain_state(fresh_anvil):
     """Block `before_multicall`: token + balances, no Multicall3. Block `snapshot`: more balances, Multicall3.
     After the snapshot, money moves, so `latest` differs from both."""
+    anvil_eth = fresh_anvil
     chain = DemoChain(anvil_eth)
     token = chain.deploy_token("Adapter Test USD", "ATU", 6)
     holders = [evm_address(demo_key(f"adapter/{i}")) for i in range(20)]

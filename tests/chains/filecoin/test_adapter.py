@@ -85,7 +85,7 @@ async def test_balances_are_the_snapshot_tipsets_while_money_moves_after_it(chai
         balances = await adapter.fetch_balances(queries, chain.height)
     assert snapshot.block_hash == ",".join(chain.ledger.cids(chain.height))
     assert {q: b.amount for q, b in balances.items()} == expected
-    assert {b.method for b in balances.values()} == {f"StateGetActor@{chain.height + 1}"}
+    assert {(b.method, b.read_at) for b in balances.values()} == {("StateGetActor", chain.height + 1)}
     # batches of 3 calls: 2 requests for 5 addresses
     assert chain.server.requests["Filecoin.StateGetActor"] == 5 + 1  # + the probe of f099
 
@@ -106,7 +106,7 @@ async def test_the_snapshot_tipsets_own_messages_count(chain: Chain) -> None:
     before = {q: ledger.actor(q.address, height) or 0 for q in queries}  # H's parent state
     assert balances[queries[0]].amount == before[queries[0]] - 6 * ATTO
     assert balances[queries[1]].amount == before[queries[1]] + 6 * ATTO
-    assert {b.method for b in balances.values()} == {f"StateGetActor@{height + 1}"}
+    assert {(b.method, b.read_at) for b in balances.values()} == {("StateGetActor", height + 1)}
 
 
 async def test_a_node_whose_head_is_the_snapshot_is_behind(chain: Chain) -> None:
@@ -133,7 +133,7 @@ async def test_null_round_reads_the_state_after_the_last_tipset_before_it(chain:
         snapshot = await adapter.snapshot(null)
         balances = await adapter.fetch_balances([query], null)
     assert f"epoch {null} is a null round: the state after tipset {before}" in snapshot.block_hash
-    assert balances[query].method == f"StateGetActor@{after}"
+    assert (balances[query].method, balances[query].read_at) == ("StateGetActor", after)
     # every transfer sealed into a tipset up to epoch H counts, none after it
     assert balances[query].amount == (ledger.actor(query.address, before) or 0) + 9 * ATTO
     assert balances[query].amount == ledger.balance(query.address, null) == ledger.balance(query.address, before)

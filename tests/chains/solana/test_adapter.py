@@ -137,9 +137,11 @@ async def test_balances_at_the_snapshot_equal_the_ledger(chain: Chain, rpc_batch
     for query in asked:
         balance = balances[query]
         assert balance.amount == expected(chain, query), (query, balance)
-        prefix = "getMultipleAccounts@" if query.contract is None else "getTokenAccountsByOwner@"
-        assert balance.method.startswith(prefix + str(chain.ledger.head)), balance.method
-    assert all("-rollback(pre-balance of" in balances[q].method for q in moved)
+        name = "getMultipleAccounts" if query.contract is None else "getTokenAccountsByOwner"
+        assert balance.method in (name, f"{name}-rollback") and balance.read_at == chain.ledger.head, balance
+        assert query.contract is None or balance.note.split(";")[0].endswith(" accounts"), balance
+    assert chain.ledger.head != chain.height
+    assert all(balances[q].method.endswith("-rollback") and "pre-balance of" in balances[q].note for q in moved)
     assert sum(b.amount or 0 for b in balances.values()) != sum(expected(chain, q, chain.ledger.head) for q in asked)
 
 
@@ -185,7 +187,7 @@ async def test_token_accounts_closed_or_handed_over_after_the_snapshot_still_cou
             found = (await adapter.fetch_balances([query], height))[query]
         async with chain.open(find_closed_token_accounts=False) as adapter:
             listed_only = (await adapter.fetch_balances([query], height))[query]
-    assert found.amount == 6_000_000 and "2 closed or handed over since" in found.method, found
+    assert found.amount == 6_000_000 and "accounts, 2 closed or handed over since" in found.note, found
     assert listed_only.amount == 3_000_000  # what the option trades away: an under-count
 
 
@@ -279,7 +281,8 @@ async def test_a_malformed_transaction_leaves_its_rows_unread_never_the_tip(chai
         balances = await adapter.fetch_balances(asked, chain.height)
     assert balances[asked[0]].amount is None and "preBalance" in balances[asked[0]].error
     assert balances[asked[1]].amount is None and "is not an integer" in balances[asked[1]].error
-    assert "-rollback(" in balances[asked[0]].method  # the figure read at the pin is not passed off as S's
+    assert balances[asked[0]].method == "getMultipleAccounts-rollback"  # the pin's figure is not passed off as S's
+    assert balances[asked[0]].read_at == chain.ledger.head
     assert balances[asked[2]].amount == expected(chain, asked[2])
 
 

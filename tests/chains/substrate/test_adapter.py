@@ -65,11 +65,13 @@ async def test_figures_are_the_snapshot_blocks_while_the_tip_differs(substrate_w
     assert {q: b.amount for q, b in at_tip.items()} == {q: _expected(world, q, tip=True) for q in queries}
     a0 = addresses.encode(world.accounts[0], 0)
     frozen = world.frozen[world.accounts[0]]
-    assert balances[BalanceQuery(a0)].method == f"System.Account@{world.height}(frozen {frozen})"
+    assert balances[BalanceQuery(a0)].note == f"frozen {frozen}"
     never = addresses.encode(world.accounts[2], 0)  # created only after H
     assert balances[BalanceQuery(never)].amount == 0
-    assert balances[BalanceQuery(never)].method == f"System.Account@{world.height}(no account)"
-    assert balances[BalanceQuery(a0, str(USDT))].method == f"Assets.Account@{world.height}(asset {USDT})"
+    assert balances[BalanceQuery(never)].note == "no account"
+    assert {(b.method, b.read_at) for q, b in balances.items() if q.contract is None} == {("System.Account", None)}
+    assert (balances[BalanceQuery(a0, str(USDT))].method, balances[BalanceQuery(a0, str(USDT))].note) == (
+        "Assets.Account", "")  # the asset is the row's contract; the account is not frozen
 
 
 async def test_pruned_node_is_refused(substrate_world: World) -> None:

@@ -127,9 +127,10 @@ async def test_balances_at_the_snapshot_equal_the_ledger(chain: Chain) -> None:
         balance = balances[query]
         assert balance.amount == expected(chain, query), (query, balance)
         what = "getExtendedAddressInformation" if query.contract is None else "runGetMethod-get_wallet_data"
-        assert balance.method.startswith(f"{what}@{chain.height}"), balance.method
+        assert (balance.method, balance.read_at) == (what, None), balance  # read at the snapshot block itself
     undeployed = BalanceQuery(chain.accounts[3], USDT.contract if USDT else None)
-    assert balances[undeployed].amount == 0 and "wallet not deployed" in balances[undeployed].method
+    assert balances[undeployed].amount == 0 and balances[undeployed].note == "wallet not deployed"
+    assert all(b.note in ("", "wallet not deployed") and (not b.note or b.amount == 0) for b in balances.values())
     assert chain.server.requests["runGetMethod"] >= 2 * len(chain.accounts)
 
 

@@ -122,11 +122,13 @@ async def test_balances_at_the_snapshot_equal_the_ledger(chain: Chain, confirmed
         balance = balances[query]
         assert balance.amount == _expected(chain, query), (query, balance)
         if query.contract is None:
-            assert balance.method == f"getaccountbalance@{chain.height}"
+            assert (balance.method, balance.read_at, balance.note) == ("getaccountbalance", None, "")
         else:
-            assert balance.method.startswith("trc20-balanceOf@") and "events)" in balance.method
+            assert balance.method == "trc20-balanceOf-rollback", balance
+            assert balance.read_at is not None and balance.read_at >= chain.height, balance
+            assert balance.note.removesuffix(" events").isdigit(), balance
     tip = chain.ledger.solid_head if confirmed else chain.ledger.head  # unconfirmed: the head, events too
-    assert any(f"@{tip}-rollback(" in balances[q].method for q in moved)
+    assert any(balances[q].read_at == tip and balances[q].note != "0 events" for q in moved)
 
 
 async def test_fetch_without_explicit_snapshot_and_pages_of_events(chain: Chain) -> None:

@@ -1,0 +1,124 @@
+"""Starts Debian's Litecoin Core (`litecoind`, apt package litecoind) in regtest on 127.0.0.1 for the demo, with a
+temporary data directory, and stops it again. The audit reads it through the bitcoind backend like any node.
+
+Setup calls (`rpc`) parse amounts as Decimal, never float. The node dies with the process that started it
+(auditor.lifeline), even one killed with SIGKILL."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from auditor import lifeline
+from auditor.demo.anvil import free_port
+from auditor.errors import InputProblem
+
+LITECOIND = "litecoind"
+RPC_USER = "rpc"  # under 4 characters: not taken for a secret, so the scrubber never masks the word elsewhere
+
+
+class NodeError(RuntimeError):
+    """litecoind answered a call with an error."""
+
+
+class LitecoindMissing(InputProblem):
+    """No litecoind on PATH (exit 2 with how to install it, not a traceback)."""
+
+
+def litecoind_binary() -> str:
+    found = shutil.which(LITECOIND)
+    if found is None:
+        raise LitecoindMissing("litecoind not found: `make demo` installs it (Debian: apt-get install litecoind)")
+    return found
+
+
+class Litecoind:
+    """`with Litecoind() as node: node.url` (with its RPC credentials, as a config's url_env would hold it)."""
+
+    def __init__(self) -> None:
+        self.datadir = Path(tempfile.mkdtemp(prefix="auditor-demo-ltc-"))
+        self.port = free_port()
+        self._password = secrets.token_hex(16)
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{RPC_USER}:{self._password}@127.0.0.1:{self.port}/"
+
+    def __enter__(self) -> Litecoind:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self, timeout: float = 30.0) -> None:
+        command = [
+            litecoind_binary(), "-regtest", "-server=1", "-listen=0", "-dnsseed=0", "-fallbackfee=0.0001",
+            "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", f"-rpcport={self.port}", f"-rpcuser={RPC_USER}",
+            f"-rpcpassword={self._password}", "-printtoconsole=0", f"-datadir={self.datadir}",
+        ]
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                         preexec_fn=lifeline.child_setup())
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._process.poll() is not None:
+                error = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
+                self.stop()
+                raise RuntimeError(f"litecoind exited with {self._process.returncode}: {error.strip()[:500]}")
+            try:
+                self.rpc("getblockchaininfo")
+                return
+            except (OSError, NodeError):  # warming up: the RPC answers -28 until the node is loaded
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise TimeoutError(f"litecoind did not answer within {timeout} s") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            try:
+                self._call("stop", (), None, 10)
+            except (OSError, NodeError):
+                process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        if process is not None and process.stderr:
+            process.stderr.close()
+        shutil.rmtree(self.datadir, ignore_errors=True)
+
+    def rpc(self, method: str, *params: Any, wallet: str | None = None) -> Any:
+        return self._call(method, params, wallet, 60)
+
+    def _call(self, method: str, params: tuple[Any, ...], wallet: str | None, timeout: float) -> Any:
+        body = json.dumps({"jsonrpc": "1.0", "id": 1, "method": method, "params": list(params)}, default=str)
+        credentials = base64.b64encode(f"{RPC_USER}:{self._password}".encode()).decode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/" + (f"wallet/{wallet}" if wallet else ""), data=body.encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Basic {credentials}"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                reply = json.loads(response.read(), parse_float=Decimal)
+        except urllib.error.HTTPError as exc:  # Core answers RPC errors with HTTP 500/404 and a JSON body
+            payload = exc.read()
+            try:
+                reply = json.loads(payload, parse_float=Decimal)
+            except ValueError:
+                raise OSError(f"HTTP {exc.code}: {payload[:200]!r}") from exc
+        if reply.get("error"):
+            raise NodeError(f"{method}: {reply['error'].get('code')}: {reply['error'].get('message')}")
+        return reply["result"]
