@@ -195,12 +195,13 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
                 report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))
                 report.source_failures = dict(sources.failures)
                 report.quorum = sources.quorum_report()
+                report.requests = sources.request_report()
                 report.methods = {key: dict(counts) for key, counts in sink.methods.items()}
                 report.exit_code = _exit_code(sink, report, address_file)
                 if before_writing is not None:
                     before_writing(report, run_dir)
                 _write(run_dir, report)
-            write_json(run_dir.path("timings.json"), progress.timings())
+            write_json(run_dir.path("timings.json"), progress.timings() | {"requests": report.requests})
             directory = run_dir.commit()
     except BaseException:
         checkpoint.close()  # what was done so far stays for `--resume`

@@ -36,7 +36,7 @@ from chains.base import (
 )
 from chains.quorum import DISPUTED, QuorumAdapter, open_network_adapter
 from chains.registry import get_family
-from chains.transport import scrub
+from chains.transport import RequestCounters, scrub
 
 
 @dataclass
@@ -123,6 +123,20 @@ class BalanceSources:
             if isinstance(adapter, QuorumAdapter):
                 counts = self.quorum_counts.get(code, Counter())
                 report[code] = adapter.summary() | {key: counts[key] for key in ("agreed", "disputed", "unread")}
+        return report
+
+    def request_report(self) -> dict[str, dict[str, Any]]:
+        """report.json's and timings.json's `requests`: per network (every endpoint of a quorum added up), what
+        the run asked its providers: requests, calls, retries, rate-limit waits, bytes received; and each
+        endpoint's own figures (display form only)."""
+        report: dict[str, dict[str, Any]] = {}
+        for code, adapter in sorted(self.adapters.items()):
+            endpoints = adapter.request_counters()
+            total = RequestCounters()
+            for counters in endpoints.values():
+                total.add(counters)
+            report[code] = total.to_json() | {
+                "endpoints": {display: counters.to_json() for display, counters in sorted(endpoints.items())}}
         return report
 
     async def _snapshot(self, network: Network, height: int) -> Snapshot:

@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from auditor import __version__, cross_check, init_config
+from auditor import __version__, cross_check, init_config, plan
 from auditor.audit import verify_file
 from auditor.config import check_output_dir, load_config
 from auditor.errors import AuditorError, ExitCode
@@ -91,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_arguments(commands.add_parser(
         "check", parents=[logs], help="validate a config and reach every endpoint (chain, snapshot block)",
         description=check.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter))
+    plan.add_arguments(commands.add_parser(
+        "plan", help="what a run will ask its providers: rows, balances, requests and time per network",
+        description=plan.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter))
     trend.add_arguments(commands.add_parser(
         "history", parents=[logs], help="the config's past runs: ratios and totals over time",
         description=trend.DESCRIPTION))
@@ -159,8 +162,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return init_config.command(args)
     if args.command == "cross-check":
         return cross_check.command(args)
-    if args.command in ("check", "history", "schedule"):
-        return {"check": check.command, "history": trend.command, "schedule": schedule.command}[args.command](args)
+    if args.command in ("check", "history", "schedule", "plan"):
+        return {"check": check.command, "history": trend.command, "schedule": schedule.command,
+                "plan": plan.command}[args.command](args)
     return run_command(args.config, args.out, args.resume, args.quiet)
 
 

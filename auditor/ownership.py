@@ -7,6 +7,7 @@ sure nothing is dropped: every row leaves with a status and, unless verified, a 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -85,6 +86,7 @@ def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[Ow
     proofs: list[OwnershipProof | None] = []
     addresses: list[Address] = []
     done: dict[tuple[str, ...], tuple[OwnershipProof, Address]] = {}
+    verdicts: dict[OwnershipProof, OwnershipProof] = {}
     resolved: dict[tuple[str, str], tuple[Token | None, Network | None, ChainFamily | None]] = {}  # registry look-ups
     for row in rows:
         if row.input_error:
@@ -107,7 +109,12 @@ def check_rows(rows: list[AddressRow], registry: AssetRegistry) -> tuple[list[Ow
                row.eoa2)
         checked = done.get(key)
         if checked is None:
-            checked = done[key] = (_verify(family, row, network), _normalize(family, row, network))
+            proof = _verify(family, row, network)
+            # Equal verdicts become one object, so a chunk's pickle holds each once (the others are memo hits);
+            # a verdict with an unhashable detail stays as it is.
+            with contextlib.suppress(TypeError):
+                proof = verdicts.setdefault(proof, proof)
+            checked = done[key] = (proof, _normalize(family, row, network))
         proofs.append(checked[0])
         addresses.append(_with_query(family, row, token, checked[1]))
     return proofs, addresses
@@ -187,18 +194,46 @@ UNBOUND_NOTE = (
 )
 
 
+_Lookup = tuple[Token | None, Network | None, ChainFamily | None]
+_lookups: dict[tuple[int, str, str], tuple[AssetRegistry, _Lookup]] = {}  # per registry, (coin, network)
+
+
+def _lookup(registry: AssetRegistry, row: AddressRow) -> _Lookup:
+    """The row's token, network and family: registry look-ups that a 600k-row file repeats for a handful of
+    (coin, network) pairs, so they are remembered (the registry itself is kept, so a recycled id() misses)."""
+    key = (id(registry), row.coin, row.network)
+    cached = _lookups.get(key)
+    if cached is not None and cached[0] is registry:
+        return cached[1]
+    token = registry.resolve(row.coin, row.network)
+    network = _network_of(row, registry, token)
+    found = (token, network, get_family(network.family) if network is not None else None)
+    if len(_lookups) > 4096:  # many registries (tests) or garbage coin codes: start again
+        _lookups.clear()
+    _lookups[key] = (registry, found)
+    return found
+
+
+def _may_have_more_places(amount: str, in_base_units: bool, decimals: int) -> bool:
+    """False when a plain decimal `amount` (digits, at most one point) written in whole units has no more
+    fractional digits than `decimals`, so the exact Decimal check cannot find more; True when it must run."""
+    if in_base_units:
+        return True
+    whole, _, fraction = amount.partition(".")
+    return not (whole.isascii() and whole.isdigit() and (not fraction or (fraction.isascii() and fraction.isdigit()))
+                and len(fraction) <= decimals)
+
+
 def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | None, known: Address) -> RowResult:
     if row.input_error:
         return RowResult(row, RowStatus.FAILED, [Reason(ReasonKind.INPUT, f"input: {row.input_error}")])
-    token = registry.resolve(row.coin, row.network)
-    network = _network_of(row, registry, token)
+    token, network, family = _lookup(registry, row)
     if network is None:
         what = f"network {cut(row.network)!r}" if row.network else f"coin {cut(row.coin)!r} (no network column)"
         alike = "network '…'" if row.network else "coin '…' (no network column)"  # how the report counts them
         unknown = Reason(ReasonKind.NETWORK_UNKNOWN, f"{what} is not in the registry",
                          summary=f"{alike} is not in the registry")
         return RowResult(row, RowStatus.UNCHECKED, [unknown])
-    family = get_family(network.family)
     if family is None:
         said = Reason(ReasonKind.FAMILY_UNSUPPORTED, f"{network.family} chains are not supported yet")
         return RowResult(row, RowStatus.UNCHECKED, [said], network=network)
@@ -212,7 +247,8 @@ def _prove(row: AddressRow, registry: AssetRegistry, proof: OwnershipProof | Non
         return result
     if row.amount:
         result.declared = declared_whole_units(row.amount, row.amount_in_base_units, token.decimals)
-        if has_more_places_than(result.declared, token.decimals):
+        if _may_have_more_places(row.amount, row.amount_in_base_units, token.decimals) and \
+                has_more_places_than(result.declared, token.decimals):
             result.note(Reason(ReasonKind.PRECISION, f"declared amount {cut(row.amount)} has more than the token's "
                                f"{token.decimals} decimals"))
     worked_out = known if known is not None else _normalize(family, row, network)

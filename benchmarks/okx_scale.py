@@ -60,8 +60,57 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_audit(config: Path, log: Path, extra: list[str] | None = None, profile: Path | None = None) -> dict:
-    """`python -m auditor run CONFIG` in a subprocess: wall time, exit code, peak RSS of the process tree."""
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_pids(pid: int) -> list[int]:
+    """A process and all its descendants (from /proc)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def _cpu_ticks(stat_path: str) -> int | None:
+    """utime + stime of /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat, in clock ticks (None: gone)."""
+    try:
+        fields = Path(stat_path).read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5), counted after the ")"
+
+
+class CpuMeter:
+    """CPU-seconds of process trees and threads while the audit runs, from their /proc stat files: the
+    stand-in nodes (anvil, litecoind: each a tree of processes) and the TRON server (a thread of this process)
+    are measured apart from the auditor, so each figure says what that party costs."""
+
+    def __init__(self, trees: dict[str, int | None], threads: dict[str, int | None]) -> None:
+        self._trees = {name: pid for name, pid in trees.items() if pid}
+        self._threads = {name: tid for name, tid in threads.items() if tid}
+        self._start = self._sample()
+
+    def _sample(self) -> dict[str, int]:
+        ticks = {name: sum(_cpu_ticks(f"/proc/{p}/stat") or 0 for p in _tree_pids(pid))
+                 for name, pid in self._trees.items()}
+        ticks |= {name: _cpu_ticks(f"/proc/self/task/{tid}/stat") or 0 for name, tid in self._threads.items()}
+        return ticks
+
+    def seconds(self) -> dict[str, float]:
+        now = self._sample()
+        return {name: (now[name] - self._start[name]) / CLOCK_TICKS for name in now}
+
+
+def run_audit(config: Path, log: Path, extra: list[str] | None = None, profile: Path | None = None,
+              meter: CpuMeter | None = None) -> dict:
+    """`python -m auditor run CONFIG` in a subprocess: wall time, exit code, peak RSS of the process tree, and
+    the auditor's CPU-seconds (main process and workers: the larger of wait4's rusage, which holds every
+    descendant reaped in the tree, and the sum of each process's last /proc sample), with `meter`'s parties'
+    CPU-seconds over the same interval."""
     command = [sys.executable]
     if profile is not None and profile.suffix == ".txt":  # py-spy's sampled stacks (all processes), collapsed
         command = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--subprocesses", "--rate", "50", "-o", str(profile), "--",
@@ -70,14 +119,33 @@ def run_audit(config: Path, log: Path, extra: list[str] | None = None, profile: 
         command += ["-m", "cProfile", "-o", str(profile)]
     command += ["-m", "auditor", "run", str(config), *(extra or [])]
     peak = 0
+    last_ticks: dict[int, int] = {}  # per process of the auditor's tree: its CPU at the last sample
     started = time.perf_counter()
     with log.open("w") as handle:
         process = subprocess.Popen(command, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
                                    env=os.environ | {"PYTHONPATH": str(ROOT)})
-        while process.poll() is None:
+        while True:
             peak = max(peak, _tree_rss_kb(process.pid))
-            time.sleep(0.2)
-    return {"exit": process.returncode, "wall": time.perf_counter() - started, "peak_rss_mb": peak / 1024}
+            for pid in _tree_pids(process.pid):
+                ticks = _cpu_ticks(f"/proc/{pid}/stat")
+                if ticks is not None:
+                    last_ticks[pid] = max(ticks, last_ticks.get(pid, 0))
+            try:  # wait4 returns the exit status with the rusage of the process and its reaped descendants
+                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid:
+                process.returncode = os.waitstatus_to_exitcode(status)
+                break
+            time.sleep(0.1)
+    wall = time.perf_counter() - started
+    sampled = sum(last_ticks.values()) / CLOCK_TICKS
+    waited = usage.ru_utime + usage.ru_stime if pid else 0.0
+    result = {"exit": process.returncode, "wall": wall, "peak_rss_mb": peak / 1024,
+              "auditor_cpu_s": max(sampled, waited), "auditor_processes": len(last_ticks)}
+    if meter is not None:
+        result["other_cpu_s"] = meter.seconds()
+    return result
 
 
 def evm_reads_alone(fixture: Fixture, anvil_url: str, world) -> dict:
@@ -104,6 +172,64 @@ def evm_reads_alone(fixture: Fixture, anvil_url: str, world) -> dict:
     seconds, total = asyncio.run(read())
     expected = sum(sum(record[1:4]) for record in fixture.funding()["evm"])
     return {"pairs": len(queries), "seconds": seconds, "exact": total == expected}
+
+
+def _bare_signatures(csv_path: str, part: int, parts: int) -> list[tuple[bytes, bytes]]:
+    """(65-byte r || s || recovery id, 32-byte digest) of every signature of every `parts`-th row of the file,
+    starting at row `part`: what one process of the bare-recovery measurement recovers."""
+    import base64
+
+    from chains.evm.ownership import personal_sign_of_hash
+    from chains.tron.ownership import digest_v1
+    from chains.utxo.messages import message_digest
+
+    evm = personal_sign_of_hash(MESSAGE.encode())
+    tron = digest_v1(MESSAGE.encode())  # one recovery per signature, as in the row check's first attempt
+    ltc = message_digest(MESSAGE, "Litecoin Signed Message:\n")
+    out: list[tuple[bytes, bytes]] = []
+    with open(csv_path, newline="") as handle:
+        records = csv.reader(handle)
+        next(records)
+        for index, record in enumerate(records):
+            if index % parts != part:
+                continue
+            for text in (record[7], record[8]):
+                if not text:
+                    continue
+                if record[2] == "LTC":
+                    raw = base64.b64decode(text)
+                    out.append((raw[1:] + bytes([(raw[0] - 27) & 3]), ltc))
+                else:
+                    raw = bytes.fromhex(text[2:])
+                    out.append((raw[:64] + bytes([(raw[64] - 27) % 4]), evm if record[2] == "ETH" else tron))
+    return out
+
+
+def _bare_recover(task: tuple[str, int, int]) -> tuple[int, float]:
+    """One process of the bare-recovery measurement: its signatures decoded first (not timed), then only
+    coincurve's recovery, one call per signature."""
+    from coincurve import PublicKey
+
+    signatures = _bare_signatures(*task)
+    recover = PublicKey.from_signature_and_message
+    started = time.perf_counter()
+    for signature, digest in signatures:
+        recover(signature, digest, hasher=None)
+    return len(signatures), time.perf_counter() - started
+
+
+def bare_recovery(fixture: Fixture, processes: int = 2) -> dict:
+    """The limit of the ownership stage on this machine: every signature of the file recovered by coincurve
+    (libsecp256k1) in `processes` processes, nothing else (no parsing, hashing or address work). Rate =
+    signatures / the slowest process's recovery time."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    tasks = [(str(fixture.csv_path), part, processes) for part in range(processes)]
+    with ProcessPoolExecutor(processes) as pool:
+        done = list(pool.map(_bare_recover, tasks))
+    signatures = sum(count for count, _ in done)
+    seconds = max(elapsed for _, elapsed in done)
+    return {"signatures": signatures, "seconds": seconds, "rate": signatures / seconds, "processes": processes}
 
 
 def check_totals(report: dict, fixture: Fixture) -> list[str]:
@@ -169,17 +295,26 @@ def run_benchmark(rows: int, cache: Path = CACHE, baseline_rows: int = 5000, wor
         fund_litecoind(ltc, fixture)
         ledger = tron_ledger(fixture)
         results["funding_s"] = time.perf_counter() - started
-        with ServerThread(ledger) as tron:
+        tron_thread = ServerThread(ledger)
+        with tron_thread as tron:
             config = write_config(tmp / "okx_scale.toml", fixture, tmp / "out", world, anvil.url, ltc.url,
                                   tron.url, workers=workers)
+            results["bare"] = [bare_recovery(fixture, workers)]  # the limit, measured in this same run
             if verify:  # the ownership stage by itself: the same file and pipeline, no [networks]
                 alone = write_config(tmp / "ownership_only.toml", fixture, tmp / "ownership", world, anvil.url,
                                      ltc.url, tron.url, workers=workers, networks=False)
                 results["ownership_only"] = run_audit(alone, tmp / "ownership.log", ["--quiet"])
                 results["ownership_only"]["timings"] = json.loads(
                     (tmp / "ownership" / "latest" / "timings.json").read_text())
+                # again right after: the machine is shared, so the ownership run is compared with the limit
+                # measured on either side of it
+                results["bare"].append(bare_recovery(fixture, workers))
                 results["evm_alone"] = evm_reads_alone(fixture, anvil.url, world)
-            results["audit"] = run_audit(config, tmp / "audit.log", profile=profile)
+            nodes = CpuMeter({"anvil": getattr(getattr(anvil, "_process", None), "pid", None),
+                              "litecoind": getattr(ltc.process, "pid", None)},
+                             {"TRON stand-in (thread)": tron_thread._thread.native_id})
+            results["audit"] = run_audit(config, tmp / "audit.log", profile=profile, meter=nodes)
+            results["bare"].append(bare_recovery(fixture, workers))  # again after: the machine's drift shows
             latest = tmp / "out" / "latest"
             if not (latest / "report.json").exists():
                 raise RuntimeError(f"no report; log: {(tmp / 'audit.log').read_text()[-3000:]}")
@@ -226,9 +361,36 @@ def table(results: dict) -> str:
         f"- fixture build (not timed with the audit): {results['fixture_s']:.0f} s; funding the chains "
         f"{results['funding_s']:.0f} s; LTC: only a sample of the multisig addresses is funded (the rest hold 0)",
     ]
+    bare = results["bare"]
+
+    def limit_of(measured: list[dict]) -> float:
+        return sum(b["signatures"] for b in measured) / sum(b["seconds"] for b in measured)
+
+    limit = limit_of(bare[-2:])  # on either side of the full audit
+    floor = signatures / limit if signatures else 0.0
+    others = audit.get("other_cpu_s", {})
+    rates = ", ".join(f"{b['rate']:,.0f}/s" for b in bare)
+    lines += [
+        f"- bare key recovery (coincurve, {bare[0]['processes']} processes, every signature of the file, nothing "
+        f"else): {rates} (before the ownership-only run, after it, after the full audit); limit around the full "
+        f"audit {limit:,.0f} signatures/s, so the signature floor of this file is {floor:.1f} s",
+        f"- whole audit / signature floor: {wall / floor:.2f}x (target <= 2.5x)" if floor else "- no signatures",
+        f"- CPU-seconds during the audit: auditor {audit['auditor_cpu_s']:.1f} (main process and "
+        f"{audit['auditor_processes'] - 1} other processes: workers, forkserver); "
+        + "; ".join(f"{name} {seconds:.1f}" for name, seconds in others.items()),
+    ]
     if "ownership_only" in results:
         alone = results["ownership_only"]
         own = alone["timings"]["stages"]["ownership"]
+        own_limit = limit_of(bare[:2])  # on either side of the ownership-only run
+        stage_rate = own["signatures"] / own["span"] if own["span"] else 0.0
+        wall_rate = own["signatures"] / alone["wall"]
+        bare_cpu = sum(b["seconds"] for b in bare[:2]) * bare[0]["processes"] / 2 * own["signatures"] / bare[0]["signatures"]
+        lines.append(f"- ownership stage / bare recovery ({own_limit:,.0f}/s around it): {stage_rate / own_limit:.0%} "
+                     f"over the stage's span, {wall_rate / own_limit:.0%} over the ownership-only run's wall "
+                     f"(target >= 80 %). In CPU, which the other work on the machine disturbs less: the bare recovery "
+                     f"of these signatures takes {bare_cpu:.1f} CPU-s, the ownership-only run {alone['auditor_cpu_s']:.1f} "
+                     f"(main process and workers, start-up and report included): {bare_cpu / alone['auditor_cpu_s']:.0%}")
         lines.append(f"- ownership alone (`auditor run` without [networks], {own['done']:,} rows, 2 worker processes): "
                      f"{alone['wall']:.1f} s wall, {_rate(own['done'], alone['wall'])} rows, "
                      f"{_rate(own['signatures'], alone['wall'])} signatures (ownership stage span {own['span']:.1f} s: "

@@ -19,11 +19,14 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, ClassVar, Protocol, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from auditor.errors import SourceProblem
 from auditor.reasons import Reason, ReasonKind
 from chains.options import BackendOptions, NoOptions, OptionsError
+
+if TYPE_CHECKING:
+    from chains.transport.policy import RequestCounters
 
 
 class RowStatus(enum.StrEnum):
@@ -265,11 +268,41 @@ class StateUnavailable(Exception):
 
 
 class Transport(Protocol):
-    """What the lifecycle needs of a transport: a count of requests and a way to close it."""
+    """What the lifecycle needs of a transport: a count of requests and a way to close it. Transports that count
+    more (chains.transport.RequestCounters) expose them as `counters`."""
 
-    requests_sent: int
+    @property
+    def requests_sent(self) -> int: ...
 
     async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RequestEstimate:
+    """Requests an adapter will send for some work, before sending any: `low` at least, `high` at most (None: no
+    bound is known in advance, e.g. a roll-back whose cost grows with each account's history). `formula` says in
+    words how the figure was worked out."""
+
+    low: int
+    high: int | None
+    formula: str = ""
+
+    @classmethod
+    def exactly(cls, count: int, formula: str = "") -> RequestEstimate:
+        return cls(count, count, formula)
+
+    def __add__(self, other: RequestEstimate) -> RequestEstimate:
+        high = None if self.high is None or other.high is None else self.high + other.high
+        formula = " + ".join(f for f in (self.formula, other.formula) if f)
+        return RequestEstimate(self.low + other.low, high, formula)
+
+    def covers(self, count: int) -> bool:
+        return self.low <= count and (self.high is None or count <= self.high)
+
+    def text(self) -> str:
+        if self.high == self.low:
+            return f"{self.low:,}"
+        return f"{self.low:,}-{self.high:,}" if self.high is not None else f"{self.low:,} or more"
 
 
 def check_endpoint_limits(endpoint: Endpoint, where: str) -> None:
@@ -339,6 +372,42 @@ class BalanceAdapter(ABC):
     @property
     def requests_sent(self) -> int:
         return self._transport.requests_sent if self._transport is not None else 0
+
+    def extra_transports(self) -> dict[str, Transport]:
+        """Transports besides the main one (a separate history or events service), by display form."""
+        return {}
+
+    def request_counters(self) -> dict[str, RequestCounters]:
+        """What this adapter asked so far, per endpoint (display form, never the secret url): requests, retries,
+        rate-limit waits, bytes received. A transport that counts nothing has no entry."""
+        found: dict[str, RequestCounters] = {}
+        transports = ({self.endpoint.display: self._transport} if self._transport is not None else {}) \
+            | self.extra_transports()
+        for display, transport in transports.items():
+            counters = getattr(transport, "counters", None)
+            if counters is not None:
+                found[display] = counters
+        return found
+
+    # ---- the cost model (`auditor plan`) -----------------------------------------------------------------
+
+    def estimate_open_requests(self) -> RequestEstimate:
+        """Requests once per adapter, before any other (a protocol handshake); none by default."""
+        return RequestEstimate.exactly(0)
+
+    def estimate_snapshot_requests(self) -> RequestEstimate:
+        """Requests of `snapshot(height)` for one height. Families with a cost model override it, with their
+        formula; the default says the cost is not known."""
+        raise NotImplementedError(f"{type(self).__name__} has no request cost model")
+
+    def estimate_requests(self, queries: Sequence[BalanceQuery]) -> RequestEstimate:
+        """Requests of one `stream_balances(queries, height)` after its snapshot check (the reads and the block
+        re-check), for distinct `queries`, as the default scheduling batches them."""
+        raise NotImplementedError(f"{type(self).__name__} has no request cost model")
+
+    def batches(self, count: int) -> int:
+        """How many `batch_size()` batches the default `read_balances` makes of `count` queries."""
+        return -(-count // self.batch_size())
 
     async def aclose(self) -> None:
         """Release connections."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Self
@@ -32,8 +32,10 @@ from chains.base import (
     Endpoint,
     Network,
     Refusal,
+    RequestEstimate,
     Snapshot,
 )
+from chains.transport.policy import RequestCounters
 
 DISPUTED = "quorum-disputed"  # Balance.method of a query whose endpoints gave different figures (no amount)
 
@@ -133,6 +135,22 @@ class QuorumAdapter(BalanceAdapter):
     @property
     def requests_sent(self) -> int:
         return sum(member.requests_sent for member in self.members)
+
+    def request_counters(self) -> dict[str, RequestCounters]:
+        found: dict[str, RequestCounters] = {}
+        for member in self.members:
+            found.update(member.request_counters())  # endpoints are distinct hosts (checked above)
+        return found
+
+    def estimate_open_requests(self) -> RequestEstimate:
+        return _sum(member.estimate_open_requests() for member in self.members)
+
+    def estimate_snapshot_requests(self) -> RequestEstimate:
+        return _sum(member.estimate_snapshot_requests() for member in self.members)
+
+    def estimate_requests(self, queries: Sequence[BalanceQuery]) -> RequestEstimate:
+        """Every member reads every query."""
+        return _sum(member.estimate_requests(queries) for member in self.members)
 
     # ---- the snapshot: every member's template, then one block hash --------------------------------------
 
@@ -262,6 +280,14 @@ class QuorumAdapter(BalanceAdapter):
     def summary(self) -> dict[str, object]:
         """The quorum's part of report.json for this network."""
         return {"quorum": self.quorum, "endpoints": [tally.to_json() for tally in self.tallies]}
+
+
+def _sum(estimates: Iterable[RequestEstimate]) -> RequestEstimate:
+    total = RequestEstimate.exactly(0)
+    for estimate in estimates:
+        total = RequestEstimate(total.low + estimate.low, None if total.high is None or estimate.high is None
+                                else total.high + estimate.high, estimate.formula)
+    return total
 
 
 def open_network_adapter(family: ChainFamily, network: Network, endpoints: Sequence[Endpoint],

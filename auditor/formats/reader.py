@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import json
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -24,7 +25,7 @@ from auditor.formats.layouts import (
     is_summary_header,
     map_header,
 )
-from auditor.money import amount_problem
+from auditor.money import MAX_DIGITS, PLAIN_AMOUNT, amount_problem
 from chains.base import AddressRow
 
 if TYPE_CHECKING:
@@ -63,13 +64,16 @@ class AddressFile:
     _hasher: hashlib._Hash | None = field(default=None, repr=False)
     _columns: tuple[tuple[str, int], ...] = ()  # (field, column index), set on the first row
     _required_width: int = 0
+    _indexes: tuple[int, ...] = ()  # column of each of _ROW_FIELDS
+    _message_index: int = -1
+    _required_present: tuple[str, ...] = ()
 
     def rows(self) -> Iterator[AddressRow]:
         """Detail rows in file order. Closes the file when exhausted."""
         try:
             for line, record in self._records:
-                if not any(cell.strip() for cell in record):
-                    continue  # blank lines carry no row
+                if not (record and record[0].strip()) and not any(cell.strip() for cell in record):
+                    continue  # blank lines carry no row (the usual row is known non-blank by its first cell)
                 yield self._row(line, record)
         except _BrokenQuoting as exc:
             message = f"broken CSV quoting ({exc}); nothing after it is read"
@@ -83,12 +87,19 @@ class AddressFile:
 
     def _row(self, line: int, record: list[str]) -> AddressRow:
         layout = self.layout
-        columns = self._columns or self._prepare()
+        if not self._columns:
+            self._prepare()
         width = len(record)
-        # One pass over the mapped columns (this runs once per row of a 600k-row file): stripped values,
-        # empty markers already blanked.
-        values = {f: v for f, i in columns if i < width and (v := record[i].strip()) not in EMPTY_MARKERS}
-        get = values.get
+        # This runs once per row of a 600k-row file: the usual row (full width, no line break) takes one pass
+        # of comprehensions over the mapped columns (stripped, empty markers blanked) and no dict.
+        cells = [*record, ""]  # index -1: a field this layout lacks
+        if width >= layout.width:
+            stripped = [cells[i].strip() for i in self._indexes]
+        else:
+            stripped = [cells[i].strip() if i < width else "" for i in self._indexes]
+        empty = EMPTY_MARKERS
+        (coin, network, address, amount, height_text, signature1, signature2, script, eoa1, eoa2,
+         kind) = ["" if v in empty else v for v in stripped]
         problems: list[str] = []
         if width < self._required_width:
             # Published files omit trailing empty columns (eoa1, eoa2), so only the columns up to the
@@ -96,60 +107,63 @@ class AddressFile:
             problems.append(f"truncated row: {width} fields, the signature is column {self._required_width}")
         elif width > layout.width and any(c.strip() for c in record[layout.width:]):
             problems.append(f"{width} fields where the header has {layout.width}")
-        height_text = get("snapshot_height", "")
         height: int | None = None
         if height_text:
             try:
                 height = int(height_text)
             except ValueError:
                 problems.append(f"field 'snapshot_height': not a block height: {height_text!r}")
-        amount = get("amount", "")
-        if amount:
+        if amount and not _plainly_an_amount(amount, layout.amounts_in_base_units):
             problem = amount_problem(amount, layout.amounts_in_base_units)
             if problem:
                 problems.append(f"field 'amount': {problem}")
         joined = "".join(record)
         if "\n" in joined or "\r" in joined:  # only a signed message may hold a line break: a quote went astray
-            spanning = [f for f, i in columns
+            spanning = [f for f, i in self._columns
                         if f != "message" and i < width and ("\n" in record[i] or "\r" in record[i])]
             if spanning:
                 problems.append(f"field '{spanning[0]}': contains a line break (misplaced quote?)")
-        for required in ("coin", "address"):
-            if required in layout.columns and not get(required) and width >= self._required_width:
-                problems.append(f"field '{required}': empty")
+        if width >= self._required_width:
+            for required in self._required_present:
+                if not (coin if required == "coin" else address):
+                    problems.append(f"field '{required}': empty")
+        message_index = self._message_index
+        message = record[message_index] if 0 <= message_index < width else ""
+        if message and message.strip() in empty:
+            message = ""
+        # The few distinct coins, networks, types and statements are one object each (sys.intern), so the
+        # chunks pickled for the signature workers hold each once; 600k copies would also cost memory.
+        intern = sys.intern
         row = AddressRow(
-            line=line,
-            coin=get("coin", ""),
-            network=get("network", ""),
-            address=get("address", ""),
-            amount=amount,
-            amount_in_base_units=layout.amounts_in_base_units,
-            snapshot_height=height,
-            message=_raw(record, layout, "message"),
-            signature1=get("signature1", ""),
-            signature2=get("signature2", ""),
-            script=_unwrap_json(get("script", "")),
-            eoa1=get("eoa1", ""),
-            eoa2=get("eoa2", ""),
-            kind=get("kind", ""),
+            line, intern(coin), intern(network), address, amount, layout.amounts_in_base_units, height,
+            intern(message),  # exactly as published (messages are signed byte for byte: no trimming)
+            signature1, signature2, _unwrap_json(script), eoa1, eoa2, intern(kind),
         )
         if problems:
             row = replace(row, input_error=f"{self.path}:{line}: " + "; ".join(problems))
         return row
 
     def _prepare(self) -> tuple[tuple[str, int], ...]:
-        self._columns = tuple(self.layout.columns.items())
+        columns = self.layout.columns
+        self._columns = tuple(columns.items())
         self._required_width = self.layout.required_width
+        self._indexes = tuple(columns.get(f, -1) for f in _ROW_FIELDS)  # -1: the "" `_row` appends
+        self._message_index = columns.get("message", -1)
+        self._required_present = tuple(f for f in ("coin", "address") if f in columns)
         return self._columns
 
 
-def _raw(record: list[str], layout: Layout, field: str) -> str:
-    """A field exactly as published (messages are signed byte for byte: no trimming), empty markers aside."""
-    index = layout.columns.get(field)
-    if index is None or index >= len(record):
-        return ""
-    value = record[index]
-    return "" if value.strip() in EMPTY_MARKERS else value
+# The fields `_row` strips, in the order it unpacks them.
+_ROW_FIELDS = ("coin", "network", "address", "amount", "snapshot_height", "signature1", "signature2", "script", "eoa1",
+               "eoa2", "kind")
+
+
+def _plainly_an_amount(text: str, base_units: bool) -> bool:
+    """True for the usual amount, which `amount_problem` would accept without a word: ASCII digits with at most
+    one point, short enough that no digit limit applies, an integer where the layout gives base units. False
+    leaves the decision to `amount_problem` (this only spares it a Decimal per row)."""
+    return (len(text) <= MAX_DIGITS and text.isascii() and PLAIN_AMOUNT.fullmatch(text) is not None
+            and not (base_units and "." in text))
 
 
 def _unwrap_json(value: str) -> str:

@@ -56,7 +56,9 @@ def report_json(report: ReserveReport) -> dict[str, Any]:
         ],
         **({"quorum": dict(report.quorum)} if report.quorum else {}),
         "exit_code": int(report.exit_code),
-        "run": {"started_at": report.started_at, "finished_at": report.finished_at}
+        # what this run asked its providers, per network (BalanceSources.request_report): like the timestamps, a
+        # fact of the run (a resumed run asks less, a retry more), so it sits under `run`
+        "run": {"started_at": report.started_at, "finished_at": report.finished_at, "requests": dict(report.requests)}
         | ({"previous": report.previous} if report.previous is not None else {}),
     }
 

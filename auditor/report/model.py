@@ -37,6 +37,7 @@ class ReserveReport:
     freshness: FreshnessSettings | None = None  # what a statement had to name to be fresh ([audit])
     source_failures: Mapping[tuple[str, int], str] = field(default_factory=dict)
     quorum: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # network -> provider quorum's record
+    requests: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # network -> provider requests counted
     summary_checks: list[SummaryCheck] = field(default_factory=list)
     discrepancies: list[Finding] = field(default_factory=list)  # the first KEEP_IN_REPORT, in row order
     discrepancies_total: int = 0  # all of them are in findings.jsonl

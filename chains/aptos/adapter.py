@@ -40,6 +40,7 @@ from chains.base import (
     Endpoint,
     Network,
     Refusal,
+    RequestEstimate,
     RequestProblem,
     Snapshot,
     StateUnavailable,
@@ -113,6 +114,25 @@ class AptosBalanceAdapter(BalanceAdapter):
                 if exc.pruned:
                     raise StateUnavailable(str(exc)) from None
                 raise
+
+    # ---- cost model -------------------------------------------------------------------------------
+
+    def estimate_snapshot_requests(self) -> RequestEstimate:
+        """GET /v1 (shared by the identity, tip and pruning checks) + the block by height + one view call at its
+        version (`probe_state`)."""
+        return RequestEstimate.exactly(2 + (1 if self.options.probe_state else 0), "ledger info, block, probe")
+
+    def estimate_requests(self, queries: Sequence[BalanceQuery]) -> RequestEstimate:
+        """APT: the CoinStore resource and the fungible-asset view (2); a fungible-asset token: its view (1); a
+        Move coin type: none (not read); owner mode: the Account resource (1 more); + 1 block re-check. The REST
+        API has no multi-account read."""
+        low = 1
+        for query in queries:
+            if query.contract is not None and "::" in query.contract:
+                continue
+            low += (2 if query.contract is None else 1) + (1 if owners_of(query) else 0)
+        return RequestEstimate.exactly(low, f"{len(queries)} rows: 2 per APT row, 1 per token row, 1 per owner check"
+                                       " + 1 re-check")
 
     # ---- balances ---------------------------------------------------------------------------------
 

@@ -33,12 +33,21 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from chains.base import Balance, BalanceAdapter, BalanceQuery, Endpoint, Network, Snapshot, StateUnavailable
+from chains.base import (
+    Balance,
+    BalanceAdapter,
+    BalanceQuery,
+    Endpoint,
+    Network,
+    Snapshot,
+    StateUnavailable,
+    Transport,
+)
 from chains.eos import keys
 from chains.eos.api import AccountState, Action, Asset, EosApiError, HeadInfo, HyperionApi, NodeosApi, NoSuchAccount
 from chains.eos.options import EosOptions, token_spec
 from chains.eos.rollback import TOKEN_ACTIONS, RollbackError, balance_at_snapshot
-from chains.transport import HttpTransport, RequestError
+from chains.transport import HttpTransport, RequestError, display_url
 
 AUTH_ACTIONS = ("eosio:updateauth", "eosio:deleteauth")
 BOUND_PERMISSIONS = ("owner", "active")
@@ -82,6 +91,12 @@ class EosBalanceAdapter(BalanceAdapter):
     def requests_sent(self) -> int:
         extra = self._history_transport.requests_sent if self._history_transport is not None else 0
         return super().requests_sent + extra
+
+    def extra_transports(self) -> dict[str, Transport]:
+        """The Hyperion history service, counted apart (report.json's run.requests)."""
+        if self._history_transport is None or not self.options.history_url:
+            return {}
+        return {f"{display_url(self.options.history_url)} (history)": self._history_transport}
 
     async def aclose(self) -> None:
         await super().aclose()

@@ -15,7 +15,16 @@ from dataclasses import dataclass, replace
 from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 
-from chains.base import Balance, BalanceAdapter, BalanceQuery, Endpoint, Network, Snapshot, StateUnavailable
+from chains.base import (
+    Balance,
+    BalanceAdapter,
+    BalanceQuery,
+    Endpoint,
+    Network,
+    RequestEstimate,
+    Snapshot,
+    StateUnavailable,
+)
 from chains.evm.multicall import decode_aggregate3_reply, encode_aggregate3
 from chains.evm.query import owners_of
 from chains.options import BackendOptions, OptionsError
@@ -140,6 +149,27 @@ class EvmBalanceAdapter(BalanceAdapter):
                                    "blocks (an archive node) and accept EIP-1898 block references") from None
         self._block_at[snapshot.height] = reference
         self._multicall_at[snapshot.height] = self.options.multicall and bool(code and code not in ("0x", "0x0"))
+
+    # ---- cost model ------------------------------------------------------------------------------------
+
+    def estimate_snapshot_requests(self) -> RequestEstimate:
+        """eth_chainId (when a chain id is expected) + eth_blockNumber + eth_getBlockByNumber + eth_getCode."""
+        identity = 1 if self.expected_identity() is not None else 0
+        return RequestEstimate.exactly(identity + 3, "chain id, tip, block, state check")
+
+    def estimate_requests(self, queries: Sequence[BalanceQuery]) -> RequestEstimate:
+        """ceil(n / batch_size) reads (one aggregate3 eth_call, or one JSON-RPC batch, per batch) + per batch
+        ceil(owner rows / (batch_size // 2)) owner checks + 1 block re-check. A multicall the node refuses is
+        asked again in halves (at most `same_error_halvings` levels deep): not counted here."""
+        size = self.batch_size()
+        per_owner_batch = max(1, self.endpoint.batch_size // 2)
+        owner_batches = 0
+        for start in range(0, len(queries), size):
+            owners = sum(1 for query in queries[start : start + size] if owners_of(query))
+            owner_batches += -(-owners // per_owner_batch)
+        reads = self.batches(len(queries))
+        return RequestEstimate.exactly(reads + owner_batches + 1,
+                                       f"{reads} batches of {size} + {owner_batches} owner checks + 1 re-check")
 
     # ---- reads -----------------------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from chains.base import (
     BalanceQuery,
     Endpoint,
     Network,
+    RequestEstimate,
     RequestProblem,
     Snapshot,
     StateUnavailable,
@@ -161,6 +162,34 @@ class SolanaBalanceAdapter(BalanceAdapter):
         if first > snapshot.height:
             raise StateUnavailable(f"its ledger starts at slot {first}; rolling balances back to slot "
                                    f"{snapshot.height} needs every transaction after it")
+
+    # ---- cost model ---------------------------------------------------------------------------------------
+
+    def estimate_snapshot_requests(self) -> RequestEstimate:
+        """getGenesisHash (when the registry names one) + getSlot + getBlock S + getFirstAvailableBlock; a skipped
+        slot S adds getBlocks and getBlock of the block before it."""
+        fixed = (1 if self.expected_identity() is not None else 0) + 3
+        return RequestEstimate(fixed, fixed + 2, "identity, tip, block, first available block")
+
+    def estimate_requests(self, queries: Sequence[BalanceQuery]) -> RequestEstimate:
+        """Per batch of up to 100 rows (b = rpc_batch calls per HTTP request): 1 getMultipleAccounts for its SOL
+        rows; ceil(token rows / b) getTokenAccountsByOwner; with find_closed_token_accounts ceil(token owners / b)
+        getSignaturesForAddress pages; ceil(SOL accounts / b) signature pages for the roll-back at least. More
+        pages for busy accounts, and getTransaction per account that moved, and per listed token account: no
+        upper bound in advance. + 1 block re-check."""
+        rb = max(1, self.options.rpc_batch)
+        size = self.batch_size()
+        low = 1
+        for start in range(0, len(queries), size):
+            batch = queries[start : start + size]
+            owners = len({q.address for q in batch if q.contract is None})
+            tokens = [q for q in batch if q.contract is not None]
+            low += (1 + -(-owners // rb)) if owners else 0
+            low += -(-len(tokens) // rb)
+            if tokens and self.options.find_closed_token_accounts:
+                low += -(-len({q.address for q in tokens}) // rb)
+        return RequestEstimate(low, None, f"{self.batches(len(queries))} batches of {size}: account reads, "
+                               "signature pages and pre-balances of what moved + 1 re-check")
 
     # ---- reads ------------------------------------------------------------------------------------------
 

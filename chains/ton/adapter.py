@@ -24,6 +24,7 @@ from chains.base import (
     BalanceQuery,
     Endpoint,
     Network,
+    RequestEstimate,
     RequestProblem,
     Snapshot,
     StateUnavailable,
@@ -84,6 +85,23 @@ class TonBalanceAdapter(BalanceAdapter):
             if not exc.liteserver:
                 raise
             raise StateUnavailable(f"reading {self.options.probe_address} at that block failed: {exc}") from None
+
+    # ---- cost model -------------------------------------------------------------------------------------
+
+    def estimate_snapshot_requests(self) -> RequestEstimate:
+        """masterchainInfo (twice when the zero state is checked: identity, then tip) + lookUpBlock + the probe
+        account read at the block."""
+        return RequestEstimate.exactly((1 if self.expected_identity() is not None else 0) + 3,
+                                       "identity, tip, block, state probe")
+
+    def estimate_requests(self, queries: Sequence[BalanceQuery]) -> RequestEstimate:
+        """One getExtendedAddressInformation per TON row; two get methods per jetton row (its wallet's address,
+        then its data), three when the wallet is not deployed; + 1 block re-check. toncenter v2 reads one account
+        per request."""
+        native = sum(1 for query in queries if query.contract is None)
+        jettons = len(queries) - native
+        low = native + 2 * jettons + 1
+        return RequestEstimate(low, low + jettons, f"{native} accounts + {jettons} jetton rows x 2-3 + 1 re-check")
 
     # ---- reads ------------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from chains.secrets import display_url, remember_secret_url, scrub, scrub_known,
 from chains.transport.errors import RequestError, TransientError
 from chains.transport.http import RETRYABLE_STATUS, HttpTransport
 from chains.transport.jsonrpc import JsonRpcClient, JsonRpcError, ReplyMismatch
-from chains.transport.policy import RateLimiter, RetryPolicy, retry_after_seconds
+from chains.transport.policy import RateLimiter, RequestCounters, RetryPolicy, retry_after_seconds
 
 __all__ = [
     "RETRYABLE_STATUS",
@@ -15,6 +15,7 @@ __all__ = [
     "JsonRpcError",
     "RateLimiter",
     "ReplyMismatch",
+    "RequestCounters",
     "RequestError",
     "RetryPolicy",
     "TransientError",

@@ -15,7 +15,7 @@ import aiohttp
 from chains.base import DataSourceError, Endpoint
 from chains.secrets import scrub
 from chains.transport.errors import RequestError, TransientError
-from chains.transport.policy import RateLimiter, RetryPolicy, retry_after_seconds
+from chains.transport.policy import RateLimiter, RequestCounters, RetryPolicy, retry_after_seconds
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -27,11 +27,16 @@ class HttpTransport:
         if not endpoint.timeout_seconds > 0:
             raise ValueError(f"{endpoint.display}: timeout_seconds must be more than 0 (0 would wait forever)")
         self.endpoint = endpoint
+        self.counters = RequestCounters()  # every request, retry, rate-limit wait and byte of this endpoint
         self._semaphore = asyncio.Semaphore(max(1, endpoint.max_concurrency))
-        self._limiter = RateLimiter(endpoint.requests_per_second)
-        self.retry = RetryPolicy(endpoint.retries, backoff_initial=backoff_initial, backoff_max=backoff_max)
+        self._limiter = RateLimiter(endpoint.requests_per_second, self.counters)
+        self.retry = RetryPolicy(endpoint.retries, backoff_initial=backoff_initial, backoff_max=backoff_max,
+                                 counters=self.counters)
         self._session: aiohttp.ClientSession | None = None
-        self.requests_sent = 0
+
+    @property
+    def requests_sent(self) -> int:
+        return self.counters.requests
 
     def _session_or_open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -66,7 +71,8 @@ class HttpTransport:
         session = self._session_or_open()
         async with self._semaphore:
             await self._limiter.wait()
-            self.requests_sent += 1
+            self.counters.requests += 1
+            self.counters.calls += len(payload) if isinstance(payload, list) else 1  # a JSON-RPC batch: its calls
             try:
                 data = None if payload is None else json.dumps(payload, separators=(",", ":"))
                 # No redirects: a redirect would carry the API-key headers to wherever it points.
@@ -74,6 +80,7 @@ class HttpTransport:
                     method, url, data=data, params=params, allow_redirects=False
                 ) as response:
                     body = await response.read()
+                    self.counters.bytes_received += len(body)
                     if response.status in RETRYABLE_STATUS:
                         raise TransientError(
                             f"HTTP {response.status}", retry_after_seconds(response.headers.get("Retry-After"))

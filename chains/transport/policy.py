@@ -6,18 +6,50 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
 
 
-class RateLimiter:
-    """Spaces request starts at least 1/rate seconds apart (a leaky bucket with no burst); 0 = no limit."""
+@dataclass
+class RequestCounters:
+    """What one endpoint was asked, counted where it happens (the transport), for report.json and timings.json.
 
-    def __init__(self, per_second: float) -> None:
+    `requests` are what a provider bills and rate-limits: HTTP requests, or frames on Electrum's socket, every
+    attempt counted (a retried request counts twice, and once more in `retries`). `calls` are the JSON-RPC calls
+    they carried (a batch of 100 is one request, 100 calls)."""
+
+    requests: int = 0
+    calls: int = 0
+    retries: int = 0  # attempts repeated after a transient failure (timeout, 429, 5xx, reset)
+    rate_limit_waits: int = 0  # requests held back by the endpoint's requests_per_second
+    rate_limit_wait_seconds: float = 0.0
+    bytes_received: int = 0  # reply bodies (HTTP) or reply lines (socket), as read
+
+    def add(self, other: RequestCounters) -> None:
+        self.requests += other.requests
+        self.calls += other.calls
+        self.retries += other.retries
+        self.rate_limit_waits += other.rate_limit_waits
+        self.rate_limit_wait_seconds += other.rate_limit_wait_seconds
+        self.bytes_received += other.bytes_received
+
+    def to_json(self) -> dict[str, int | float]:
+        data: dict[str, int | float] = asdict(self)
+        data["rate_limit_wait_seconds"] = round(self.rate_limit_wait_seconds, 3)
+        return data
+
+
+class RateLimiter:
+    """Spaces request starts at least 1/rate seconds apart (a leaky bucket with no burst); 0 = no limit. Waits
+    are counted in `counters` when given."""
+
+    def __init__(self, per_second: float, counters: RequestCounters | None = None) -> None:
         self._interval = 1.0 / per_second if per_second > 0 else 0.0
         self._next = 0.0
         self._lock = asyncio.Lock()
+        self.counters = counters
 
     async def wait(self) -> None:
         if not self._interval:
@@ -27,6 +59,9 @@ class RateLimiter:
             delay = self._next - now
             self._next = max(now, self._next) + self._interval
         if delay > 0:
+            if self.counters is not None:
+                self.counters.rate_limit_waits += 1
+                self.counters.rate_limit_wait_seconds += delay
             await asyncio.sleep(delay)
 
 
@@ -45,8 +80,9 @@ class RetryPolicy:
     an hour does not stall a run for an hour)."""
 
     def __init__(self, attempts: int, *, backoff_initial: float = 0.2, backoff_max: float = 10.0,
-                 retry_after_max: float = 120.0) -> None:
+                 retry_after_max: float = 120.0, counters: RequestCounters | None = None) -> None:
         self.attempts = max(1, attempts)
+        self.counters = counters  # retries are counted there when given
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self.retry_after_max = retry_after_max
@@ -73,5 +109,7 @@ class RetryPolicy:
             except retryable as exc:
                 if failures == self.attempts:
                     raise gave_up(exc) from exc
+                if self.counters is not None:
+                    self.counters.retries += 1
                 await asyncio.sleep(self.delay(failures, getattr(exc, "retry_after", None)))
         raise AssertionError("unreachable")  # pragma: no cover

@@ -8,7 +8,10 @@ reserves. Optionally `history_probe_address`, an account known to hold TRX at H,
 
 TRC-20: contract state cannot be read at a past block on TRON, so each balance is read at the tip with
 `triggerconstantcontract balanceOf(address)` and rolled back to H with the token's Transfer events after H
-(chains.tron.rollback). The two must cover exactly the same blocks, or a transfer is counted twice or missed:
+(chains.tron.rollback). With a Multicall contract (the registry's `multicall`, or the `multicall` option), a
+whole group's balanceOf go in one constant call of its `aggregate`, executed on one state: one request per
+`batch_size` balances instead of one per balance (a group whose aggregate fails is read one by one). The tip
+reads and the events must cover exactly the same blocks, or a transfer is counted twice or missed:
 
 1. Tip reads run in groups, each between two reads of the head: `before` (head read before the group's
    first request; the previous group's `after`) and `after` (read once every balanceOf of the group has
@@ -47,10 +50,12 @@ from chains.base import (
     Endpoint,
     Network,
     Refusal,
+    RequestEstimate,
     Snapshot,
     StateUnavailable,
+    Transport,
 )
-from chains.transport import HttpTransport, RequestError
+from chains.transport import HttpTransport, RequestError, display_url
 from chains.tron import addresses
 from chains.tron.api import BlockRef, TronApiError, TronHttpApi
 from chains.tron.options import TronOptions
@@ -108,6 +113,43 @@ class TronBalanceAdapter(BalanceAdapter):
     @property
     def requests_sent(self) -> int:
         return super().requests_sent + (self._events_transport.requests_sent if self._events_transport else 0)
+
+    def extra_transports(self) -> dict[str, Transport]:
+        if self._events_transport is None or not self.options.events_url:
+            return {}
+        return {f"{display_url(self.options.events_url)} (events)": self._events_transport}
+
+    # ---- cost model -------------------------------------------------------------------------------
+
+    def estimate_snapshot_requests(self) -> RequestEstimate:
+        """getblockbynum 0 (when a genesis id is expected) + getnowblock + getblockbynum H + the solidified head
+        (with `confirmed`) + getblockbalance (with `check_history`; up to 20 earlier blocks looked at first when
+        the snapshot block has no transaction) + getaccountbalance of the history probe (when set)."""
+        fixed = (1 if self.expected_identity() is not None else 0) + 2 + (1 if self.options.confirmed else 0)
+        if self.options.check_history:
+            fixed += 1 + (1 if self.options.history_probe_address else 0)
+        lookback = EMPTY_BLOCK_LOOKBACK - 1 if self.options.check_history else 0
+        return RequestEstimate(fixed, fixed + lookback, "identity, tip, block, solid head, history check")
+
+    def estimate_requests(self, queries: Sequence[BalanceQuery]) -> RequestEstimate:
+        """TRX: one getaccountbalance per account (the API reads one account per call). TRC-20, m balances: 1 head
+        read + ceil(m / group) head reads + the balances (ceil(m / group) Multicall aggregates of `batch_size`,
+        or m balanceOf without one; a failed aggregate is asked again one by one) + m event pages at least (one
+        per account; more for an account with more than `events_page_size` transfers since the snapshot, and a
+        further round, alone, for an account whose transfers landed while it was read): no upper bound in
+        advance. + 1 re-check."""
+        native = sum(1 for query in queries if query.contract is None)
+        tokens = len(queries) - native
+        low = native + 1
+        formula = f"{native} TRX reads + 1 re-check"
+        if tokens:
+            group = self._group(0)
+            heads = 1 + -(-tokens // group)
+            reads = -(-tokens // group) if self._multicall() and group > 1 else tokens
+            low += heads + reads + tokens
+            kind = "Multicall aggregates" if reads < tokens else "balanceOf"
+            formula += f" + {heads} head reads + {reads} {kind} + {tokens} event pages or more"
+        return RequestEstimate(low, low if not tokens else None, formula)
 
     async def aclose(self) -> None:
         await super().aclose()
@@ -210,7 +252,7 @@ class TronBalanceAdapter(BalanceAdapter):
             # The first round reads in groups; accounts that moved during their read retry one by one,
             # which narrows (before, after] to a single request. A group's histories are fetched while the
             # next groups' tips are read (a group needs only its own head reads).
-            group = self.options.group_size(self.endpoint.max_concurrency) if round_number == 0 else 1
+            group = self._group(round_number)
             deciding: list[asyncio.Future[list[tuple[_TipRead, Balance | None]]]] = []
             try:
                 async for reads in self._tip_reads(pending, block, group):
@@ -255,7 +297,7 @@ class TronBalanceAdapter(BalanceAdapter):
             raise self.refuse(Refusal.BEHIND, block.number, str(before.number))
         for start in range(0, len(queries), group):
             chunk = queries[start : start + group]
-            answers = await asyncio.gather(*(self._balance_of(q) for q in chunk))
+            answers = await self._balances_of(chunk)
             try:
                 after = await api.now_block(solid=solid)
             except RequestError as exc:
@@ -267,6 +309,36 @@ class TronBalanceAdapter(BalanceAdapter):
             yield [_TipRead(query, amount, error, before, after)
                    for query, (amount, error) in zip(chunk, answers, strict=True)]
             before = after
+
+    def _multicall(self) -> str | None:
+        """The Multicall contract for batched balanceOf (option, else the registry's; "" turns it off)."""
+        chosen = self.options.multicall
+        if chosen is None:
+            chosen = self.network.params.get("multicall")
+        return addresses.canonical(str(chosen)) if chosen else None
+
+    def _group(self, round_number: int) -> int:
+        """balanceOf reads between two head reads: with a Multicall, one constant call of `batch_size` (the window
+        a transfer can fall in is one request long); without, `pin_group_size` requests; a repeated round, one."""
+        if round_number:
+            return 1
+        if self._multicall():
+            return self.options.pin_group_size or self.batch_size()
+        return self.options.group_size(self.endpoint.max_concurrency)
+
+    async def _balances_of(self, chunk: list[BalanceQuery]) -> list[tuple[int | None, str]]:
+        """The chunk's balanceOf: one aggregate through the Multicall when there is one and more than one row;
+        each on its own otherwise, or when the aggregate fails (a contract reverting sinks the whole call, and
+        the per-row calls then say which)."""
+        multicall = self._multicall()
+        if multicall and len(chunk) > 1:
+            try:
+                holdings = [(addresses.canonical(q.contract or ""), addresses.canonical(q.address)) for q in chunk]
+                _, amounts = await self._api().trc20_balances(multicall, holdings, solid=self.options.confirmed)
+                return [(amount, "") for amount in amounts]
+            except (RequestError, ValueError):
+                pass
+        return list(await asyncio.gather(*(self._balance_of(q) for q in chunk)))
 
     async def _balance_of(self, query: BalanceQuery) -> tuple[int | None, str]:
         try:

@@ -8,14 +8,21 @@ default value, so a 0 balance or block number 0 is simply absent from the reply.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_abi.exceptions import DecodingError
 
 from chains.transport import HttpTransport, RequestError
 from chains.tron import addresses
 
 BALANCE_OF = "balanceOf(address)"
+# Multicall's aggregate((address,bytes)[]) returns (uint256 blockNumber, bytes[] returnData), reverting when any
+# call fails (the MakerDAO Multicall interface, as the TRON Multicall contract keeps it)
+AGGREGATE_SELECTOR = "252dba42"
 
 
 class TronApiError(RequestError):
@@ -166,6 +173,39 @@ class TronHttpApi:
             raise TronApiError(f"{what}: constant_result has {len(data)} bytes, expected one uint256 word")
         return int.from_bytes(data, "big")  # one uint256 word
 
+    async def trc20_balances(
+        self, multicall: str, holdings: Sequence[tuple[str, str]], *, solid: bool
+    ) -> tuple[int, list[int]]:
+        """balanceOf of many (contract, address) pairs in one constant call of the Multicall contract's
+        `aggregate`, executed on the head (or solidified) state: (the block number it reports, the balances in
+        order). TronApiError when the call fails (any balanceOf reverting fails it: ask one by one then) or the
+        reply does not answer this call."""
+        calls = [("0x" + addresses.decode(contract)[1:].hex(),
+                  bytes.fromhex(BALANCE_OF_SELECTOR + "00" * 12 + addresses.decode(address)[1:].hex()))
+                 for contract, address in holdings]
+        data = AGGREGATE_SELECTOR + abi_encode(["(address,bytes)[]"], [calls]).hex()
+        body = {"owner_address": multicall, "contract_address": multicall, "data": data, "visible": True}
+        reply = await self._post("triggerconstantcontract", body, solid=solid)
+        what = f"aggregate of {len(holdings)} balanceOf on {multicall}"
+        result = reply.get("result")
+        if not isinstance(result, dict) or result.get("result") is not True:
+            message = _readable(result.get("message", "")) if isinstance(result, dict) else ""
+            raise TronApiError(f"{what}: call refused {message}".rstrip())
+        rets = (reply.get("transaction") or {}).get("ret") or [{}]
+        if any(isinstance(r, dict) and r.get("ret") == "FAILED" for r in rets):
+            raise TronApiError(f"{what}: call reverted {_readable(result.get('message', ''))}".rstrip())
+        _check_echoed_data(reply, data, multicall, what)
+        outputs = reply.get("constant_result")
+        if not isinstance(outputs, list) or len(outputs) != 1 or not isinstance(outputs[0], str):
+            raise TronApiError(f"{what}: reply has no single constant_result")
+        try:
+            block, returned = abi_decode(["uint256", "bytes[]"], bytes.fromhex(outputs[0]))
+        except (ValueError, DecodingError) as exc:
+            raise TronApiError(f"{what}: constant_result is not (uint256, bytes[]): {exc}") from None
+        if len(returned) != len(holdings) or any(len(word) != 32 for word in returned):
+            raise TronApiError(f"{what}: {len(returned)} results for {len(holdings)} calls, or not one uint256 each")
+        return int(block), [int.from_bytes(word, "big") for word in returned]
+
     async def trc20_transfers(
         self,
         address: str,
@@ -204,6 +244,19 @@ class TronHttpApi:
 
 
 BALANCE_OF_SELECTOR = "70a08231"  # keccak256("balanceOf(address)")[:4]
+
+
+def _check_echoed_data(reply: Mapping[str, Any], data: str, contract: str, what: str) -> None:
+    """As `_check_echo`, for a call given whole as `data` (hex)."""
+    try:
+        value = reply["transaction"]["raw_data"]["contract"][0]["parameter"]["value"]
+        echoed, echoed_contract = str(value["data"]).lower(), str(value["contract_address"])
+    except (KeyError, IndexError, TypeError):
+        raise TronApiError(f"{what}: reply does not echo the call (no transaction.raw_data.contract)") from None
+    if echoed != data.lower():
+        raise TronApiError(f"{what}: the reply echoes another call: another request's reply, not used")
+    if echoed_contract not in (contract, addresses.decode(contract).hex()):
+        raise TronApiError(f"{what}: the reply echoes contract {echoed_contract}, not {contract}")
 
 
 def _check_echo(reply: Mapping[str, Any], word: str, contract: str, what: str) -> None:

@@ -23,6 +23,9 @@ class TronOptions(BackendOptions):
     check_history: bool = True  # refuse a node without balance history (see the adapter's check_state)
     history_probe_address: str | None = None  # an account known to hold TRX at the snapshot: must read > 0
     genesis_hash: str | None = None  # expected block 0 id; default: the registry's genesis_block_id
+    # A Multicall contract (aggregate((address,bytes)[])) reading a whole group's TRC-20 balanceOf in one constant
+    # call; default: the registry's `multicall`; "" reads one balanceOf per request
+    multicall: str | None = None
 
     def validate(self, where: str) -> None:
         for key in ("pin_group_size", "pin_rounds", "events_page_size", "max_event_pages"):
@@ -34,6 +37,11 @@ class TronOptions(BackendOptions):
                                f"got {self.events_page_size}")
         if self.events_settle_seconds < 0:
             raise OptionsError(f"{where}.events_settle_seconds: must not be negative")
+        if self.multicall:
+            try:
+                addresses.canonical(self.multicall)
+            except ValueError as exc:
+                raise OptionsError(f"{where}.multicall: {exc}") from None
         if self.history_probe_address:
             try:
                 addresses.canonical(self.history_probe_address)

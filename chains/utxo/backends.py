@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from chains.base import Balance, BalanceAdapter, BalanceQuery, Endpoint, Network, Refusal, Snapshot
+from chains.base import Balance, BalanceAdapter, BalanceQuery, Endpoint, Network, Refusal, RequestEstimate, Snapshot
 from chains.options import BackendOptions
 from chains.utxo.addresses import decode_address
 from chains.utxo.params import UtxoParams
@@ -99,6 +99,31 @@ class UtxoBackend(BalanceAdapter):
         if scripts:
             results |= await self._read_scripts(scripts, snapshot)
         return results
+
+    # ---- cost model: the snapshot template's hooks, then per batch of `batch_size()` what the backend asks ----
+
+    def estimate_snapshot_requests(self) -> RequestEstimate:
+        """block 0's hash (when a genesis hash is expected) + the tip + block H's hash."""
+        return RequestEstimate.exactly((1 if self.expected_identity() is not None else 0) + 2,
+                                       "genesis, tip, block")
+
+    def estimate_requests(self, queries: Sequence[BalanceQuery]) -> RequestEstimate:
+        """The sum over the batches of `batch_size()` queries of `estimate_scripts` for the output scripts a batch
+        reads (queries whose address names no script are answered without a request), + 1 block re-check when
+        the backend re-checks after the whole read."""
+        size = self.batch_size()
+        total = RequestEstimate.exactly(1 if self.recheck_block else 0)
+        for start in range(0, len(queries), size):
+            scripts, _ = output_scripts(queries[start : start + size], self.params)
+            if scripts:
+                total += self.estimate_scripts(scripts)
+        return RequestEstimate(total.low, total.high, self.estimate_formula())
+
+    def estimate_scripts(self, scripts: Mapping[BalanceQuery, bytes]) -> RequestEstimate:
+        raise NotImplementedError(f"{type(self).__name__} has no request cost model")
+
+    def estimate_formula(self) -> str:
+        return ""
 
     @abstractmethod
     async def _read_scripts(

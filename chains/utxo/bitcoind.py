@@ -19,12 +19,22 @@ import asyncio
 import base64
 import dataclasses
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot, StateUnavailable
+from chains.base import (
+    Balance,
+    BalanceQuery,
+    DataSourceError,
+    Endpoint,
+    Network,
+    RequestEstimate,
+    Snapshot,
+    StateUnavailable,
+)
 from chains.options import OptionsError
 from chains.transport import HttpTransport, JsonRpcClient, JsonRpcError, RequestError
 from chains.utxo.backends import UtxoBackend, UtxoOptions
@@ -143,6 +153,16 @@ class BitcoindAdapter(UtxoBackend):
                 f"`invalidateblock {next_hash}` (block {snapshot.height + 1}), read the balances, then restore it "
                 f"with `reconsiderblock {next_hash}`"
             )
+
+    # ---- cost model ----------------------------------------------------------------------------------
+
+    def estimate_scripts(self, scripts: Mapping[BalanceQuery, bytes]) -> RequestEstimate:
+        unique = len(set(scripts.values()))
+        return RequestEstimate.exactly(-(-unique // self.scan_chunk))
+
+    def estimate_formula(self) -> str:
+        return (f"per batch ceil(distinct scripts / {self.scan_chunk}) scantxoutset (a refused scan is split in "
+                "halves: more; a node busy with another scan: more)")
 
     # ---- reads -------------------------------------------------------------------------------------
 

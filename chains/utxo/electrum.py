@@ -18,13 +18,22 @@ import itertools
 import json
 import ssl
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
-from chains.transport import RateLimiter, RequestError, RetryPolicy
+from chains.base import (
+    Balance,
+    BalanceQuery,
+    DataSourceError,
+    Endpoint,
+    Network,
+    Refusal,
+    RequestEstimate,
+    Snapshot,
+)
+from chains.transport import RateLimiter, RequestCounters, RequestError, RetryPolicy
 from chains.utxo.backends import UtxoBackend, UtxoOptions
 from chains.utxo.history import TxView, balance_at, decode_raw_tx, unrelated
 
@@ -62,6 +71,15 @@ class ElectrumOptions(UtxoOptions):
     tls_server_name: str | None = None  # the name to check the certificate against, when not the URL's host
 
 
+def _hash_of_header_reply(header: Any, height: int) -> str:
+    """The block hash of a `blockchain.block.header` reply (hex, or {"header": hex} from some servers)."""
+    if isinstance(header, dict):
+        header = header.get("header")
+    if not isinstance(header, str):
+        raise ValueError(f"blockchain.block.header({height}): reply is not a header: {str(header)[:100]}")
+    return block_hash_of_header(header)
+
+
 def split_url(endpoint: Endpoint) -> tuple[str, int, bool]:
     """(host, port, tls) of `tcp://host:port` or `ssl://host:port`; ValueError otherwise."""
     parts = urlsplit(endpoint.url)
@@ -78,8 +96,10 @@ class ElectrumConnection:
         self.endpoint = endpoint
         self.options = options or ElectrumOptions()
         self.host, self.port, self.tls = split_url(endpoint)
-        self.retry = RetryPolicy(endpoint.retries)
-        self._limiter = RateLimiter(endpoint.requests_per_second)
+        # `requests` are frames on the socket (one JSON array of calls is one), `calls` the calls they carry
+        self.counters = RequestCounters()
+        self.retry = RetryPolicy(endpoint.retries, counters=self.counters)
+        self._limiter = RateLimiter(endpoint.requests_per_second, self.counters)
         self._in_flight = asyncio.Semaphore(max(1, endpoint.max_concurrency))
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
@@ -88,8 +108,16 @@ class ElectrumConnection:
         self._listener: asyncio.Task[None] | None = None
         self._connect_lock = asyncio.Lock()
         self.server_version: Any = None
-        self.requests_sent = 0
-        self.batches_sent = 0
+
+    @property
+    def requests_sent(self) -> int:
+        """Calls sent (every call of a batch)."""
+        return self.counters.calls
+
+    @property
+    def batches_sent(self) -> int:
+        """Frames sent (a batch or a single call each)."""
+        return self.counters.requests
 
     def _ssl_context(self) -> ssl.SSLContext | None:
         if not self.tls:
@@ -134,6 +162,7 @@ class ElectrumConnection:
         error: Exception = ConnectionError("connection closed by the server")
         try:
             while line := await self._reader.readline():
+                self.counters.bytes_received += len(line)
                 try:
                     message = json.loads(line)
                 except ValueError:
@@ -172,8 +201,8 @@ class ElectrumConnection:
             requests.append({"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params)})
         payload = requests[0] if len(requests) == 1 else requests
         self._writer.write(json.dumps(payload, separators=(",", ":")).encode() + b"\n")
-        self.requests_sent += len(requests)
-        self.batches_sent += 1
+        self.counters.calls += len(requests)
+        self.counters.requests += 1
         try:
             # A server that stops reading fills the socket buffers and drain() would wait forever: the write
             # gets the same deadline as the reply, and its timeout is retried like any stalled connection.
@@ -245,6 +274,20 @@ class ElectrumAdapter(UtxoBackend):
         split_url(endpoint)  # a bad URL is a config error, before anything runs
         self._tx_cache: dict[str, TxView] = {}
 
+    def estimate_open_requests(self) -> RequestEstimate:
+        return RequestEstimate.exactly(1, "server.version")  # once per connection
+
+    def estimate_scripts(self, scripts: Mapping[BalanceQuery, bytes]) -> RequestEstimate:
+        unique = len({scripthash(script) for script in scripts.values()})
+        size = max(1, self.endpoint.batch_size)
+        return RequestEstimate(-(-unique // size) + 1, None)  # at least the frame with the header check
+
+    def estimate_formula(self) -> str:
+        size = max(1, self.endpoint.batch_size)
+        return (f"per batch ceil(distinct scripts / {size}) get_history frames + ceil((new transactions + 1) / {size})"
+                " frames of transaction.get and the block H header check (as many as the histories hold: not known "
+                "in advance)")
+
     def open_transport(self) -> ElectrumConnection:
         return ElectrumConnection(self.endpoint, self.options)
 
@@ -257,11 +300,7 @@ class ElectrumAdapter(UtxoBackend):
             header = await self.connection.call("blockchain.block.header", height)
         except ElectrumRefused:
             return None  # "height N out of range"
-        if isinstance(header, dict):
-            header = header.get("header")
-        if not isinstance(header, str):
-            raise ValueError(f"blockchain.block.header({height}): reply is not a header")
-        return block_hash_of_header(header)
+        return _hash_of_header_reply(header, height)
 
     async def tip_height(self) -> int:
         tip = await self.connection.call("blockchain.headers.subscribe")
@@ -275,10 +314,15 @@ class ElectrumAdapter(UtxoBackend):
         height = snapshot.height
         unique = {scripthash(s): s for s in scripts.values()}
         histories = await self._histories(list(unique), height)
-        await self._load_transactions(
-            {e["tx_hash"] for h in histories.values() if isinstance(h, list) for e in h if 1 <= e["height"] <= height}
+        # Histories are read at the server's tip: block H must still be the snapshot's after them. That check rides
+        # in the last frame of the transactions (a frame fewer per batch); the transactions never change.
+        header = await self._load_transactions(
+            {e["tx_hash"] for h in histories.values() if isinstance(h, list) for e in h if 1 <= e["height"] <= height},
+            height,
         )
-        await self._check_unchanged(snapshot)  # histories are read at the server's tip
+        now = None if isinstance(header, ElectrumError) else _hash_of_header_reply(header, height)
+        if now != snapshot.block_hash:
+            raise self.refuse(Refusal.REORG, height, f"was {snapshot.block_hash}, now {now or 'missing'}")
         by_hash = {key: self._balance(script, histories[key], height) for key, script in unique.items()}
         return {q: by_hash[scripthash(s)] for q, s in scripts.items()}
 
@@ -320,13 +364,16 @@ class ElectrumAdapter(UtxoBackend):
                 histories[key] = reply
         return histories
 
-    async def _load_transactions(self, txids: set[str]) -> None:
+    async def _load_transactions(self, txids: set[str], header_height: int) -> Any:
         """Fetch and decode the raw transactions not cached yet; a refused or undecodable one stays
-        missing, and the balances that need it get an error."""
+        missing, and the balances that need it get an error. The header of `header_height` is asked in the
+        last frame; its reply (or ElectrumError) is returned."""
         wanted = sorted(t for t in txids if t not in self._tx_cache)
-        replies = await self._in_batches([("blockchain.transaction.get", [t]) for t in wanted])
+        calls: list[tuple[str, Sequence[Any]]] = [("blockchain.transaction.get", [t]) for t in wanted]
+        *replies, header = await self._in_batches([*calls, ("blockchain.block.header", [header_height])])
         for txid, raw in zip(wanted, replies, strict=True):
             if isinstance(raw, str):
                 with contextlib.suppress(ValueError):
                     # The height is the history's (a raw transaction does not know its block).
                     self._tx_cache[txid] = decode_raw_tx(bytes.fromhex(raw), txid, height=0)
+        return header

@@ -14,11 +14,12 @@ plain text that the JSON transport does not read.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, Snapshot
+from chains.base import Balance, BalanceQuery, DataSourceError, Endpoint, Network, RequestEstimate, Snapshot
 from chains.options import OptionsError
 from chains.transport import RequestError
 from chains.utxo.backends import UtxoBackend, UtxoOptions
@@ -82,6 +83,14 @@ class EsploraAdapter(UtxoBackend):
         super().__init__(network, endpoint)
         self.base = endpoint.url.rstrip("/")
         self.max_pages = self.options.max_pages
+
+    def estimate_scripts(self, scripts: Mapping[BalanceQuery, bytes]) -> RequestEstimate:
+        addresses = len({query.address for query in scripts})
+        return RequestEstimate(addresses + 1, addresses * self.max_pages + 1)
+
+    def estimate_formula(self) -> str:
+        return (f"per batch one /address/:a/txs page per address (up to {self.max_pages} for an address with more "
+                f"than {CHAIN_PAGE} confirmed transactions) + 1 block check")
 
     async def _get(self, path: str) -> Any:
         return await self.transport.request_json("GET", f"{self.base}{path}")

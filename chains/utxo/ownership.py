@@ -36,7 +36,15 @@ from chains.utxo.messages import (
     parse_message_signature,
 )
 from chains.utxo.params import UtxoParams
-from chains.utxo.scripts import Multisig, key_address_form, parse_multisig, script_address_form
+from chains.utxo.scripts import (
+    Multisig,
+    invalid_key,
+    key_address_form,
+    parse_multisig,
+    parse_multisig_shape,
+    points_checked,
+    script_address_form,
+)
 
 SCHEME_SINGLE = "utxo-signmessage"
 SCHEME_MULTISIG = "utxo-signmessage-multisig"
@@ -88,15 +96,27 @@ def verify_row(row: AddressRow, params: UtxoParams) -> OwnershipProof:
     if not script or script == address.output_script or _is_wrapped_p2wpkh(address, script):
         return _verify_single_key(address, legacy, digest)
     try:
-        multisig = parse_multisig(script)
+        multisig = parse_multisig_shape(script)  # its keys' points are checked lazily (_verify_multisig)
+    except ValueError:
+        return _not_a_multisig(address, legacy, digest, script)
+    return _verify_multisig(address, legacy, digest, script, multisig)
+
+
+def _not_a_multisig(
+    address: DecodedAddress, signatures: Sequence[tuple[str, MessageSignature]], digest: bytes, script: bytes
+) -> OwnershipProof:
+    """The verdict on a script column that parse_multisig refuses (its first problem named): a bare public key
+    is checked as one, anything else fails."""
+    try:
+        parse_multisig(script)
     except ValueError as not_multisig:
         if len(script) in (33, 65) and _is_point(script):
-            return _verify_key_recovery(address, legacy, digest, script)
+            return _verify_key_recovery(address, signatures, digest, script)
         return OwnershipProof.failed(
             f"script column is neither a multisig redeem script ({not_multisig}), a public key, "
             "nor the address's output script"
         )
-    return _verify_multisig(address, legacy, digest, script, multisig)
+    raise AssertionError("_not_a_multisig called with a valid multisig script")
 
 
 def _verify_single_key(
@@ -134,40 +154,60 @@ def _verify_multisig(
     script: bytes,
     multisig: Multisig,
 ) -> OwnershipProof:
+    """The verdict of a multisig row. `multisig` is parsed without checking that its keys are points: the
+    verdict stands only once they are (parse_multisig's), and a key that a recovered key matched is one, so
+    only the others are decompressed (one of three keys in a 2-of-3 row, instead of all three)."""
+    known: set[bytes] = set()  # script keys known to be points
+    signer_of: dict[int, str] = {}  # script key index -> first signature label that proved it
+
+    def decided(proof: OwnershipProof) -> OwnershipProof:
+        known.update(multisig.keys[index] for index in signer_of)
+        if invalid_key(multisig, known) is not None:  # parse_multisig refuses the script: that verdict first
+            return _not_a_multisig(address, signatures, digest, script)
+        points_checked(script)
+        return proof
+
     form = script_address_form(address, script)
     if form is None:
-        return OwnershipProof.failed(f"redeem script does not hash to this {address.type} address", SCHEME_MULTISIG)
-    # parse_multisig has checked every key is a point, and a valid 33-byte key is already in compressed form:
-    # only 65-byte keys need parsing to be compared with the recovered key's compressed form.
-    script_keys = {
-        key if len(key) == 33 else PublicKey(key).format(): index for index, key in enumerate(multisig.keys)
-    }
-    signer_of: dict[int, str] = {}  # script key index -> first signature label that proved it
+        return decided(OwnershipProof.failed(f"redeem script does not hash to this {address.type} address",
+                                             SCHEME_MULTISIG))
+    # A point's 33-byte encoding is its compressed form already: only 65-byte keys need parsing to be compared
+    # with the recovered key's compressed form (and a 65-byte key that parses is a point).
+    script_keys: dict[bytes, int] = {}
+    for index, key in enumerate(multisig.keys):
+        if len(key) == 33:
+            script_keys[key] = index
+            continue
+        try:
+            script_keys[PublicKey(key).format()] = index
+        except Exception:  # not a point: parse_multisig's verdict
+            return _not_a_multisig(address, signatures, digest, script)
+        known.add(key)
     for label, signature in signatures:
         try:
             key = signature.recover(digest).format()
         except ValueError as exc:
-            return OwnershipProof.failed(f"{label}: {exc}", SCHEME_MULTISIG)
+            return decided(OwnershipProof.failed(f"{label}: {exc}", SCHEME_MULTISIG))
         index = script_keys.get(key)
         if index is None:
-            return OwnershipProof.failed(
+            return decided(OwnershipProof.failed(
                 f"{label}: recovered key {key.hex()} is not one of the redeem script's keys", SCHEME_MULTISIG,
                 summary="recovered key is not one of the redeem script's keys",
-            )
+            ))
         if index in signer_of:
-            return OwnershipProof.failed(
+            return decided(OwnershipProof.failed(
                 f"{label} and {signer_of[index]} were made by the same key {key.hex()}; "
                 f"{multisig.m}-of-{multisig.n} needs {multisig.m} distinct signers",
                 SCHEME_MULTISIG, summary="two signatures by the same key: a multisig needs distinct signers",
-            )
+            ))
         signer_of[index] = label
     if len(signer_of) < multisig.m:
-        return OwnershipProof.failed(
+        return decided(OwnershipProof.failed(
             f"{multisig.m}-of-{multisig.n} {form} needs {multisig.m} signatures from distinct keys, "
             f"row has {len(signer_of)}",
             SCHEME_MULTISIG, summary=f"{form} needs more signatures from distinct keys",
-        )
-    return OwnershipProof.verified(SCHEME_MULTISIG)
+        ))
+    return decided(OwnershipProof.verified(SCHEME_MULTISIG))
 
 
 def _verify_key_recovery(

@@ -37,7 +37,43 @@ class Multisig:
 
 @lru_cache(maxsize=64)  # a row's script is parsed by its signature check and again for its balance query
 def parse_multisig(script: bytes) -> Multisig:
-    """Parse a bare m-of-n OP_CHECKMULTISIG script; ValueError(reason) when it is anything else."""
+    """Parse a bare m-of-n OP_CHECKMULTISIG script; ValueError(reason) when it is anything else (a key that is
+    not a secp256k1 point included)."""
+    return _parse(script, check_points=script not in _points_checked)
+
+
+def parse_multisig_shape(script: bytes) -> Multisig:
+    """`parse_multisig` without the curve-point check of its keys (three point decompressions per 2-of-3
+    script, which a signature check mostly makes redundant: a key that a recovered key matches is a point).
+    Who uses it must check the keys it did not match (`invalid_key`) before relying on the script, and calls
+    `points_checked` once all are."""
+    return _parse(script, check_points=False)
+
+
+def invalid_key(multisig: Multisig, known_points: frozenset[bytes] | set[bytes] = frozenset()) -> int | None:
+    """The 1-based index of the first key of `multisig` that is not a secp256k1 point (None: all are), not
+    parsing the keys in `known_points` (bytes equal to a point's serialization are that point)."""
+    for index, key in enumerate(multisig.keys):
+        if key in known_points:
+            continue
+        try:
+            PublicKey(key)
+        except Exception:  # coincurve raises ValueError or a bare Exception for invalid points
+            return index + 1
+    return None
+
+
+def points_checked(script: bytes) -> None:
+    """Remember that every key of `script` is a point, so parse_multisig (the balance query's) skips the check."""
+    if len(_points_checked) >= 4096:
+        _points_checked.clear()
+    _points_checked.add(script)
+
+
+_points_checked: set[bytes] = set()  # scripts whose keys are known points (bounded: cleared when full)
+
+
+def _parse(script: bytes, check_points: bool) -> Multisig:
     pos = 0
 
     def read_number() -> int:
@@ -58,10 +94,11 @@ def parse_multisig(script: bytes) -> Multisig:
         key = script[pos + 1 : pos + 1 + size]
         if len(key) != size:
             raise ValueError("redeem script ends inside a public key")
-        try:
-            PublicKey(key)
-        except Exception:  # coincurve raises ValueError or a bare Exception for invalid points
-            raise ValueError(f"redeem script key {len(keys) + 1} is not a valid secp256k1 point") from None
+        if check_points:
+            try:
+                PublicKey(key)
+            except Exception:  # coincurve raises ValueError or a bare Exception for invalid points
+                raise ValueError(f"redeem script key {len(keys) + 1} is not a valid secp256k1 point") from None
         keys.append(key)
         pos += 1 + size
     n = read_number()

@@ -38,6 +38,7 @@ from chains.base import (
     DataSourceError,
     Endpoint,
     Network,
+    RequestEstimate,
     RequestProblem,
     Snapshot,
     StateUnavailable,
@@ -114,6 +115,22 @@ class XrplBalanceAdapter(BalanceAdapter):
             self._reserves[snapshot.height] = str(exc)
         except RequestProblem as exc:  # the reserve is only reported, never subtracted: note why it is unknown
             self._reserves[snapshot.height] = str(exc)
+
+    # ---- cost model -------------------------------------------------------------------------------
+
+    def estimate_snapshot_requests(self) -> RequestEstimate:
+        """server_info (shared by the identity, tip, validated and history checks) + ledger H + the fee settings."""
+        return RequestEstimate.exactly(3, "server_info, ledger, reserves")
+
+    def estimate_requests(self, queries: Sequence[BalanceQuery]) -> RequestEstimate:
+        """One account_info per XRP row; one account_lines page per issued-currency row (up to max_line_pages for
+        an account with more than lines_limit trust lines to the issuer) + 1 ledger re-check. A server answering
+        `slowDown`/`tooBusy` is asked again: more."""
+        xrp = sum(1 for query in queries if query.contract is None)
+        issued = sum(1 for query in queries if query.contract is not None and isinstance(query.detail, IssuedCurrency))
+        low = xrp + issued + 1
+        return RequestEstimate(low, xrp + issued * self.options.max_line_pages + 1,
+                               f"{xrp} account_info + {issued} account_lines pages or more + 1 re-check")
 
     # ---- balances ---------------------------------------------------------------------------------
 

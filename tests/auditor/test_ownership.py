@@ -53,3 +53,23 @@ def test_an_unreadable_address_is_said_once_and_its_balance_not_read() -> None:
     result = prove_ownership(row, REGISTRY)
     assert result.status == RowStatus.FAILED and result.query is None
     assert result.reason.count("field 'address'") == 1 and "balance not read" in result.reason
+
+
+def test_the_places_shortcut_never_skips_an_amount_with_too_many_places() -> None:
+    """_may_have_more_places only spares the exact Decimal check where that check would say no."""
+    from decimal import Decimal
+
+    from auditor.money import has_more_places_than
+    from auditor.ownership import _may_have_more_places
+
+    amounts = ["1", "1.5", "0.000001", "0.0000010", "0.0000001", "12.", ".5", "1.1234567", "100.000000000",
+               "7.12345678901234567890", "0.10000000000000000000", "１.5", "1e-9"]
+    skipped = 0
+    for amount in amounts:
+        for decimals in (0, 1, 6, 8, 18):
+            if not _may_have_more_places(amount, False, decimals):
+                skipped += 1
+                assert not has_more_places_than(Decimal(amount), decimals), (amount, decimals)
+            assert _may_have_more_places(amount, True, decimals)  # base units: always the exact check
+    assert skipped > 10
+    assert _may_have_more_places("1.1234567", False, 6) and _may_have_more_places("1e-9", False, 18)

@@ -179,3 +179,50 @@ def test_the_forkserver_dies_with_the_auditor_even_while_a_child_holds_its_alive
             if lifeline.process_alive(pid):
                 os.kill(pid, signal.SIGKILL)
         starter.stdout.close()
+
+
+def test_the_gc_policy_holds_only_while_the_workers_are_open() -> None:
+    """SignatureWorkers collects garbage less often while rows stream through, and puts the process's own
+    thresholds back when it closes (a library caller keeps its settings)."""
+    import gc
+
+    from auditor.assets import AssetRegistry
+    from auditor.workers import HOT_LOOP_GC_THRESHOLDS, SignatureWorkers
+
+    before = gc.get_threshold()
+    assert before != HOT_LOOP_GC_THRESHOLDS
+    with SignatureWorkers(AssetRegistry.load(), {}, {}, workers=1):
+        assert gc.get_threshold() == HOT_LOOP_GC_THRESHOLDS
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_pool_checks_rows_as_this_process_does() -> None:
+    """Rows cross to the worker processes as plain tuples: the pool's verdicts, addresses and digests are the
+    ones the in-process check gives, row for row (a real signature, a forged one, an input error)."""
+    from auditor.assets import AssetRegistry
+    from auditor.demo.signing import demo_key, evm_address, sign_okx_evm
+    from auditor.workers import SignatureWorkers, checked_chunk
+    from chains.base import AddressRow
+
+    key = demo_key("workers-pool")
+    address, signature = evm_address(key), sign_okx_evm(key, "I own it")
+    rows = [
+        AddressRow(2, "ETH", "ETH", address, "1.5", message="I own it", signature1=signature),
+        AddressRow(3, "USDT-ERC20", "ETH", address, "2", message="I own it", signature1=signature),
+        AddressRow(4, "ETH", "ETH", address, "1", message="I own that", signature1=signature),
+        AddressRow(5, "ETH", "ETH", "0xnot", "", message="m", signature1="0x00", input_error="bad row"),
+    ]
+    registry = AssetRegistry.load()
+    expected = checked_chunk(rows, registry, "okx")
+
+    async def in_pool():
+        with SignatureWorkers(registry, {}, {}, workers=2) as pool:
+            return await pool.check(rows, "okx")
+
+    import asyncio
+
+    got = asyncio.run(in_pool())
+    assert (got.proofs, got.addresses, got.digests, got.signatures) == (
+        expected.proofs, expected.addresses, expected.digests, expected.signatures)
+    assert [p.status.value if p else None for p in got.proofs] == ["verified", "verified", "failed", None]

@@ -34,8 +34,17 @@ def test_okx_scale_benchmark_finds_what_it_funded(tmp_path):
     assert results["evm_alone"]["exact"] and results["evm_alone"]["pairs"] == split.evm
     alone = results["ownership_only"]["timings"]["stages"]
     assert alone["ownership"]["done"] == ROWS and not any(name.startswith("balances") for name in alone)
+    # the limit: every signature of the file recovered bare, three times (around each audit run)
+    assert [b["signatures"] for b in results["bare"]] == [stages["ownership"]["signatures"]] * 3
+    assert all(b["rate"] > 0 and b["processes"] == 2 for b in results["bare"])
+    # the auditor's CPU (main process, forkserver, two workers) apart from the nodes'
+    audit = results["audit"]
+    assert audit["auditor_processes"] >= 3 and 0 < audit["auditor_cpu_s"] < audit["wall"] * 8
+    assert set(audit["other_cpu_s"]) == {"anvil", "litecoind", "TRON stand-in (thread)"}
+    assert audit["other_cpu_s"]["TRON stand-in (thread)"] > 0  # it answered the TRON reads
     table = okx_scale.table(results)
     assert "balances TRON" in table and "naive baseline" in table and "ownership alone" in table
+    assert "signature floor" in table and "ownership stage / bare recovery" in table
 
 
 def test_a_second_build_reads_the_cached_fixture(tmp_path):

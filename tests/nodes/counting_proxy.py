@@ -5,7 +5,8 @@ part-way through.
 
 Counted kinds: `evm-balance` (sub-calls of a Multicall3 aggregate3, and eth_getBalance/eth_call of the batch
 path), `evm-owners` (getOwners calls), `ltc-scan` (descriptors of each scantxoutset start), `tron-trx`
-(getaccountbalance), `tron-trc20` (triggerconstantcontract), `tron-events` (TRC-20 history pages).
+(getaccountbalance), `tron-trc20` (balanceOf calls, alone or in a Multicall aggregate), `tron-events` (TRC-20
+history pages), and `http`: every HTTP request forwarded (what a provider bills).
 """
 
 from __future__ import annotations
@@ -39,6 +40,21 @@ def _evm_counts(call: dict[str, Any], counts: Counter) -> None:
         counts["evm-balance"] += 1
     elif method == "scantxoutset" and params and params[0] == "start":
         counts["ltc-scan"] += len(params[1])
+
+
+TRON_AGGREGATE = "252dba42"  # Multicall's aggregate((address,bytes)[])
+
+
+def _tron_balance_calls(body: bytes) -> int:
+    """balanceOf calls in a triggerconstantcontract: one, or as many as a Multicall aggregate carries."""
+    try:
+        data = str(json.loads(body).get("data", ""))
+    except (ValueError, AttributeError):
+        return 1
+    if not data.startswith(TRON_AGGREGATE):
+        return 1
+    (calls,) = abi_decode(["(address,bytes)[]"], bytes.fromhex(data[8:]))
+    return len(calls)
 
 
 class CountingProxy:
@@ -79,11 +95,11 @@ class CountingProxy:
             await self._session.close()
 
     def _count(self, path: str, body: bytes) -> None:
-        counts: Counter = Counter()
+        counts: Counter = Counter({"http": 1})
         if path.endswith("/getaccountbalance"):
             counts["tron-trx"] += 1
         elif path.endswith("/triggerconstantcontract"):
-            counts["tron-trc20"] += 1
+            counts["tron-trc20"] += _tron_balance_calls(body)
         elif path.endswith("/transactions/trc20"):
             counts["tron-events"] += 1
         elif body[:1] in (b"{", b"["):

@@ -4,7 +4,9 @@ No TRON node installs here, so this server answers the documented requests of th
 adapter uses, with the documented shapes: `visible` addresses (base58check) or hex ("41..."), protobuf
 JSON that omits zero/default fields, `{"Error": "<class> : <message>"}` bodies with HTTP 200, the silent
 zero answers of a node without balance history, `triggerconstantcontract` that decodes the ABI calldata
-with eth_abi and answers an ABI-encoded `constant_result`, and TronGrid paging with `meta.fingerprint`.
+with eth_abi and answers an ABI-encoded `constant_result`, and TronGrid paging with `meta.fingerprint`. The
+mainnet Multicall contract (`server.multicall`; None: not deployed) answers `aggregate((address,bytes)[])` of
+balanceOf calls on one state, reverting the whole call when one of them fails, as the contract does.
 
 Seeding (all amounts in base units; `contract=None` means TRX)::
 
@@ -48,6 +50,8 @@ from chains.tron import addresses
 
 MAINNET_GENESIS_ID = "00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc"
 BALANCE_OF_SELECTOR = keccak256(b"balanceOf(address)")[:4]
+AGGREGATE_SELECTOR = keccak256(b"aggregate((address,bytes)[])")[:4]
+MAINNET_MULTICALL = "TGXuuKAb4bnrn137u39EKbYzKNXvdCes98"  # the registry's TRON `multicall`
 BLOCK_INTERVAL_MS = 3000
 
 
@@ -181,6 +185,7 @@ class TronServer:
         self.faults = Faults()
         self.requests: dict[str, int] = {}
         self.rate_limited_at: list[float] = []
+        self.multicall: str | None = MAINNET_MULTICALL  # None: no Multicall contract on this chain
         self.url = ""
         self._runner: web.AppRunner | None = None
 
@@ -370,6 +375,8 @@ class TronServer:
             self._address(body.get("owner_address", ""), visible)
         except ValueError as exc:
             return refused("OTHER_ERROR", f"class java.lang.IllegalArgumentException : {exc}")
+        if self.multicall is not None and contract == addresses.canonical(self.multicall):
+            return self._aggregate(body, request.path.startswith("/walletsolidity/"), visible)
         if contract not in self.ledger.tokens:
             return refused("CONTRACT_VALIDATE_ERROR", "Smart contract is not exist.")
         if "data" in body:
@@ -409,6 +416,44 @@ class TronServer:
             "constant_result": [word],
             "transaction": {"ret": [{}], "visible": visible, "txID": hashlib.sha256(calldata).hexdigest(),
                             "raw_data": {"contract": [contract_entry]}},
+        })
+
+    def _aggregate(self, body: dict[str, Any], solid: bool, visible: bool) -> web.Response:
+        """Multicall's aggregate of balanceOf calls: every call on the same state (hooks first, then the reads),
+        (block number, bytes[]) ABI-encoded; any call failing (not a token here, not balanceOf) reverts it all."""
+        calldata = bytes.fromhex(str(body.get("data", "")))
+        if calldata[:4] != AGGREGATE_SELECTOR:
+            return self._revert()
+        try:
+            (calls,) = abi_decode(["(address,bytes)[]"], calldata[4:])
+        except Exception:
+            return self._revert()
+        reads: list[tuple[str, str]] = []
+        for target, inner in calls:
+            token = addresses.from_evm_bytes(bytes.fromhex(target[2:]))
+            if token not in self.ledger.tokens or inner[:4] != BALANCE_OF_SELECTOR or len(inner) != 36:
+                return self._revert()
+            reads.append((token, addresses.from_evm_bytes(inner[16:36])))
+        if self.faults.on_constant_call is not None:
+            for token, holder in reads:
+                self.faults.on_constant_call(token, holder)
+        if any(holder in self.faults.malformed for _, holder in reads):
+            return web.json_response({"result": {"result": True}, "constant_result": ["zz"]})
+        echoed = calldata
+        if any(holder in self.faults.swapped for _, holder in reads):  # another aggregate's reply
+            echoed = calldata[:-1] + bytes([calldata[-1] ^ 1])
+        height = self.ledger.solid_head if solid else self.ledger.head
+        words = [self.ledger.balance(holder, height, token).to_bytes(32, "big") for token, holder in reads]
+        value = {"data": echoed.hex(), "owner_address": body.get("owner_address"),
+                 "contract_address": body.get("contract_address")}
+        entry = {"parameter": {"value": value, "type_url": "type.googleapis.com/protocol.TriggerSmartContract"},
+                 "type": "TriggerSmartContract"}
+        return web.json_response({
+            "result": {"result": True},
+            "energy_used": 935 * len(reads),
+            "constant_result": [abi_encode(["uint256", "bytes[]"], [height, words]).hex()],
+            "transaction": {"ret": [{}], "visible": visible, "txID": hashlib.sha256(calldata).hexdigest(),
+                            "raw_data": {"contract": [entry]}},
         })
 
     @staticmethod

@@ -261,3 +261,20 @@ def test_an_amount_in_exponent_notation_exits_2_naming_line_and_field(tmp_path):
     assert main(["verify", str(path), "--out", str(tmp_path / "out")]) == 2
     addresses = (tmp_path / "out" / "latest" / "addresses.csv").read_text(encoding="utf-8")
     assert f"input: {path}:3: field 'amount': exponent notation is not accepted" in addresses
+
+
+def test_the_plain_amount_shortcut_only_passes_what_amount_problem_accepts() -> None:
+    """_plainly_an_amount spares amount_problem's Decimal only where amount_problem would find nothing."""
+    from auditor.formats.reader import _plainly_an_amount
+    from auditor.money import MAX_DIGITS, amount_problem
+
+    amounts = ["0", "1", "1.5", "12.", ".5", "1.0", "-1", "1e5", "1.2.3", "", " 1", "١٢", "1_000", "NaN",
+               "9" * MAX_DIGITS, "9" * (MAX_DIGITS + 1), "0." + "1" * MAX_DIGITS, "0." + "1" * (MAX_DIGITS - 2)]
+    passed = 0
+    for text in amounts:
+        for base_units in (False, True):
+            if _plainly_an_amount(text, base_units):
+                passed += 1
+                assert amount_problem(text, base_units) == "", (text, base_units)
+    assert passed >= 8
+    assert not _plainly_an_amount("1.5", True) and amount_problem("1.5", True)

@@ -220,7 +220,10 @@ async def test_nodeos_and_history_on_separate_urls(eos_world):
         async with EosBalanceAdapter(EOS, endpoint) as adapter:
             answers = await adapter.fetch_balances([query], world.snapshot)
             sent = adapter.requests_sent
+            counted = {display: c.requests for display, c in adapter.request_counters().items()}
         assert server.counts["get_account"] == 0 and server.counts["get_actions"] >= 1
+        # each service counted apart (report.json's run.requests): nodeos, and the history server
+        assert counted == {"http://127.0.0.1": 8, f"{server.url.rstrip('/')} (history)": server.counts["all"]}
         # nodeos: 3 get_info + get_block_info (snapshot), get_account between 2 heads, get_block_info re-check
         assert sent == server.counts["all"] + 8
     assert answers[query].amount == world.eos["carol"] and answers[query].owners_bound is True

@@ -119,3 +119,25 @@ def test_unreadable_owner_does_not_break_the_balance_query() -> None:
     result = prove_ownership(row, REGISTRY)
     assert result.status == RowStatus.FAILED and "field 'eoa1'" in result.reason
     assert result.query is not None and owners_of(result.query) == ()
+
+
+def test_checksum_masks_agree_with_the_eip55_spelling() -> None:
+    """has_checksum (bit masks) decides as comparing with checksum_address's spelling does: every EIP-55 form
+    passes, and flipping the case of any one letter fails."""
+    import hashlib
+
+    from chains.evm.addresses import checksum_address, has_checksum
+
+    flips = 0
+    for index in range(300):
+        spelled = checksum_address(hashlib.sha256(index.to_bytes(2, "big")).digest()[:20])[2:]
+        assert has_checksum(spelled)
+        for position, char in enumerate(spelled):
+            if char.isalpha():
+                flips += 1
+                assert not has_checksum(spelled[:position] + char.swapcase() + spelled[position + 1:])
+    assert flips > 3000
+    # the EIP-55 specification's own examples
+    for text in ("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "fB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"):
+        first = next(i for i, c in enumerate(text) if c.isalpha())
+        assert has_checksum(text) and not has_checksum(text[:first] + text[first].swapcase() + text[first + 1:])

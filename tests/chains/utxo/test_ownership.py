@@ -429,3 +429,43 @@ def test_published_rows_fail_on_another_coin() -> None:
             continue
         other = "LTC" if published.network in ("BTC", "BCH", "BSV") else "BTC"
         assert verify(published, other).status is RowStatus.FAILED, published
+
+
+@pytest.mark.parametrize("bad_at", [0, 1, 2])
+@pytest.mark.parametrize("size", [33, 65])
+def test_a_script_key_that_is_no_point_fails_the_row_whatever_the_signatures(bad_at: int, size: int) -> None:
+    """Keys that a recovered key matched are not decompressed again (they are points); the others are, and
+    a script with a key off the curve gets parse_multisig's verdict, naming that key, as every such row did
+    when all keys were parsed up front: signed by the valid keys, by an outsider, or not bound to the address."""
+    code = "LTC"
+    signers = keys(3)
+    bad = (b"\x02" + bytes(32)) if size == 33 else (b"\x04" + bytes(64))
+    # rebuild the script with the bad key (and its push length) at `bad_at`
+    parts = [k.public_key.format() for k in signers]
+    parts[bad_at] = bad
+    script = bytes([0x52]) + b"".join(bytes([len(p)]) + p for p in parts) + bytes([0x53, 0xAE])
+    good_signers = [k for i, k in enumerate(signers) if i != bad_at]
+    expected = f"redeem script key {bad_at + 1} is not a valid secp256k1 point"
+    for address in script_addresses(code, script).values():
+        for sigs in ([sign(k, MESSAGE, code) for k in good_signers], [sign(PrivateKey(), MESSAGE, code)] * 2,
+                     [sign(good_signers[0], MESSAGE, code)]):
+            proof = verify(row(code, address, *sigs, script=script))
+            assert proof.status is RowStatus.FAILED
+            assert expected in proof.reason and "neither a multisig redeem script" in proof.reason
+    other = script_addresses(code, multisig_script(2, keys(3)))["P2WSH"]
+    unbound = verify(row(code, other, *[sign(k, MESSAGE, code) for k in good_signers], script=script))
+    assert expected in unbound.reason
+
+
+def test_a_checked_script_is_not_parsed_again_for_its_balance_query() -> None:
+    """After a verified multisig row, its balance query finds the script's keys known to be points."""
+    from chains.utxo import scripts
+
+    code = "LTC"
+    signers = keys(3)
+    script = multisig_script(2, signers)
+    address = script_addresses(code, script)["P2WSH"]
+    proof = verify(row(code, address, *[sign(k, MESSAGE, code) for k in signers[:2]], script=script))
+    assert proof.status is RowStatus.VERIFIED
+    assert script in scripts._points_checked
+    assert scripts.parse_multisig(script).keys == tuple(k.public_key.format() for k in signers)
