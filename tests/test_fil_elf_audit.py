@@ -10,76 +10,28 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from coincurve import PrivateKey
 
 from auditor.cli import main
-from chains.aelf import addresses as aelf_addresses
-from chains.filecoin import addresses as fil_addresses
-from tests.chains.okx_ecdsa_signing import sign_okx_ecdsa
 from tests.nodes.aelf_server import AelfLedger, AelfServer
 from tests.nodes.lotus_server import FilLedger, LotusServer
 from tests.nodes.stand_in import ServerThread
-
-MESSAGE = "I am an OKX address"
-HEADER = ["coin", "Network", "Snapshot Height", "address", "amount", "message", "signature1", "signature2",
-          "redeem script/ public key"]
-
-
-def _keys(base: int, count: int) -> list[PrivateKey]:
-    return [PrivateKey((base + i).to_bytes(32, "big")) for i in range(count)]
+from tests.worlds.aelf import build as build_elf
+from tests.worlds.filecoin import build as build_fil
+from tests.worlds.okx import write_file
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fil_elf")
-    rows: list[list[str]] = []
-    expect: dict[str, int] = {}
-
-    fil = FilLedger()
-    fil_keys = _keys(3000, 3)
-    fil_accounts = [fil_addresses.encode(fil_addresses.payload_of(k.public_key)) for k in fil_keys]
-    fil_outsider = fil_addresses.encode(fil_addresses.payload_of(PrivateKey((3999).to_bytes(32, "big")).public_key))
-    for i, account in enumerate(fil_accounts[:2]):
-        fil.credit(account, (i + 1) * 2500 * 10**18 + 17)
-    fil.credit(fil_outsider, 10**6 * 10**18)
-    fil_height = fil.mine(2)
-    fil.transfer(fil_outsider, fil_accounts[0], 40 * 10**18)  # after H
-    fil.transfer(fil_accounts[1], fil_outsider, 9 * 10**18)
-    fil.transfer(fil_outsider, fil_accounts[2], 1 * 10**18)  # an account created after H
-    fil.mine(5)
-
-    elf = AelfLedger(lib_lag=1)
-    elf_keys = _keys(4000, 2)
-    elf_accounts = [aelf_addresses.encode(aelf_addresses.account_of(k.public_key)) for k in elf_keys]
-    elf_outsider = aelf_addresses.encode(aelf_addresses.account_of(PrivateKey((4999).to_bytes(32, "big")).public_key))
-    for i, account in enumerate(elf_accounts):
-        elf.issue(account, (i + 1) * 70_000 * 10**8 + 3)
-    elf.issue(elf_outsider, 10**7 * 10**8)
-    elf_height = elf.mine(2)
-    elf.transfer(elf_outsider, elf_accounts[0], 321 * 10**8)  # after H
-    elf.transfer(elf_accounts[1], elf_outsider, 5 * 10**8)
-    elf.mine(3)
-
-    for key, account in zip(fil_keys, fil_accounts, strict=True):
-        amount = Decimal(fil.balance(account, fil_height)) / 10**18
-        rows.append(["FIL", "FIL", fil_height, account, f"{amount:f}", MESSAGE, sign_okx_ecdsa(key, MESSAGE), "", ""])
-    for i, (key, account) in enumerate(zip(elf_keys, elf_accounts, strict=True)):
-        amount = Decimal(elf.balance(account, "ELF", elf_height)) / 10**8
-        shown = f"ELF_{account}_AELF" if i else account  # both address forms
-        rows.append(["ELF", "AELF", elf_height, shown, f"{amount:f}", MESSAGE, sign_okx_ecdsa(key, MESSAGE), "", ""])
-    expect["FIL"] = sum(fil.balance(a, fil_height) for a in fil_accounts)
-    expect["FIL@head"] = sum(fil.balance(a) for a in fil_accounts)
-    expect["ELF"] = sum(elf.balance(a, "ELF", elf_height) for a in elf_accounts)
-    expect["ELF@head"] = sum(elf.balance(a) for a in elf_accounts)
-
-    path = tmp / "okx_fil_elf.csv"
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(HEADER)
-        writer.writerows(rows)
+    fil, elf = FilLedger(), AelfLedger(lib_lag=1)
+    parts = [build_fil(fil), build_elf(elf)]
+    path = write_file(tmp / "okx_fil_elf.csv", [row for part in parts for row in part.rows])
+    expect = {asset: total for part in parts for asset, total in part.at_snapshot.items()}
+    expect |= {f"{asset}@head": total for part in parts for asset, total in part.at_tip.items()}
     lotus, aelf = LotusServer(fil), AelfServer(elf)
     with ServerThread(lotus), ServerThread(aelf):
-        yield {"tmp": tmp, "file": path, "expect": expect, "lotus": lotus, "aelf": aelf, "rows": len(rows)}
+        yield {"tmp": tmp, "file": path, "expect": expect, "lotus": lotus, "aelf": aelf,
+               "rows": sum(len(part.rows) for part in parts)}
 
 
 def _config(world, name: str) -> Path:
@@ -113,8 +65,8 @@ def test_fil_and_elf_totals_are_exact_at_the_snapshot(world):
     expect = world["expect"]
     assert expect["FIL"] != expect["FIL@head"] and expect["ELF"] != expect["ELF@head"]
     assets = report["assets"]
-    assert Decimal(assets["FIL"]["onchain_verified"]) == Decimal(expect["FIL"]) / 10**18
-    assert Decimal(assets["ELF"]["onchain_verified"]) == Decimal(expect["ELF"]) / 10**8
+    assert Decimal(assets["FIL"]["onchain_verified"]) == expect["FIL"]
+    assert Decimal(assets["ELF"]["onchain_verified"]) == expect["ELF"]
     assert report["rows"]["verified"] == world["rows"] == report["rows"]["total"]
     assert report["snapshot"]["FIL"]["methods"] == {"StateGetActor": 3}
     assert report["snapshot"]["ELF"]["methods"] == {"GetBalance-rollback": 2}

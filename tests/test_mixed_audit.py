@@ -23,7 +23,6 @@ from auditor.assets import AssetRegistry
 from auditor.cli import main
 from auditor.demo.anvil import Anvil
 from auditor.demo.chain import DemoChain
-from auditor.demo.signing import demo_key, evm_address, sign_okx_evm
 from chains.signing.secp256k1 import hash160
 from chains.tron import addresses as tron_addresses
 from chains.tron.ownership import digest_v2
@@ -32,10 +31,9 @@ from chains.utxo.messages import message_digest
 from chains.utxo.params import UtxoParams
 from tests.nodes import litecoind
 from tests.nodes.tron_server import ServerThread, TronLedger
+from tests.worlds.evm import build as build_evm
+from tests.worlds.okx import MESSAGE, write_file
 
-MESSAGE = "I am an OKX address"
-HEADER = ["coin", "Network", "Snapshot Height", "address", "amount", "message", "signature1", "signature2",
-          "redeem script/ public key", " eoa1", " eoa2"]
 USDT_TRC20 = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 
 pytestmark = pytest.mark.skipif(not litecoind.available(), reason="litecoind not installed (make install)")
@@ -63,22 +61,11 @@ def world(tmp_path_factory):
     with Anvil(chain_id=1) as anvil, litecoind.Litecoind() as ltc:
         # --- EVM ---
         chain = DemoChain(anvil)
-        chain.deploy_multicall3()
-        erc20 = chain.deploy_token("Tether USD (test)", "USDT", 6)
-        evm_keys = [demo_key(f"mixed/evm/{i}") for i in range(2)]
-        for i, key in enumerate(evm_keys):
-            chain.send_eth(evm_address(key), (i + 1) * 10**18)
-            chain.mint(erc20, evm_address(key), (i + 1) * 3_000_000 * 10**6)
-        eth_height = chain.mine()
-        for i, key in enumerate(evm_keys):
-            signature = sign_okx_evm(key, MESSAGE)
-            rows.append(["ETH", "ETH", eth_height, evm_address(key), str(i + 1), MESSAGE, signature, "", "", "", ""])
-            rows.append(["USDT-ERC20", "ETH", eth_height, evm_address(key), str((i + 1) * 3_000_000), MESSAGE,
-                         signature, "", "", "", ""])
-        chain.transfer_token(erc20, evm_address(evm_keys[0]), evm_address(evm_keys[1]), 5 * 10**6)  # after H
-        chain.mine()
-        expect["ETH"] = 3 * 10**18
-        expect["USDT-ERC20"] = 9_000_000 * 10**6
+        evm, contracts = build_evm(chain)
+        erc20 = contracts["USDT-ERC20"]
+        rows += evm.rows
+        expect["ETH"] = int(evm.at_snapshot["ETH"].scaleb(18))
+        expect["USDT-ERC20"] = int(evm.at_snapshot["USDT"].scaleb(6))
 
         # --- Litecoin (regtest, real node) ---
         ltc.rpc("createwallet", "reserves")
@@ -130,14 +117,7 @@ def world(tmp_path_factory):
         expect["TRX"] = 120_000 * 10**6
         expect["USDT-TRC20"] = 6_000_000 * 10**6
 
-        path = tmp / "okx_mixed.csv"
-        with path.open("w", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(["coin", "snapshot height", "amount"])
-            writer.writerow(["USDT(ALL)", "-", "15000000"])
-            writer.writerow([])
-            writer.writerow(HEADER)
-            writer.writerows(rows)
+        path = write_file(tmp / "okx_mixed.csv", rows, summary=[["USDT(ALL)", "-", "15000000"]])
         with ServerThread(ledger) as tron:
             yield {"tmp": tmp, "file": path, "expect": expect, "anvil": anvil.url, "ltc": ltc.url,
                    "tron": tron.url, "erc20": erc20, "rows": len(rows), "ltc_genesis": ltc_genesis}

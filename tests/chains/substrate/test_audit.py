@@ -10,33 +10,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from auditor.cli import main
-from chains.substrate import addresses
-from tests.chains.ed25519_signing import MESSAGE, key, sign
 from tests.chains.substrate.conftest import USDC, USDT, World
 from tests.nodes.substrate_proxy import SubstrateProxy
-
-HEADER = ["coin", "Network", "Snapshot Height", "address", "amount", "message", "signature1", "signature2",
-          "redeem script/ public key"]
+from tests.worlds.okx import write_file
+from tests.worlds.substrate import parts
 
 
 def _file(world: World, folder: Path) -> Path:
-    rows = []
-    for seed, account in zip(range(1, 4), world.accounts[:3], strict=True):  # the third is created after H
-        address = addresses.encode(account, 0)
-        signature = sign(key(seed), MESSAGE)
-        rows.append(["DOT", "Polkadot", world.height, address, str(Decimal(world.native[account]) / 10**10),
-                     MESSAGE, signature, "", ""])
-        for coin, asset in (("USDT", USDT), ("USDC", USDC)):
-            held = world.assets[(asset, account)]
-            if held:
-                rows.append([coin, "Polkadot Asset Hub", world.height, address, str(Decimal(held) / 10**6),
-                             MESSAGE, signature, "", ""])
-    path = folder / "okx_dot.csv"
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(HEADER)
-        writer.writerows(rows)
-    return path
+    dot, hub = parts(world)
+    return write_file(folder / "okx_dot.csv", [*dot.rows, *hub.rows])
 
 
 def _config(world: World, folder: Path, url: str) -> Path:
