@@ -31,9 +31,7 @@ Seeding (octas for APT, base units for fungible assets)::
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -43,6 +41,7 @@ from typing import Any
 from aiohttp import web
 
 from chains.aptos import addresses
+from tests.nodes.stand_in import ServerThread
 
 APT_METADATA = "0x" + "0" * 63 + "a"
 COIN_STORE = "0x1::coin::CoinStore<0x1::aptos_coin::AptosCoin>"
@@ -308,21 +307,8 @@ async def running_server(chain: AptosChain) -> AsyncIterator[AptosServer]:
         await server.stop()
 
 
-class AptosServerThread:
+class AptosServerThread(ServerThread[AptosServer]):
     """The server on its own event loop in a daemon thread, for tests that run the CLI."""
 
     def __init__(self, chain: AptosChain) -> None:
-        self.server = AptosServer(chain)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="aptos-server", daemon=True)
-
-    def __enter__(self) -> AptosServer:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.server.start(), self._loop).result(timeout=10)
-        return self.server
-
-    def __exit__(self, *exc_info: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
+        super().__init__(AptosServer(chain))

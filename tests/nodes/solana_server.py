@@ -24,12 +24,10 @@ Seeding (lamports and token base units; every operation is one transaction payin
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import hashlib
 import itertools
 import json
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -40,6 +38,7 @@ import base58
 from aiohttp import web
 
 from chains.solana.rpc import STAKE_PROGRAM, SYSTEM_PROGRAM, TOKEN_2022_PROGRAM, TOKEN_PROGRAM
+from tests.nodes.stand_in import ServerThread as StandInThread
 
 MAINNET_GENESIS = "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d"
 FEE = 5000
@@ -500,21 +499,8 @@ async def running_server(ledger: SolanaLedger) -> AsyncIterator[SolanaServer]:
         await server.stop()
 
 
-class ServerThread:
-    """The server on its own event loop in a daemon thread (for tests that run the CLI)."""
+class ServerThread(StandInThread[SolanaServer]):
+    """The server on its own event loop in a daemon thread, for tests that run the CLI."""
 
     def __init__(self, ledger: SolanaLedger) -> None:
-        self.server = SolanaServer(ledger)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="solana-server", daemon=True)
-
-    def __enter__(self) -> SolanaServer:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.server.start(), self._loop).result(timeout=10)
-        return self.server
-
-    def __exit__(self, *exc_info: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
+        super().__init__(SolanaServer(ledger))

@@ -10,9 +10,11 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from aiohttp import web
+
+ServerT = TypeVar("ServerT", bound="StartStop")
 
 
 @dataclass
@@ -75,16 +77,23 @@ class StandInServer:
         return await handler(request)
 
 
-class ServerThread:
-    """`with ServerThread(server) as server: server.url` - the server on its own loop in a daemon thread.
-    Change the server's ledger or faults only while no request is in flight."""
+class StartStop(Protocol):
+    async def start(self) -> Any: ...
 
-    def __init__(self, server: StandInServer) -> None:
+    async def stop(self) -> None: ...
+
+
+class ServerThread(Generic[ServerT]):
+    """`with ServerThread(server) as server: server.url` - the server on its own loop in a daemon thread, for
+    tests that run the CLI (its own event loop) against it. Change the server's ledger or faults only while no
+    request is in flight."""
+
+    def __init__(self, server: ServerT) -> None:
         self.server = server
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="stand-in-server", daemon=True)
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> ServerT:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self.server.start(), self._loop).result(timeout=10)
         return self.server

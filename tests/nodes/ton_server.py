@@ -22,11 +22,9 @@ hash of (master, owner), which the adapter never computes itself: it asks the ma
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import copy
 import hashlib
-import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +33,8 @@ from typing import Any
 
 from aiohttp import web
 from pytoniq_core import Address, Cell, begin_cell
+
+from tests.nodes.stand_in import ServerThread as StandInThread
 
 MAINNET_ZERO_ROOT = "F6OpKZKqvqeFp6CQmFomXNMfMj2EnaUSOXN+Mh+wVWk="
 MAINNET_ZERO_FILE = "XplPz01CXAps5qeSWUtxcyBfdAo5zVb1N979KLSKD24="
@@ -317,21 +317,8 @@ async def running_server(ledger: TonLedger) -> AsyncIterator[TonServer]:
         await server.stop()
 
 
-class ServerThread:
-    """The server on its own event loop in a daemon thread (for tests that run the CLI)."""
+class ServerThread(StandInThread[TonServer]):
+    """The server on its own event loop in a daemon thread, for tests that run the CLI."""
 
     def __init__(self, ledger: TonLedger) -> None:
-        self.server = TonServer(ledger)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="ton-server", daemon=True)
-
-    def __enter__(self) -> TonServer:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.server.start(), self._loop).result(timeout=10)
-        return self.server
-
-    def __exit__(self, *exc_info: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
+        super().__init__(TonServer(ledger))

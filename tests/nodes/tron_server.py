@@ -28,13 +28,11 @@ From a test that cannot share its event loop with the server (e.g. one that runs
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import bisect
 import hashlib
 import itertools
 import json
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -47,6 +45,7 @@ from eth_abi import encode as abi_encode
 
 from chains.signing.secp256k1 import keccak256
 from chains.tron import addresses
+from tests.nodes.stand_in import ServerThread as StandInThread
 
 MAINNET_GENESIS_ID = "00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc"
 BALANCE_OF_SELECTOR = keccak256(b"balanceOf(address)")[:4]
@@ -546,23 +545,8 @@ async def running_server(ledger: TronLedger) -> AsyncIterator[TronServer]:
         await server.stop()
 
 
-class ServerThread:
-    """The server on its own event loop in a daemon thread: `with ServerThread(ledger) as server: server.url`.
-
-    Mutate `server.ledger` / `server.faults` only while no request is in flight."""
+class ServerThread(StandInThread[TronServer]):
+    """The server on its own event loop in a daemon thread, for tests that run the CLI."""
 
     def __init__(self, ledger: TronLedger) -> None:
-        self.server = TronServer(ledger)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="tron-server", daemon=True)
-
-    def __enter__(self) -> TronServer:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.server.start(), self._loop).result(timeout=10)
-        return self.server
-
-    def __exit__(self, *exc_info: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
+        super().__init__(TronServer(ledger))

@@ -38,9 +38,7 @@ Seeding (drops for XRP, Decimal for issued currencies)::
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -52,6 +50,7 @@ from aiohttp import web
 
 from chains.xrpl import addresses
 from chains.xrpl.api import FEE_SETTINGS_INDEX, LSF_DISABLE_MASTER
+from tests.nodes.stand_in import ServerThread
 
 FIRST_LEDGER = 90_000_000
 MAINNET_NETWORK_ID = 0
@@ -406,24 +405,11 @@ async def running_server(chain: XrplChain) -> AsyncIterator[XrplServer]:
         await server.stop()
 
 
-class XrplServerThread:
+class XrplServerThread(ServerThread[XrplServer]):
     """The server on its own event loop in a daemon thread, for tests that run the CLI."""
 
     def __init__(self, chain: XrplChain) -> None:
-        self.server = XrplServer(chain)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="xrpl-server", daemon=True)
-
-    def __enter__(self) -> XrplServer:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.server.start(), self._loop).result(timeout=10)
-        return self.server
-
-    def __exit__(self, *exc_info: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
+        super().__init__(XrplServer(chain))
 
 
 __all__ = ["LSF_DISABLE_MASTER", "XrplChain", "XrplServer", "XrplServerThread", "running_server"]
