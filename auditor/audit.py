@@ -94,13 +94,25 @@ class _RowSink:
             self.findings.add(DuplicateRow(row_ref(result), tuple(result.reasons)))
 
 
-def _exit_code(sink: _RowSink, report: ReserveReport, address_file: AddressFile) -> ExitCode:
+def _exit_code(sink: _RowSink, report: ReserveReport, address_file: AddressFile,
+               compares: bool = True) -> ExitCode:
     """The run's verdict. An audit of no rows proves nothing, so it is not a success: it is an input error
-    (exit 2), like a file whose rows cannot be read."""
+    (exit 2), like a file whose rows cannot be read. So is a run (`compares`: not `auditor verify`) that compared
+    nothing: a configured network whose rows name no snapshot height (what `auditor check` refuses), or no asset
+    with a liabilities figure to hold its reserves against."""
     if not report.rows.get("total", 0):
         log.error("%s: no detail rows: an audit of nothing proves nothing", report.input_file)
         return ExitCode.INPUT
     if sink.input_errors or any(row.error for row in address_file.summary):
+        return ExitCode.INPUT
+    if compares and report.unpinned:
+        for network, rows in sorted(report.unpinned.items()):
+            log.error("[networks.%s]: %d row(s) name no snapshot height and none is set: their balances were not "
+                      "read (set [networks.%s] snapshot_height)", network, rows, network)
+        return ExitCode.INPUT
+    if compares and report.assets and all(v.ok and v.liabilities is None for v in report.assets):
+        log.error("no asset has a liabilities figure ([liabilities]): no reserve ratio was computed, so nothing "
+                  "passed")
         return ExitCode.INPUT
     if report.source_failures or report.missing_total:
         return ExitCode.SOURCE
@@ -194,6 +206,7 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
                                  liabilities)
                 report.snapshots = sorted(sources.snapshots.values(), key=lambda s: (s.network, s.height))
                 report.source_failures = dict(sources.failures)
+                report.unpinned = dict(sources.unpinned)
                 report.quorum = sources.quorum_report()
                 report.requests = sources.request_report()
                 report.methods = {key: dict(counts) for key, counts in sink.methods.items()}
@@ -317,7 +330,7 @@ async def _verify_file(path: Path, output_dir: Path, policy: OwnershipPolicy, wo
             summary_checks = aggregator.summary_checks(address_file.summary)
         report = _report(path, address_file, aggregator, sink, summary_checks, started, None)
         report.mode = "verify"
-        report.exit_code = _exit_code(sink, report, address_file)
+        report.exit_code = _exit_code(sink, report, address_file, compares=False)
         _write(run_dir, report)
         directory = run_dir.commit()
     return AuditOutcome(report.exit_code, directory, report)

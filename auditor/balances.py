@@ -81,6 +81,7 @@ class BalanceSources:
     adapters: dict[str, BalanceAdapter] = field(default_factory=dict)
     snapshots: dict[tuple[str, int], Snapshot] = field(default_factory=dict)
     failures: dict[tuple[str, int], str] = field(default_factory=dict)  # (network, height) -> why it failed
+    unpinned: Counter[str] = field(default_factory=Counter)  # configured network -> rows with no snapshot height
     # provider quorum: network -> agreed / disputed / unread distinct queries (a resumed run's saved figures were
     # agreed when they were saved: only agreed figures are saved)
     quorum_counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -217,16 +218,17 @@ class BalanceSources:
                 continue
             assert result.network is not None
             result.height = heights.height_for(result)
-            if result.height is None:
-                result.query = None
-                result.status = _unchecked_unless_failed(result.status)
-                result.note(f"balance not read: no snapshot height for {result.network.code} "
-                            f"(set [networks.{result.network.code}] snapshot_height)")
-                continue
             if result.network.code not in self.adapters:
                 result.note(f"balance not read: no endpoint for network {result.network.code} in the config")
                 result.status = _unchecked_unless_failed(result.status)
                 result.query = None
+                continue
+            if result.height is None:  # an endpoint is configured but the run cannot know where to read it
+                result.query = None
+                result.status = _unchecked_unless_failed(result.status)
+                result.note(f"balance not read: no snapshot height for {result.network.code} "
+                            f"(set [networks.{result.network.code}] snapshot_height)")
+                self.unpinned[result.network.code] += 1
                 continue
             key = (result.network.code, result.height)
             networks[result.network.code] = result.network

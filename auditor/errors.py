@@ -10,7 +10,7 @@ import enum
 
 
 class ExitCode(enum.IntEnum):
-    OK = 0  # every asset meets its required ratio and no row failed
+    OK = 0  # every asset with liabilities meets its required ratio (at least one has them) and no row failed
     SHORTFALL = 1  # a shortfall, a failed row, or a finding that fails the audit
     INPUT = 2  # config or input error: the message names file, line and field
     SOURCE = 3  # a data source could not answer: the rows left without a balance are listed
@@ -24,7 +24,7 @@ class ExitCode(enum.IntEnum):
 
 
 _MEANING = {
-    ExitCode.OK: "every asset meets its required ratio and no row failed",
+    ExitCode.OK: "every asset with liabilities meets its required ratio and no row failed",
     ExitCode.SHORTFALL: "a shortfall, a failed row, or a finding that fails the audit",
     ExitCode.INPUT: "config or input error",
     ExitCode.SOURCE: "a data source could not answer; some balances were not read",

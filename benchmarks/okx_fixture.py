@@ -382,6 +382,8 @@ p2pkh = 0x6f
 p2sh = 0x3a
 p2sh_alt = []
 genesis_hash = "{LTC_GENESIS}"
+[liabilities]
+ETH = "0.000001"  # a figure to hold reserves against (a run with none is refused); far below what is funded
 """
     if not networks:
         kept, skipping = [], False

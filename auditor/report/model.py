@@ -36,6 +36,7 @@ class ReserveReport:
     statement_freshness: list[dict[str, Any]] = field(default_factory=list)  # Aggregator.statement_freshness
     freshness: FreshnessSettings | None = None  # what a statement had to name to be fresh ([audit])
     source_failures: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    unpinned: Mapping[str, int] = field(default_factory=dict)  # configured network -> rows with no snapshot height
     quorum: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # network -> provider quorum's record
     requests: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # network -> provider requests counted
     summary_checks: list[SummaryCheck] = field(default_factory=list)

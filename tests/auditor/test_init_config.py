@@ -154,7 +154,7 @@ def local_nodes(anvil_eth):
 def test_run_accepts_the_config_against_local_nodes(name, tmp_path, monkeypatch, local_nodes, capsys):
     """These files' snapshot blocks are mainnet's: every local node refuses them (behind, wrong chain, not
     reachable), so the run exits 3 with each network's refusal in the report, never 2 (config) or 70; a file
-    naming no snapshot height gets each row unchecked with the reason."""
+    naming no snapshot height gets each row unchecked with the reason, and exit 2."""
     file = needs_shared(SHARED / name)
     config_path = tmp_path / "audit.toml"
     assert _init(file, config_path)[0] == 0
@@ -171,8 +171,9 @@ def test_run_accepts_the_config_against_local_nodes(name, tmp_path, monkeypatch,
     if any(_cell(row, "snapshot height") for row in _detail_rows(file)):
         assert code == 3, capsys.readouterr().err
         assert {error["network"] for error in report["data_source_errors"]} == set(tables)
-    else:  # OKX's 2025 batch layout names no height: nothing is asked, each row says what to set
-        assert code == 0 and report["data_source_errors"] == []
+    else:  # OKX's 2025 batch layout names no height: nothing is asked, each row says what to set, and a run
+        # that could read nothing is a config error (exit 2, as `auditor check` says), never a success
+        assert code == 2 and report["data_source_errors"] == []
         assert report["rows"]["verified"] == 0
         assert any("no snapshot height" in reason for reason in report["reasons"]["unchecked"])
     assert all(Decimal(asset["onchain"]) == 0 for asset in report["assets"].values())  # nothing refused is counted
