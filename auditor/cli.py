@@ -175,7 +175,7 @@ def verify_inclusion_command(proof: Path, tree: Path | None, root: str | None = 
     print(f"{'yes' if result.included else 'no'} ({result.format}): {result.reason}")
     for key, value in result.details.items():
         print(f"  {key}: {value}")
-    return 0 if result.included else 1
+    return ExitCode.OK if result.included else ExitCode.SHORTFALL
 
 
 def run_command(config_path: Path, out: Path | None, resume: bool = False, quiet: bool = False) -> int:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import auditor
 from auditor.config import load_config
-from auditor.errors import InputProblem
+from auditor.errors import ExitCode, InputProblem
 from auditor.secrets import PlaceholderEnviron
 
 log = logging.getLogger("auditor.ops.schedule")
@@ -222,14 +222,14 @@ def _schedule(args: argparse.Namespace) -> int:
             print(f"wrote {args.systemd / name}")
         scope = "--user " if "/.config/systemd/user" in str(args.systemd.absolute()) else ""
         print(f"enable it with: systemctl {scope}daemon-reload && systemctl {scope}enable --now {job.name}.timer")
-        return 0
+        return ExitCode.OK
     line = crontab_line(spec, job)
     if args.install:
         install_crontab(line, job)
         print(f"installed into your crontab: {line}")
     else:
         print(line)
-    return 0
+    return ExitCode.OK
 
 
 def _warn_about_env_file(path: Path) -> None:

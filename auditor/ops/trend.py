@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.config import load_config
+from auditor.errors import ExitCode
 from auditor.ops.history import RunHistory, RunRecord, compare
 from auditor.ops.upkeep import config_key
 from auditor.secrets import PlaceholderEnviron
@@ -34,12 +35,12 @@ def command(args: argparse.Namespace) -> int:
     runs = RunHistory(args.out or config.output_dir).runs(key, max(args.limit, 1))
     if args.format == "json":
         print(json.dumps({"config": key, "runs": _with_changes(runs)}, indent=2))
-        return 0
+        return ExitCode.OK
     if not runs:
         print(f"no runs of {key} recorded in {(args.out or config.output_dir)}")
-        return 0
+        return ExitCode.OK
     print(format_table(runs))
-    return 0
+    return ExitCode.OK
 
 
 def _with_changes(runs: list[RunRecord]) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -53,12 +53,23 @@ class HttpTransport:
             self._session = None
 
     async def request_json(
-        self, method: str, url: str, *, payload: Any = None, params: Mapping[str, str] | None = None
+        self, method: str, url: str, *, payload: Any = None, params: Mapping[str, str] | None = None,
+        busy: Callable[[Any], str | None] | None = None,
     ) -> Any:
         """One request with retries; returns the decoded JSON body. Raises DataSourceError when the
-        endpoint stays unreachable after all retries, RequestError for a non-retryable failure."""
-        return await self.retry.run(
-            lambda: self._request_once(method, url, payload, params), TransientError, self._gave_up)
+        endpoint stays unreachable after all retries, RequestError for a non-retryable failure.
+
+        `busy(body)` names a reply that says "too busy, ask again" inside an HTTP 200 (rippled's `slowDown`): it
+        is retried by the same policy as an HTTP 429/503, and counted the same way."""
+
+        async def attempt() -> Any:
+            body = await self._request_once(method, url, payload, params)
+            reason = busy(body) if busy is not None else None
+            if reason:
+                raise TransientError(reason)
+            return body
+
+        return await self.retry.run(attempt, TransientError, self._gave_up)
 
     def _gave_up(self, exc: BaseException) -> DataSourceError:
         attempts = self.retry.attempts

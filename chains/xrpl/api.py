@@ -7,7 +7,6 @@ with `status` "success" or "error" (an error names itself in `error`, e.g. `actN
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,8 +25,13 @@ _CURRENCY_HEX = re.compile(r"[0-9A-Fa-f]{40}")
 # Universal errors of a server that cannot answer right now (xrpl.org error-formatting, "universal errors"): asked
 # again after a pause, like an HTTP 503, rather than leaving the row unread at once.
 TRANSIENT_ERRORS = frozenset({"tooBusy", "slowDown", "noNetwork", "noCurrent", "noClosed"})
-RETRY_PAUSE = 0.25  # seconds before the first repeat; doubled each time, at most MAX_RETRY_PAUSE
-MAX_RETRY_PAUSE = 8.0
+
+
+def _busy(reply: Any) -> str | None:
+    """The error code of a reply that asks to be asked again later (the server is busy or not synced)."""
+    result = reply.get("result") if isinstance(reply, dict) else None
+    error = result.get("error") if isinstance(result, dict) else None
+    return f"rippled answered {error}" if error in TRANSIENT_ERRORS else None
 
 
 class XrplError(RequestError):
@@ -138,20 +142,10 @@ class XrplRpc:
         self.url = url
 
     async def call(self, method: str, **params: Any) -> dict[str, Any]:
-        """One method call; a server too busy to answer (TRANSIENT_ERRORS, HTTP 200) is asked again, as the
-        transport does for an HTTP 429/503, up to the endpoint's `retries` attempts."""
-        attempts = max(1, getattr(getattr(self.transport, "endpoint", None), "retries", 1))
-        for attempt in range(attempts):
-            try:
-                return await self._call_once(method, params)
-            except XrplError as exc:
-                if exc.error not in TRANSIENT_ERRORS or attempt + 1 == attempts:
-                    raise
-            await asyncio.sleep(min(MAX_RETRY_PAUSE, RETRY_PAUSE * 2**attempt))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _call_once(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        reply = await self.transport.request_json("POST", self.url, payload={"method": method, "params": [params]})
+        """One method call. A server too busy to answer (TRANSIENT_ERRORS, in an HTTP 200) is asked again by the
+        transport's own retry policy, as for an HTTP 429/503, and counted as a retry."""
+        reply = await self.transport.request_json("POST", self.url, payload={"method": method, "params": [params]},
+                                                  busy=_busy)
         result = reply.get("result") if isinstance(reply, dict) else None
         if not isinstance(result, dict):
             raise RequestError(f"{method}: reply has no result object: {str(reply)[:200]}")
