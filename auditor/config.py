@@ -197,6 +197,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
     ratios = {k.upper(): _decimal(v, f"{where}: [required_ratio] {k}") for k, v in ratio_table.items()}
     registry = _table(data, "registry", where)
     _registry_keys(registry, where)
+    _known_assets(ratios, registry, f"{where}: [required_ratio]")
     _refuse_unknown(_table(data, "alerts", where), ALERT_KEYS, f"{where}: [alerts]")
 
     networks = {
@@ -401,6 +402,23 @@ def _refuse_unknown(section: Mapping[str, Any], known: Iterable[str], where: str
                          f"did you mean {close[0]!r}?")
     hint = f" ({'; '.join(hints)})" if hints else ""
     raise ConfigError(f"{where} unknown {what} {', '.join(unknown)}{hint}; valid: {', '.join(known)}")
+
+
+def _known_assets(ratios: Mapping[str, Decimal], registry: Mapping[str, Any], where: str) -> None:
+    """A ratio for an asset the registry does not know (`BTCC`) would silently leave the real one at the default."""
+    if not ratios:
+        return
+    from auditor.assets import AssetRegistry  # the registry imports this module's error types
+
+    try:
+        known = {token.asset.upper() for token in AssetRegistry.load(registry).tokens.values()}
+    except InputProblem:
+        return  # the registry's own error is reported where the run loads it
+    unknown = sorted(set(ratios) - known)
+    if unknown:
+        hints = [f"{name} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(name, known, n=1))
+                 else name for name in unknown]
+        raise ConfigError(f"{where} unknown asset(s) {', '.join(hints)}: the registry has no such asset")
 
 
 def _registry_keys(registry: Mapping[str, Any], where: str) -> None:

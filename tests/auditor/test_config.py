@@ -221,3 +221,17 @@ def test_out_that_is_a_file_exits_2_before_any_work(tmp_path):
     assert main(["run", str(config), "--out", str(blocker)]) == 2
     assert main(["verify", str(data), "--out", str(blocker)]) == 2
     assert blocker.read_text() == "x"
+
+
+def test_a_ratio_for_an_asset_the_registry_does_not_know_is_refused(tmp_path):
+    """`[required_ratio] BTCC` would leave BTC at the default ratio without a word: refused, the closest named."""
+    from auditor.config import ConfigError, load_config
+
+    data = tmp_path / "rows.csv"
+    data.write_text("coin,Network,address,amount,message,signature1,signature2\n")
+    config = tmp_path / "audit.toml"
+    config.write_text(f'[input]\nfile = "{data}"\n[required_ratio]\nBTCC = "1.2"\nETH = "1"\n')
+    with pytest.raises(ConfigError, match=r"\[required_ratio\] unknown asset\(s\) BTCC \(did you mean 'BTC'\?\)"):
+        load_config(config)
+    config.write_text(f'[input]\nfile = "{data}"\n[required_ratio]\nBTC = "1.2"\nETH = "1"\n')
+    assert load_config(config).ratio_for("BTC") == Decimal("1.2")
