@@ -464,6 +464,8 @@ def run_findings(
             if source.error:
                 yield {"kind": "cross_check_unread", "file": source.path, "reason": source.error}
         for overlap in groups:
+            if _repeated_row(overlap.claims):
+                continue  # the run reports a row repeated under the same coin and network as a duplicate already
             first = next(c for c in overlap.claims if c.source == 0)
             yield {
                 "kind": "double_claim", "line": first.line, "coin": first.coin, "network": first.domain,
@@ -472,6 +474,12 @@ def run_findings(
                             "line": c.line, "coin": c.coin, "network": c.network, "declared": c.declared}
                            for c in overlap.claims],
             }
+
+
+def _repeated_row(claims: Sequence[Claim]) -> bool:
+    """Every claim is the run's own file naming the same coin and network again: a repeated row, which the run
+    counts once and lists as a duplicate; not a claim on someone else's coins."""
+    return all(c.source == 0 for c in claims) and len({(c.coin, c.network) for c in claims}) == 1
 
 
 def describe_finding(item: Mapping[str, Any]) -> str:

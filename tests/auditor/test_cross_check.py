@@ -157,3 +157,13 @@ def test_base_unit_amounts_are_declared_in_whole_units(tmp_path):
                                                                           ("Foo", "4", "2")]
     assert claims[0]["kind"] == "across exchanges; within one file"
     assert result.per_asset["BTC"]["declared_in_claims"] == "5"
+
+
+def test_a_row_repeated_in_the_runs_own_file_is_its_duplicate_not_a_double_claim(tmp_path):
+    """In `auditor run` a row repeated under the same coin and network is a duplicate (counted once); the same
+    address under another coin sharing the balance, or in another exchange's file, is still a double claim."""
+    own = _okx(tmp_path / "own.csv", [("ETH", "ETH", E1, "10"), ("ETH", "ETH", E1, "10"), ("ETH", "ETH", E2, "3")])
+    other = _okx(tmp_path / "other.csv", [("ETH", "ETH", E2, "3")])
+    settings = parse_cross_check({"files": [{"file": str(other), "exchange": "B"}]}, tmp_path)
+    findings = list(run_findings(settings, own, None, tmp_path, exchange="A"))
+    assert [(f["kind"], f["address"]) for f in findings] == [("double_claim", E2.lower())]
