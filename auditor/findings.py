@@ -46,6 +46,11 @@ class Finding:
     kind: ClassVar[str] = ""
 
     def to_json(self) -> dict[str, Any]:
+        """The finding's data plus its report line as `text`, so a reader of report.json or findings.jsonl (the
+        HTML page among them) shows the finding's own words and never rebuilds them from its kind."""
+        return self.json_fields() | {"text": self.describe()}
+
+    def json_fields(self) -> dict[str, Any]:
         raise NotImplementedError
 
     def describe(self) -> str:
@@ -64,7 +69,7 @@ class DeclaredVsOnchain(Finding):
     declared: Decimal
     onchain: Decimal
 
-    def to_json(self) -> dict[str, Any]:
+    def json_fields(self) -> dict[str, Any]:
         return self.row.to_json() | {"kind": self.kind, "declared": dec_str(self.declared),
                                      "onchain": dec_str(self.onchain), "difference": dec_str(self.difference)}
 
@@ -83,7 +88,7 @@ class FailedRow(Finding):
     row: RowRef
     reasons: Sequence[Reason]
 
-    def to_json(self) -> dict[str, Any]:
+    def json_fields(self) -> dict[str, Any]:
         return {"kind": self.kind, **self.row.to_json(), "reason": cut(join_text(self.reasons), LONG_REASON),
                 "reasons": reason_records(self.reasons)}
 
@@ -97,7 +102,7 @@ class DuplicateRow(Finding):
     row: RowRef
     reasons: Sequence[Reason]
 
-    def to_json(self) -> dict[str, Any]:
+    def json_fields(self) -> dict[str, Any]:
         return {"kind": self.kind, **self.row.to_json(), "reason": cut(join_text(self.reasons), LONG_REASON),
                 "reasons": reason_records(self.reasons)}
 
@@ -123,7 +128,7 @@ class LiabilitiesMismatch(Finding):
         return cls(*(str(data[name]) for name in ("asset", "declared", "declared_source", "verified",
                                                   "verified_source", "difference")))
 
-    def to_json(self) -> dict[str, Any]:
+    def json_fields(self) -> dict[str, Any]:
         return {"kind": self.kind, "asset": self.asset, "declared": self.declared,
                 "declared_source": cut(self.declared_source), "verified": self.verified,
                 "verified_source": cut(self.verified_source), "difference": self.difference}
@@ -151,7 +156,7 @@ class SummaryMismatch(Finding):
     def fails_audit(self) -> bool:
         return True
 
-    def to_json(self) -> dict[str, Any]:
+    def json_fields(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind, "line": self.line, "coin": cut(self.coin), "total_of": self.total_of,
                                 "summary": dec_str(self.summary), "detail": dec_str(self.detail)}
         if self.detail_heights:
@@ -183,7 +188,7 @@ class CrossCheckFinding(Finding):
     def fails_audit(self) -> bool:
         return True
 
-    def to_json(self) -> dict[str, Any]:
+    def json_fields(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(cut_json(self.data))
         return data
 
@@ -230,7 +235,7 @@ class QuorumDispute(Finding):
     def fails_audit(self) -> bool:
         return True
 
-    def to_json(self) -> dict[str, Any]:
+    def json_fields(self) -> dict[str, Any]:
         return {"kind": self.kind, **self.row.to_json(), "height": self.height, "block_hash": self.block_hash,
                 "figures": [{"endpoint": endpoint, "amount": dec_str(amount)} | ({"error": cut(error)} if error else {})
                             for endpoint, amount, error in self.figures]}
@@ -248,7 +253,7 @@ class MissingBalance(Finding):
     row: RowRef
     error: str
 
-    def to_json(self) -> dict[str, Any]:
+    def json_fields(self) -> dict[str, Any]:
         return self.row.to_json() | {"error": cut(self.error)}
 
     def describe(self) -> str:

@@ -254,7 +254,8 @@ def _findings(report: Mapping[str, Any]) -> str:
         if not items:
             continue
         lines.append(f"<h3>{title} ({_n(total)})</h3><ul class=\"findings\">")
-        lines += [f"<li>{escape(_describe(item))}</li>" for item in items[:FINDINGS_SHOWN]]
+        # the kind only labels the item (a class to style or select by); the words are the finding's own
+        lines += [f"<li{_kind_class(item)}>{escape(_describe(item))}</li>" for item in items[:FINDINGS_SHOWN]]
         if total > min(len(items), FINDINGS_SHOWN):
             lines.append(f"<li>… {_n(total - min(len(items), FINDINGS_SHOWN))} more in findings.jsonl</li>")
         lines.append("</ul>")
@@ -279,24 +280,15 @@ def _address_section() -> str:
 
 
 def _describe(item: Mapping[str, Any]) -> str:
+    """A finding's report line: the `text` it carries (auditor.findings.Finding.to_json), never re-worded here
+    from its kind; a record without one (an older report.json) is shown as its data."""
+    text = item.get("text")
+    return text if isinstance(text, str) else _text(item)
+
+
+def _kind_class(item: Mapping[str, Any]) -> str:
     kind = item.get("kind")
-    where = f"line {item.get('line')} {item.get('coin')} {item.get('network')} {item.get('address')}"
-    if kind == "declared_vs_onchain":
-        return f"{where}: declared {item.get('declared')}, on chain {item.get('onchain')} " \
-               f"(difference {item.get('difference')})"
-    if kind in ("failed_row", "duplicate_row"):
-        return f"{where}: {kind.replace('_', ' ')}: {item.get('reason')}"
-    if kind == "liabilities_mismatch":
-        return (f"{item.get('asset')} liabilities: declared {item.get('declared')} ({item.get('declared_source')}), "
-                f"but {item.get('verified_source')} proves {item.get('verified')}")
-    if kind == "double_claim":
-        claims = ", ".join(f"{c.get('exchange')} {Path(str(c.get('file'))).name}:{c.get('line')} {c.get('coin')} "
-                           f"{c.get('declared')}" for c in item.get("claims", []))
-        return f"line {item.get('line')} {item.get('asset')} on {item.get('network')} {item.get('address')}: " \
-               f"double claim ({item.get('overlap')}): {claims}"
-    if "error" in item and "line" in item:
-        return f"{where}: {item['error']}"
-    return _text(item)
+    return f' class="{escape(kind)}"' if isinstance(kind, str) and kind else ""
 
 
 def _part(container: Mapping[str, Any], key: str) -> Mapping[str, Any]:

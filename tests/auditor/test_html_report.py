@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
+from auditor.findings import CrossCheckFinding, FailedRow, QuorumDispute, RowRef
 from auditor.html_report import PAGE_SIZE, write_html_report
+from auditor.reasons import Reason, ReasonKind
 from tests.nodes.chromium import CHROMIUM, Chromium
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install -y chromium)")
@@ -112,8 +114,8 @@ def test_hostile_cells_stay_text(demo_run, tmp_path):
     run = _copy(demo_run, tmp_path / "run")
     hostile = "</script><script>window.pwned=1</script><img src=x onerror=window.pwned=2>"
     report = json.loads((run / "report.json").read_text())
-    report["discrepancies"] = [{"kind": "failed_row", "line": 10, "coin": "ETH", "network": "ETH",
-                                "address": hostile, "reason": hostile}]
+    failed = FailedRow(RowRef(10, "ETH", "ETH", hostile), [Reason(ReasonKind.INPUT, hostile)])
+    report["discrepancies"] = [failed.to_json()]
     report["discrepancies_total"] = 1
     (run / "report.json").write_text(json.dumps(report))
     rows = _addresses(run)
@@ -133,6 +135,36 @@ def test_hostile_cells_stay_text(demo_run, tmp_path):
                 == hostile
             assert page.console_errors() == []
             await page.screenshot(tmp_path / "hostile.png")
+        finally:
+            await browser.__aexit__(None, None, None)
+
+    asyncio.run(check())
+
+
+def test_findings_read_as_their_own_sentences(demo_run, tmp_path):
+    """A quorum dispute and a cross-check finding show the sentence report.md has (the `text` report.json keeps
+    for each finding), not their data as JSON, and the page words no finding from its kind."""
+    run = _copy(demo_run, tmp_path / "run")
+    row = RowRef(4, "ETH", "ETH", "0x" + "ab" * 20)
+    findings = [
+        QuorumDispute(row, 812, "0x" + "ef" * 32, (("https://a.example", Decimal("1.5"), ""),
+                                                  ("https://b.example", None, "timeout"))),
+        # the shape auditor.cross_check.run_findings yields for a listed file it cannot read
+        CrossCheckFinding({"kind": "cross_check_unread", "file": "htx.csv", "reason": "htx.csv: no such file"}),
+    ]
+    report = json.loads((run / "report.json").read_text())
+    report["discrepancies"] = [finding.to_json() for finding in findings]
+    report["discrepancies_total"] = len(findings)
+    (run / "report.json").write_text(json.dumps(report))
+    html = write_html_report(run)
+
+    async def check() -> None:
+        browser, page = await _load(tmp_path, html)
+        try:
+            shown = await page.evaluate("Array.from(document.querySelectorAll('#findings ul.findings li'))"
+                                        ".map(li => [li.className, li.textContent])")
+            assert shown == [[f.kind, f.describe()] for f in findings]
+            assert not any("{" in text for _, text in shown)
         finally:
             await browser.__aexit__(None, None, None)
 
