@@ -24,11 +24,11 @@ from auditor.errors import ExitCode
 from auditor.findings import (
     DISCREPANCY,
     MISSING,
-    CrossCheckFinding,
     DuplicateRow,
     FailedRow,
     FindingLog,
     LiabilitiesMismatch,
+    cross_check_finding,
 )
 from auditor.formats import AddressFile, open_address_file
 from auditor.freshness import FreshnessClassifier
@@ -170,7 +170,7 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
                     aggregator.findings.add(LiabilitiesMismatch.from_json(finding))
                 for claim in run_findings(config.cross_check, config.input_file, config.generic,
                                           run_dir.path("report.json").parent, config.registry_overrides):
-                    aggregator.findings.add(CrossCheckFinding(claim))
+                    aggregator.findings.add(cross_check_finding(claim))
                 sink = _RowSink(AddressesCsv(handle), aggregator, BalancesCsv(balances_handle))
                 sources = BalanceSources(registry, config.networks, checkpoint=checkpoint, progress=progress)
                 async with sources:

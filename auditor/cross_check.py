@@ -482,16 +482,6 @@ def _repeated_row(claims: Sequence[Claim]) -> bool:
     return all(c.source == 0 for c in claims) and len({(c.coin, c.network) for c in claims}) == 1
 
 
-def describe_finding(item: Mapping[str, Any]) -> str:
-    """One report.md line for a `double_claim` or `cross_check_unread` finding."""
-    if item.get("kind") == "cross_check_unread":
-        return f"cross-check file not read: {item['reason']}"
-    others = ", ".join(f"{c['exchange']} {Path(c['file']).name}:{c['line']} {c['coin']} {c['declared']}"
-                       for c in item["claims"])
-    return f"line {item['line']} {item['asset']} on {item['network']} {item['address']}: claimed {item['overlap']} " \
-           f"({others})"
-
-
 # --- command line --------------------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from auditor.money import CONTEXT, dec_str, whole_units
@@ -173,16 +174,12 @@ class SummaryMismatch(Finding):
 
 
 @dataclass(frozen=True, slots=True)
-class CrossCheckFinding(Finding):
-    """An address of this file also claimed elsewhere (`double_claim`), or a cross-check file that could not be
-    read (`cross_check_unread`): built by auditor.cross_check. Either fails the run: the same coins may be
-    counted twice, or that could not be ruled out."""
+class DoubleClaim(Finding):
+    """An address of this file also claimed in another file (or twice in this one under coins sharing a balance),
+    as auditor.cross_check finds it. It fails the run: the same coins may be counted twice."""
 
-    data: Mapping[str, Any]
-
-    @property
-    def kind(self) -> str:  # type: ignore[override]
-        return str(self.data["kind"])
+    kind: ClassVar[str] = "double_claim"
+    data: Mapping[str, Any]  # line, coin, network, address, asset, overlap, claims (each file's line and amount)
 
     @property
     def fails_audit(self) -> bool:
@@ -193,9 +190,37 @@ class CrossCheckFinding(Finding):
         return data
 
     def describe(self) -> str:
-        from auditor.cross_check import describe_finding
+        item = self.data
+        others = ", ".join(f"{c['exchange']} {Path(c['file']).name}:{c['line']} {cut(str(c['coin']))} {c['declared']}"
+                           for c in item["claims"])
+        return (f"line {item['line']} {item['asset']} on {cut(str(item['network']))} {cut(str(item['address']))}: "
+                f"claimed {item['overlap']} ({others})")
 
-        return describe_finding(self.data)
+
+@dataclass(frozen=True, slots=True)
+class CrossCheckUnread(Finding):
+    """A `[cross_check]` file that could not be read: double claims with it cannot be ruled out, so it fails."""
+
+    kind: ClassVar[str] = "cross_check_unread"
+    file: str
+    reason: str
+
+    @property
+    def fails_audit(self) -> bool:
+        return True
+
+    def json_fields(self) -> dict[str, Any]:
+        return {"kind": self.kind, "file": cut(self.file), "reason": cut(self.reason)}
+
+    def describe(self) -> str:
+        return f"cross-check file not read: {cut(self.reason)}"
+
+
+def cross_check_finding(record: Mapping[str, Any]) -> Finding:
+    """The typed finding for one record of auditor.cross_check.run_findings."""
+    if record["kind"] == CrossCheckUnread.kind:
+        return CrossCheckUnread(str(record["file"]), str(record["reason"]))
+    return DoubleClaim(record)
 
 
 def cut_json(data: Mapping[str, Any]) -> str:

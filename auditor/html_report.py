@@ -77,7 +77,7 @@ def _summary(report: Mapping[str, Any]) -> str:
     run = _part(report, "run")
     code = report.get("exit_code")
     rows = _part(report, "rows")
-    status = "ok" if code == 0 else "bad"
+    status = "ok" if code == ExitCode.OK else "bad"
     return (
         f"<header><h1>Proof-of-reserves audit: {escape(Path(str(source.get('file', ''))).name)}</h1>\n"
         f"<p>Input <code>{escape(str(source.get('file', '')))}</code> (layout {escape(str(source.get('layout', '')))}, "

@@ -3,7 +3,6 @@ import json
 from decimal import Decimal
 
 from auditor.findings import (
-    CrossCheckFinding,
     DeclaredVsOnchain,
     DuplicateRow,
     FailedRow,
@@ -14,6 +13,7 @@ from auditor.findings import (
     QuorumDispute,
     RowRef,
     SummaryMismatch,
+    cross_check_finding,
 )
 from auditor.reasons import Reason, ReasonKind
 
@@ -44,8 +44,8 @@ def _every_kind() -> list[Finding]:
         LiabilitiesMismatch("BTC", "10", "config", "12", "tree.json", "2"),
         SummaryMismatch(7, "BTC", "BTC rows", Decimal(3), Decimal(4)),
         # the shapes auditor.cross_check.run_findings yields (tests/auditor/test_cross_check.py builds them)
-        CrossCheckFinding({"kind": "cross_check_unread", "file": "htx.csv", "reason": "no such file"}),
-        CrossCheckFinding({"kind": "double_claim", "line": 5, "coin": "USDT", "network": "ETH",
+        cross_check_finding({"kind": "cross_check_unread", "file": "htx.csv", "reason": "no such file"}),
+        cross_check_finding({"kind": "double_claim", "line": 5, "coin": "USDT", "network": "ETH",
                            "address": "0x" + "cd" * 20, "asset": "USDT", "overlap": "same address",
                            "claims": [{"exchange": "OKX", "file": "/a/okx.csv", "line": 5, "coin": "USDT",
                                        "network": "ETH", "declared": "5"},

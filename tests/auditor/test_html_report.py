@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
-from auditor.findings import CrossCheckFinding, FailedRow, QuorumDispute, RowRef
+from auditor.findings import FailedRow, QuorumDispute, RowRef, cross_check_finding
 from auditor.html_report import PAGE_SIZE, write_html_report
 from auditor.reasons import Reason, ReasonKind
 from tests.nodes.chromium import CHROMIUM, Chromium
@@ -150,7 +150,7 @@ def test_findings_read_as_their_own_sentences(demo_run, tmp_path):
         QuorumDispute(row, 812, "0x" + "ef" * 32, (("https://a.example", Decimal("1.5"), ""),
                                                   ("https://b.example", None, "timeout"))),
         # the shape auditor.cross_check.run_findings yields for a listed file it cannot read
-        CrossCheckFinding({"kind": "cross_check_unread", "file": "htx.csv", "reason": "htx.csv: no such file"}),
+        cross_check_finding({"kind": "cross_check_unread", "file": "htx.csv", "reason": "htx.csv: no such file"}),
     ]
     report = json.loads((run / "report.json").read_text())
     report["discrepancies"] = [finding.to_json() for finding in findings]
