@@ -26,7 +26,7 @@ from auditor.liabilities.errors import LiabilitiesConfigError
 from auditor.liabilities.settings import RESERVED_KEYS, LiabilitiesSettings, parse_liabilities_section
 from auditor.money import parse_amount
 from auditor.ops.settings import ALERT_KEYS, OUTPUT_KEYS, OpsSettings, SettingsError, parse_ops
-from auditor.secrets import MissingVariable, expand_env
+from auditor.secrets import UnsetVariables
 from auditor.workers import default_workers
 from chains.base import Endpoint
 from chains.transport import display_url, remember_secret_url
@@ -200,10 +200,15 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> A
     _known_assets(ratios, registry, f"{where}: [required_ratio]")
     _refuse_unknown(_table(data, "alerts", where), ALERT_KEYS, f"{where}: [alerts]")
 
+    variables = UnsetVariables(environ)  # every unset variable is named in one error, not one per attempt
     networks = {
-        code.upper(): _network(code, entry, f"{where}: [networks.{code}]", environ)
+        code.upper(): _network(code, entry, f"{where}: [networks.{code}]", variables)
         for code, entry in _table(data, "networks", where).items()
     }
+    _webhook_variable(_table(data, "alerts", where), variables)
+    unset = variables.error(where)
+    if unset is not None:
+        raise ConfigError(str(unset))
     liabilities = _liabilities(_table(data, "liabilities", where), base, where)
     try:
         cross_check = parse_cross_check(data.get("cross_check"), base, where)
@@ -260,7 +265,17 @@ def _freshness(audit: Mapping[str, Any], where: str) -> FreshnessSettings:
     return FreshnessSettings(day, nonce, require_fresh)
 
 
-def _network(code: str, entry: Any, where: str, environ: Mapping[str, str]) -> NetworkSettings:
+def _webhook_variable(alerts: Mapping[str, Any], variables: UnsetVariables) -> None:
+    """Note the alert webhook's variable if unset, so that it is listed with the networks' (parse_ops checks the
+    rest of [alerts] and reads the URL)."""
+    variable = alerts.get("webhook_env", "")
+    if isinstance(variable, str) and variable:
+        variables.get(variable, "[alerts] webhook_env")
+
+
+def _network(code: str, entry: Any, where: str, variables: UnsetVariables) -> NetworkSettings:
+    """The network's endpoints; a variable it names that is unset is noted in `variables` (the caller raises
+    one error naming them all) and the network gets no endpoint."""
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: must be a table")
     _refuse_unknown(entry, _NETWORK_KEYS, where)
@@ -276,39 +291,36 @@ def _network(code: str, entry: Any, where: str, environ: Mapping[str, str]) -> N
     options = entry.get("options", {})
     if not isinstance(options, dict):
         raise ConfigError(f"{where}: options must be a table")
-    try:  # `${NAME}` in a URL or a string option comes from the environment (API keys stay out of the file)
-        urls = [expand_env(url, f"{where} {key}", environ) for key, url in _listed_urls(entry, where)]
-        options = {k: expand_env(v, f"{where} options.{k}", environ) if isinstance(v, str) else v
-                   for k, v in options.items()}
-    except MissingVariable as exc:
-        raise ConfigError(str(exc)) from None
-    if "url" in entry and not urls[0]:  # an empty url: the network only pins a snapshot height
-        urls = []
-    if "url_env" in entry:
-        urls = []
-        for variable in _strings(entry["url_env"], f"{where} url_env", "environment variable names"):
-            url = environ.get(variable)
-            if not url:
-                raise ConfigError(f"{where}: environment variable {variable} (url_env) is not set")
-            urls.append(url)
-    quorum = _quorum(entry, urls, where)
-    if not urls:
-        return NetworkSettings(None, height)
-    headers: dict[str, str] = {}
     headers_env = entry.get("headers_env") or {}
     if not isinstance(headers_env, dict):
         raise ConfigError(f"{where}: headers_env must be a table (header = \"ENVIRONMENT_VARIABLE\")")
-    for header, variable in headers_env.items():
-        value = environ.get(str(variable))
-        if value is None:
-            raise ConfigError(f"{where}: environment variable {variable} (headers_env.{header}) is not set")
-        headers[str(header)] = value
+    key = f"[networks.{code}]"  # the file is named once, in the error's heading
+    unset_before = len(variables.lines)
+    # `${NAME}` in a URL or a string option comes from the environment (API keys stay out of the file)
+    expanded = [variables.expand(url, f"{key} {name}") for name, url in _listed_urls(entry, where)]
+    options = {k: variables.expand(v, f"{key} options.{k}") if isinstance(v, str) else v
+               for k, v in options.items()}
+    if "url_env" in entry:
+        expanded = [variables.get(variable, f"{key} url_env")
+                    for variable in _strings(entry["url_env"], f"{where} url_env", "environment variable names")]
+    header_values = {str(header): variables.get(str(variable), f"{key} headers_env.{header}", allow_empty=True)
+                     for header, variable in headers_env.items()}
+    numbers = {name: _number(entry[name], bounds, f"{where} {name}")
+               for name, bounds in _NETWORK_NUMBERS.items() if name in entry}
+    if len(variables.lines) > unset_before:  # reported with every other unset variable by load_config
+        return NetworkSettings(None, height)
+    urls = [url for url in expanded if url is not None]
+    if "url" in entry and not urls[0]:  # an empty url: the network only pins a snapshot height
+        urls = []
+    quorum = _quorum(entry, urls, where)
+    if not urls:
+        return NetworkSettings(None, height)
+    headers = {header: value for header, value in header_values.items() if value is not None}
+    for value in headers.values():
         remember_secret_url(value)  # an API key: masked wherever an error might echo it
     if headers and len(urls) > 1:  # one provider's API key must not be sent to the others
         raise ConfigError(f"{where} headers_env: applies to a single url; with several, put each provider's key "
                           "in its own url (${VARIABLE})")
-    numbers = {key: _number(entry[key], bounds, f"{where} {key}")
-               for key, bounds in _NETWORK_NUMBERS.items() if key in entry}
     for url in urls:
         remember_secret_url(url)
     for value in options.values():  # backend URLs in options (e.g. TRON's solidity_url) may carry keys too

@@ -52,7 +52,8 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("[input\n", "not valid TOML"),
         ("[input]\nfile='a.csv'\n[output]\nkeep_runs=0\n", "[output] keep_runs must be a positive integer"),
         ("[input]\nfile='a.csv'\n[output]\nmetrics='x'\n", "[output] unknown key(s) metrics"),
-        ("[input]\nfile='a.csv'\n[alerts]\nwebhook_env='NO_HOOK'\n", "NO_HOOK ([alerts] webhook_env) is not set"),
+        ("[input]\nfile='a.csv'\n[alerts]\nwebhook_env='NO_HOOK'\n",
+         "[alerts] webhook_env: environment variable NO_HOOK is not set"),
         ("[input]\nfile='a.csv'\n[alerts]\nmax_seconds=0\n", "[alerts] max_seconds must be"),
     ],
 )
@@ -61,6 +62,53 @@ def test_config_errors_name_file_and_key(tmp_path, text, message):
     with pytest.raises(ConfigError) as error:
         load_config(path, {})
     assert str(path) in str(error.value) and message in str(error.value)
+
+
+def test_every_unset_variable_is_named_in_one_error(tmp_path):
+    """Four unset (or empty) variables in four keys: one error (exit 2) names all four, one per line, each with
+    its key; a set variable's value is never printed."""
+    path = _write(tmp_path, "[input]\nfile='a.csv'\n"
+                  "[networks.ETH]\nurl_env='ETH_RPC_URL'\nheaders_env={ 'X-Api-Key' = 'ETH_KEY' }\n"
+                  "[networks.BTC]\nurl='http://u:${BTC_PASSWORD}@btc:8332/'\n"
+                  "[networks.TRON]\nurl_env='TRON_RPC_URL'\n[alerts]\nwebhook_env='AUDIT_HOOK'\n")
+    environ = {"TRON_RPC_URL": "https://tron.example/S3cretTronKey", "AUDIT_HOOK": ""}
+    with pytest.raises(ConfigError) as error:
+        load_config(path, environ)
+    lines = str(error.value).splitlines()
+    assert lines[0] == f"{path}: 4 environment variables are not set:"
+    assert [line.strip() for line in lines[1:]] == [
+        "[networks.ETH] url_env: environment variable ETH_RPC_URL is not set",
+        "[networks.ETH] headers_env.X-Api-Key: environment variable ETH_KEY is not set",
+        "[networks.BTC] url: environment variable BTC_PASSWORD (referenced as ${BTC_PASSWORD}) is not set",
+        "[alerts] webhook_env: environment variable AUDIT_HOOK is not set",
+    ]
+    assert error.value.exit_code == 2 and "S3cretTronKey" not in str(error.value)
+    for name, value in {"ETH_RPC_URL": "http://eth", "ETH_KEY": "k", "BTC_PASSWORD": "p"}.items():
+        environ[name] = value  # each variable set in turn drops out of the list
+        if name != "BTC_PASSWORD":
+            with pytest.raises(ConfigError) as error:
+                load_config(path, environ)
+            assert name not in str(error.value) and "AUDIT_HOOK" in str(error.value)
+    environ["AUDIT_HOOK"] = "https://hooks.example/S3cretHook"
+    assert load_config(path, environ).networks["ETH"].endpoint.headers == {"X-Api-Key": "k"}
+
+
+def test_check_lists_every_unset_variable(tmp_path, monkeypatch, caplog):
+    """`auditor check` (and `auditor run`, which loads the config the same way) exits 2 naming all three."""
+    from auditor.cli import main
+
+    for name in ("ETH_RPC_URL", "BTC_RPC_URL", "TRON_RPC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ARB_RPC_URL", "https://arb.example/S3cretArbKey")
+    path = _write(tmp_path, "[input]\nfile='a.csv'\n" + "".join(
+        f"[networks.{code}]\nurl_env='{code}_RPC_URL'\n" for code in ("ETH", "ARB", "BTC", "TRON")))
+    for command in ("check", "run"):
+        caplog.clear()
+        assert main([command, str(path)]) == 2
+        text = caplog.text
+        assert "3 environment variables are not set" in text and "S3cretArbKey" not in text
+        for code in ("ETH", "BTC", "TRON"):
+            assert f"[networks.{code}] url_env: environment variable {code}_RPC_URL is not set" in text
 
 
 def test_liabilities_file_csv_and_json(tmp_path):

@@ -56,7 +56,7 @@ def test_a_single_url_is_a_quorum_of_one(tmp_path):
         ("quorum = 1", "[networks.ETH] quorum: needs urls"),
         ("urls = []", "[networks.ETH] urls: must be a string or a non-empty list of URLs"),
         ("urls = ['http://a', 3]", "[networks.ETH] urls: must be a string or a non-empty list of URLs"),
-        ("url_env = ['A_URL', 'NOT_SET']", "environment variable NOT_SET (url_env) is not set"),
+        ("url_env = ['A_URL', 'NOT_SET']", "[networks.ETH] url_env: environment variable NOT_SET is not set"),
         ("urls = ['http://a/${NOT_SET}']", "NOT_SET"),
         ("urls = ['https://a.example/one', 'https://a.example/two']", "https://a.example named more than once"),
         ("urls = ['http://a', 'http://b']\nheaders_env = {X-Key = 'KEY'}", "headers_env: applies to a single url"),

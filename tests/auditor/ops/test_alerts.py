@@ -84,7 +84,7 @@ def test_unreachable_webhook_is_bounded_and_not_fatal(tmp_path, demo_chains, mon
 
 
 @pytest.mark.parametrize("edit, message", [
-    ('webhook_env = "TEST_HOOK"', "environment variable NO_SUCH_HOOK ([alerts] webhook_env) is not set"),
+    ('webhook_env = "TEST_HOOK"', "[alerts] webhook_env: environment variable NO_SUCH_HOOK is not set"),
     ("[alerts]", "[alerts] unknown key(s) webhook"),
 ])
 def test_alert_settings_errors_name_the_key(tmp_path, demo_chains, monkeypatch, capsys, edit, message):

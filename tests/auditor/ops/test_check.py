@@ -67,7 +67,7 @@ def test_config_errors_exit_2_naming_variable_and_key(tmp_path, demo_chains, mon
     config = tmp_path / "audit.toml"
     config.write_text(config.read_text().replace("${NOT_SET_KEY}", "x"))
     assert main(["check", str(config)]) == 2
-    assert "[networks.ARBITRUM]: environment variable TEST_ARB_RPC (url_env) is not set" in capsys.readouterr().err
+    assert "[networks.ARBITRUM] url_env: environment variable TEST_ARB_RPC is not set" in capsys.readouterr().err
 
 
 def test_a_network_without_any_snapshot_height_is_a_config_error(tmp_path, demo_chains, monkeypatch, capsys):
