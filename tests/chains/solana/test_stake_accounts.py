@@ -114,3 +114,25 @@ def test_stand_in_applies_filters_and_data_slice(chain) -> None:
     assert all(e["account"]["data"] == ["", "base64"] for e in sliced["value"])
     slot, found = rpc.stake_accounts(sliced)
     assert slot == ledger.head and {a.pubkey: a.lamports for a in found} == {s: ledger.lamports_at(s) for s in STAKES}
+
+
+# solana.com/docs/rpc/http/getprogramaccounts (example reply, default encoding: a bare base58 `data` string; with
+# "encoding": "base64" it is [text, "base64"] like getMultipleAccounts')
+PROGRAM_ACCOUNTS = [{"pubkey": "CxELquR1gPP8wHe33gZ4QxqGB3sZ9RSwsJ2KshVewkFY", "account": {
+    "data": "2R9jLfiAQ9bgdcw6h8s44439", "executable": False, "lamports": 15298080,
+    "owner": "4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T", "rentEpoch": 28, "space": 42}}]
+
+
+def test_stand_in_reply_has_the_documented_fields_and_the_parser_binds_it(chain) -> None:
+    _, server, _ = chain
+    reply = server.rpc_getProgramAccounts(rpc.STAKE_PROGRAM, {"encoding": "base64", "withContext": True, "filters": [
+        {"memcmp": {"offset": 44, "bytes": OWNER}}]})
+    entry = reply["value"][0]
+    assert set(entry) == set(PROGRAM_ACCOUNTS[0]) and set(entry["account"]) == set(PROGRAM_ACCOUNTS[0]["account"])
+    with pytest.raises(rpc.ReplyError, match="context"):
+        rpc.stake_accounts(PROGRAM_ACCOUNTS)  # asked withContext: a bare list is not the reply asked for
+    with pytest.raises(rpc.ReplyError, match="not the Stake program"):
+        rpc.stake_accounts({"context": {"slot": 5}, "value": PROGRAM_ACCOUNTS})
+    bad = [{**entry, "account": {**entry["account"], "lamports": "12"}}]
+    with pytest.raises(rpc.ReplyError, match="lamports"):
+        rpc.stake_accounts({"context": {"slot": 5}, "value": bad})
