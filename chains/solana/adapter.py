@@ -28,7 +28,9 @@ after S (`getFirstAvailableBlock`) cannot give the transactions after S: refused
 a transaction it cannot return later leaves its row unread, never read at the tip.
 
 Stake and vote accounts are out of scope: their lamports change at epoch boundaries (rewards) without a
-transaction, so no roll-back can recover them; such a row is left unread, saying so.
+transaction, so no roll-back can recover them; such a row is left unread, saying so. A SOL row whose address is
+the withdraw authority of stake accounts (`getProgramAccounts` on the Stake program, `find_stake_accounts`) keeps
+its own exact figure and gets a note counting them and their lamports at the reply's slot: not counted.
 """
 
 from __future__ import annotations
@@ -90,6 +92,12 @@ class _Rolled:
     amount: int | None
     note: str  # "" when nothing moved between the snapshot and the pin
     error: str = ""
+
+
+def _sol(lamports: int) -> str:
+    """Lamports as exact SOL text (9 decimals, trailing zeros dropped)."""
+    whole, fraction = divmod(lamports, 10**9)
+    return f"{whole}.{fraction:09d}".rstrip("0").rstrip(".")
 
 
 class SolanaBalanceAdapter(BalanceAdapter):
@@ -173,7 +181,8 @@ class SolanaBalanceAdapter(BalanceAdapter):
 
     def estimate_requests(self, queries: Sequence[BalanceQuery]) -> RequestEstimate:
         """Per batch of up to 100 rows (b = rpc_batch calls per HTTP request): 1 getMultipleAccounts for its SOL
-        rows; ceil(token rows / b) getTokenAccountsByOwner; with find_closed_token_accounts ceil(token owners / b)
+        rows; with find_stake_accounts ceil(SOL owners / b) getProgramAccounts; ceil(token rows / b)
+        getTokenAccountsByOwner; with find_closed_token_accounts ceil(token owners / b)
         getSignaturesForAddress pages; ceil(SOL accounts / b) signature pages for the roll-back at least. More
         pages for busy accounts, and getTransaction per account that moved, and per listed token account: no
         upper bound in advance. + 1 block re-check."""
@@ -185,6 +194,7 @@ class SolanaBalanceAdapter(BalanceAdapter):
             owners = len({q.address for q in batch if q.contract is None})
             tokens = [q for q in batch if q.contract is not None]
             low += (1 + -(-owners // rb)) if owners else 0
+            low += -(-owners // rb) if owners and self.options.find_stake_accounts else 0
             low += -(-len(tokens) // rb)
             if tokens and self.options.find_closed_token_accounts:
                 low += -(-len({q.address for q in tokens}) // rb)
@@ -222,6 +232,11 @@ class SolanaBalanceAdapter(BalanceAdapter):
                         continue
                     holdings[query] = [_Holding(query.address, info.lamports if info else 0, pin)]
                     methods[query] = _Read("getMultipleAccounts", pin)
+                if self.options.find_stake_accounts:
+                    wallets = [q for q in native if q in methods]
+                    notes = await self._stake_notes(list(dict.fromkeys(q.address for q in wallets)), height)
+                    for query in wallets:
+                        methods[query] = replace(methods[query], note=notes[query.address])
         if tokens:
             pins = await self._token_holdings(tokens, height, results, holdings, methods)
             if self.options.find_closed_token_accounts and pins:
@@ -236,6 +251,29 @@ class SolanaBalanceAdapter(BalanceAdapter):
             else:
                 results[query] = methods[query].balance(height, sum(p.amount or 0 for p in parts), "", notes)
         return results
+
+    async def _stake_notes(self, owners: list[str], height: int) -> dict[str, str]:
+        """Per owner, the note on the stake accounts whose withdraw authority it is ("" when none): they are not
+        counted (stake accounts are out of scope), only said. A provider refusing getProgramAccounts (many do)
+        leaves the note "stake accounts not checked", never the row unread: its own lamports are still exact."""
+        config = self._config(encoding="base64", dataSlice={"offset": 0, "length": 0}, withContext=True,
+                              minContextSlot=height)
+        calls = [("getProgramAccounts", [rpc.STAKE_PROGRAM, {**config, "filters": [
+            {"dataSize": rpc.STAKE_ACCOUNT_SIZE},
+            {"memcmp": {"offset": rpc.STAKE_WITHDRAWER_OFFSET, "bytes": owner}}]}]) for owner in owners]
+        notes: dict[str, str] = {}
+        for owner, reply in zip(owners, await self._batch(calls), strict=True):
+            try:
+                if isinstance(reply, Exception):
+                    raise rpc.ReplyError(str(reply))
+                slot, found = rpc.stake_accounts(reply)
+            except rpc.ReplyError as exc:
+                notes[owner] = f"stake accounts not checked: {exc}"
+                continue
+            lamports = sum(a.lamports for a in found)
+            notes[owner] = (f"owns {len(found)} stake account(s) holding {_sol(lamports)} SOL at slot {slot}: not "
+                            "counted (stake accounts are out of scope)") if found else ""
+        return notes
 
     async def _token_holdings(self, tokens: list[BalanceQuery], height: int, results: dict[BalanceQuery, Balance],
                               holdings: dict[BalanceQuery, list[_Holding]], methods: dict[BalanceQuery, _Read]

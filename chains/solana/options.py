@@ -19,6 +19,10 @@ class SolanaOptions(BackendOptions):
     # Read every transaction of a token row's owner after the snapshot, to find token accounts closed (or given
     # to another owner) since, which getTokenAccountsByOwner no longer lists. Off: cheaper, may under-count.
     find_closed_token_accounts: bool = True
+    # List the stake accounts whose withdraw authority is a SOL row's address (getProgramAccounts on the Stake
+    # program) and note them on the row: they are not counted (stake accounts are out of scope). Providers that
+    # refuse getProgramAccounts only leave the note "stake accounts not checked".
+    find_stake_accounts: bool = True
 
     def validate(self, where: str) -> None:
         if self.commitment not in COMMITMENTS:

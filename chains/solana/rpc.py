@@ -202,3 +202,35 @@ def _transaction(reply: Any, signature: SignatureInfo, account: str) -> tuple[li
     if not isinstance(meta, Mapping):
         raise ReplyError(f"getTransaction {signature.signature}: no meta")
     return keys, meta
+
+
+# StakeStateV2 (the Stake program's account data, 200 bytes): u32 tag, then Meta = u64 rent_exempt_reserve,
+# Authorized { staker: Pubkey, withdrawer: Pubkey }, ... so the withdraw authority starts at byte 4 + 8 + 32.
+STAKE_ACCOUNT_SIZE = 200
+STAKE_WITHDRAWER_OFFSET = 44
+
+
+@dataclass(frozen=True, slots=True)
+class StakeAccount:
+    pubkey: str
+    lamports: int
+
+
+def stake_accounts(reply: Any) -> tuple[int, list[StakeAccount]]:
+    """getProgramAccounts(Stake, withContext): the context slot and every account listed; each must be owned by
+    the Stake program (the filters themselves are the server's to apply; nothing in a zero-length slice rechecks
+    them)."""
+    slot, value = context_slot(reply, "getProgramAccounts")
+    if not isinstance(value, list):
+        raise ReplyError(f"getProgramAccounts: value is not a list: {str(value)[:120]}")
+    found = []
+    for item in value:
+        if not isinstance(item, Mapping) or not isinstance(item.get("pubkey"), str) \
+                or not isinstance(item.get("account"), Mapping):
+            raise ReplyError(f"getProgramAccounts: malformed entry {str(item)[:120]}")
+        account = item["account"]
+        if account.get("owner") != STAKE_PROGRAM:
+            raise ReplyError(f"getProgramAccounts: {item['pubkey']} is owned by {account.get('owner')}, not the Stake "
+                             "program")
+        found.append(StakeAccount(item["pubkey"], _amount(account.get("lamports"), "stake account lamports")))
+    return slot, found

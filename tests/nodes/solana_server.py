@@ -3,7 +3,8 @@
 No Solana validator installs here (agave-validator / solana-test-validator are not packaged for Debian or PyPI and
 nothing downloads), so this server answers the documented requests of the methods the Solana adapter uses, with
 the documented shapes and errors of https://solana.com/docs/rpc/http (getGenesisHash, getSlot, getBlock, getBlocks,
-getFirstAvailableBlock, getMultipleAccounts, getTokenAccountsByOwner, getSignaturesForAddress, getTransaction):
+getFirstAvailableBlock, getMultipleAccounts, getTokenAccountsByOwner, getSignaturesForAddress, getTransaction,
+getProgramAccounts with `dataSize`/`memcmp` filters, `dataSlice` and `withContext`, over real StakeStateV2 data):
 RpcResponse `{"context": {"slot", "apiVersion"}, "value"}` wrappers, jsonParsed token accounts, signatures newest
 first with `before`/`limit` paging (limit at most 1000), `minContextSlot` refused with -32016 when the node is
 behind it, skipped slots (-32007), cleaned-up blocks (-32001) and unavailable ones (-32004) as Agave words them
@@ -24,6 +25,7 @@ Seeding (lamports and token base units; every operation is one transaction payin
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import itertools
@@ -70,6 +72,7 @@ class _State:
     lamports: dict[str, int] = field(default_factory=dict)
     programs: dict[str, str] = field(default_factory=dict)  # account -> owning program (System when absent)
     tokens: dict[str, list[Any]] = field(default_factory=dict)  # token account -> [mint, owner, program, amount]
+    stakes: dict[str, tuple[str, str]] = field(default_factory=dict)  # stake account -> (staker, withdrawer)
 
 
 class SolanaLedger:
@@ -127,13 +130,25 @@ class SolanaLedger:
         keys = [sender, SYSTEM_PROGRAM, receiver] if lookup else [sender, receiver, SYSTEM_PROGRAM]
         self._tx(keys, change, fee_payer=sender, loaded=1 if lookup else 0, failed=failed)
 
-    def make_stake_account(self, address: str, lamports: int) -> None:
+    def make_stake_account(self, address: str, lamports: int, *, withdrawer: str = FAUCET,
+                           staker: str | None = None) -> None:
+        """A stake account (Initialized) funded by the faucet, with these stake and withdraw authorities."""
         def change(state: _State) -> None:
             state.lamports[FAUCET] -= lamports
             state.lamports[address] = lamports
             state.programs[address] = STAKE_PROGRAM
+            state.stakes[address] = (staker or withdrawer, withdrawer)
 
         self._tx([FAUCET, address, STAKE_PROGRAM], change, fee_payer=FAUCET)
+
+    def set_stake_withdrawer(self, address: str, withdrawer: str) -> None:
+        """Authorize(Withdrawer), signed by the current withdraw authority."""
+        current = self.working.stakes[address][1]
+
+        def change(state: _State) -> None:
+            state.stakes[address] = (state.stakes[address][0], withdrawer)
+
+        self._tx([current, address, STAKE_PROGRAM], change, fee_payer=current)
 
     def create_token_account(self, owner: str, mint: str, *, program: str = TOKEN_PROGRAM) -> str:
         account = _key(f"token account {owner} {mint} {next(self._ids)}")
@@ -220,6 +235,17 @@ class SolanaLedger:
         return min(self.blocks)
 
 
+STAKE_RENT_EXEMPT_RESERVE = 2_282_880
+
+
+def _stake_data(staker: str, withdrawer: str) -> bytes:
+    """StakeStateV2::Initialized(Meta): u32 tag 1, u64 rent_exempt_reserve, Authorized {staker, withdrawer},
+    Lockup (zeros), padded to the 200 bytes of every stake account."""
+    data = ((1).to_bytes(4, "little") + STAKE_RENT_EXEMPT_RESERVE.to_bytes(8, "little")
+            + base58.b58decode(staker) + base58.b58decode(withdrawer))
+    return data.ljust(200, b"\0")
+
+
 def _token_balances(keys: list[str], tokens: dict[str, list[Any]]) -> list[dict[str, Any]]:
     entries = []
     for index, key in enumerate(keys):
@@ -252,6 +278,8 @@ class Faults:
     first_available: int | None = None  # the ledger's first slot (a node whose older history is gone)
     blocks_kept: bool = False  # with first_available: blocks still served (e.g. from Bigtable), transactions not
     transactions_lost: bool = False  # getTransaction answers null (history gone, e.g. a Bigtable outage)
+    # getProgramAccounts refused as many providers do: ("jsonrpc", code, message) or ("http", status, text)
+    program_accounts_refused: tuple[str, int, str] | None = None
 
 
 class SolanaServer:
@@ -307,6 +335,9 @@ class SolanaServer:
         first = body[0] if isinstance(body, list) and body else body
         name = str(first.get("method")) if isinstance(first, dict) else "?"
         self.http_by_method[name] = self.http_by_method.get(name, 0) + 1
+        refused = self.faults.program_accounts_refused
+        if refused and refused[0] == "http" and name == "getProgramAccounts":
+            return web.Response(status=refused[1], text=refused[2])
         if isinstance(body, list):
             return web.json_response([self._one(item) for item in body])
         return web.json_response(self._one(body))
@@ -435,6 +466,36 @@ class SolanaServer:
                 "rentEpoch": 18446744073709551615, "space": 165}})
         return self._wrap(slot, value)
 
+    def rpc_getProgramAccounts(self, program: str, config: dict[str, Any] | None = None) -> Any:
+        """solana.com/docs/rpc/http/getprogramaccounts: accounts owned by `program` whose data pass every filter
+        (`dataSize`: the data's length; `memcmp`: base58 `bytes` (or `encoding` base64) equal to the data at
+        `offset`), data encoded as asked and cut by `dataSlice`; `withContext` wraps the list in an RpcResponse."""
+        config = config or {}
+        refused = self.faults.program_accounts_refused
+        if refused and refused[0] == "jsonrpc":
+            raise RpcError(refused[1], refused[2])
+        slot = self._context(config)
+        state = self.ledger.states[slot]
+        encoding = config.get("encoding", "binary")
+        if encoding not in ("base64", "base58"):
+            raise RpcError(-32602, "this stand-in serves base64/base58 only")
+        filters = config.get("filters") or []
+        if len(filters) > 4:
+            raise RpcError(-32602, "Too many filters provided; max 4")
+        window = config.get("dataSlice")
+        value = []
+        for pubkey in sorted(a for a, p in state.programs.items() if p == program):
+            data = _stake_data(*state.stakes[pubkey]) if pubkey in state.stakes else b""
+            if not all(_passes(data, f) for f in filters):
+                continue
+            if window is not None:
+                data = data[window["offset"] : window["offset"] + window["length"]]
+            encoded = base64.b64encode(data).decode() if encoding == "base64" else base58.b58encode(data).decode()
+            value.append({"pubkey": pubkey, "account": {
+                "data": [encoded, encoding], "executable": False, "lamports": state.lamports.get(pubkey, 0),
+                "owner": program, "rentEpoch": 18446744073709551615, "space": 200 if pubkey in state.stakes else 0}})
+        return self._wrap(slot, value) if config.get("withContext") else value
+
     def rpc_getSignaturesForAddress(self, address: str, config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         config = config or {}
         self._context(config)
@@ -487,6 +548,20 @@ class SolanaServer:
         return {"blockTime": 1_700_000_000 + tx.slot // 3, "meta": meta, "slot": tx.slot,
                 "transaction": {"message": message, "signatures": [tx.signature]},
                 "version": 0 if tx.loaded else "legacy"}
+
+
+def _passes(data: bytes, rule: dict[str, Any]) -> bool:
+    if set(rule) == {"dataSize"}:
+        return len(data) == rule["dataSize"]
+    if set(rule) == {"memcmp"}:
+        memcmp = rule["memcmp"]
+        text = memcmp["bytes"]
+        wanted = base64.b64decode(text) if memcmp.get("encoding") == "base64" else base58.b58decode(text)
+        if len(wanted) > 128:
+            raise RpcError(-32602, "Invalid param: memcmp bytes larger than 128")
+        offset = int(memcmp["offset"])
+        return data[offset : offset + len(wanted)] == wanted
+    raise RpcError(-32602, f"Invalid param: unknown filter {sorted(rule)}")
 
 
 @asynccontextmanager
