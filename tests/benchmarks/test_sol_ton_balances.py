@@ -9,7 +9,7 @@ from benchmarks import solana_balances, ton_balances
 def test_solana_benchmark_reads_every_balance(capsys) -> None:
     solana_balances.main(200)
     table = capsys.readouterr().out
-    assert "| 11 | 55.0 | 36% | 307 | 1,535 | 98% |" in table and "| 15 | 75.0 | 53% | 805 | 4,025 | 75% |" in table
+    assert "| 13 | 65.0 | 31% | 507 | 2,535 | 59% |" in table and "| 15 | 75.0 | 53% | 805 | 4,025 | 75% |" in table
 
 
 def test_ton_benchmark_reads_every_balance(capsys) -> None:
