@@ -107,7 +107,7 @@ def _reserve_table(report: Mapping[str, Any]) -> str:
             f"<td class=\"num\">{'not read' if not_read else _amount(figures.get('onchain'))}</td>"
             f"<td class=\"num\">{_amount(figures.get('declared'))}</td><td class=\"num\">{owed}</td>"
             f"<td class=\"num ratio\">{_percent(figures.get('ratio'))}</td>"
-            f"<td class=\"num\">{_amount(figures.get('required_ratio'))}</td>"
+            f"<td class=\"num\">{_percent(figures.get('required_ratio'))}</td>"
             f"<td class=\"{'ok' if figures.get('ok') else 'bad'}\">{escape(result)}</td></tr>")
     lines.append("</tbody></table></section>")
     return "\n".join(lines)
@@ -136,7 +136,10 @@ def _basis(report: Mapping[str, Any]) -> str:
             f"({_n(counts.get('verified'))} verified, {_n(counts.get('failed'))} failed, "
             f"{_n(counts.get('unchecked'))} unchecked, {_n(counts.get('missing_balance'))} without a balance).</li>")
     for proof in _part(report, "liabilities").get("proofs") or []:
-        lines.append(f"<li>Proof: <code>{escape(json.dumps(proof, sort_keys=True)[:500])}</code></li>")
+        where = Path(str(proof.get("path", ""))).name
+        lines.append(f"<li>Proof ({escape(str(proof.get('kind', '')))} <code>{escape(where)}</code>): "
+                     f"<strong>{escape(str(proof.get('status', '')))}</strong>. "
+                     f"{escape(str(proof.get('detail', ''))[:500])}</li>")
     lines.append("</ul></section>")
     return "\n".join(lines)
 
