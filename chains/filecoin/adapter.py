@@ -35,7 +35,6 @@ Filecoin path and already batched; f1 rows are the only ones this adapter sees.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,7 +49,7 @@ from chains.base import (
     StateUnavailable,
 )
 from chains.filecoin import addresses
-from chains.filecoin.api import TipSetRef, balance_or_error, is_no_state, strict_batch_results, tipset_of
+from chains.filecoin.api import TipSetRef, balance_or_error, is_no_state, tipset_of
 from chains.filecoin.options import LotusOptions
 from chains.transport import JsonRpcClient, JsonRpcError
 
@@ -66,7 +65,6 @@ class LotusBalanceAdapter(BalanceAdapter):
         super().__init__(network, endpoint)
         self._rpc: JsonRpcClient | None = None
         self._tipsets: dict[int, TipSetRef] = {}
-        self._ids = itertools.count(1)
 
     @property
     def rpc(self) -> JsonRpcClient:
@@ -133,7 +131,7 @@ class LotusBalanceAdapter(BalanceAdapter):
         tipset = self._tipsets[snapshot.height]
         method, read_at = self.method, tipset.height  # the state after H's messages is read with N's key
         answers: dict[BalanceQuery, Balance] = {}
-        asked: list[tuple[BalanceQuery, dict[str, Any]]] = []
+        asked: list[tuple[BalanceQuery, tuple[str, list[Any]]]] = []
         for query in batch:
             if query.contract is not None:  # the registry lists native FIL only
                 answers[query] = Balance(None, method, f"no Filecoin token backend for contract {query.contract}",
@@ -144,14 +142,12 @@ class LotusBalanceAdapter(BalanceAdapter):
             except ValueError as exc:
                 answers[query] = Balance(None, method, str(exc), read_at=read_at)
                 continue
-            request = {"jsonrpc": "2.0", "id": next(self._ids), "method": "Filecoin.StateGetActor",
-                       "params": [address, tipset.key]}
-            asked.append((query, request))
+            asked.append((query, ("Filecoin.StateGetActor", [address, tipset.key])))
         if not asked:
             return answers
-        requests = [request for _, request in asked]
-        reply = await self.transport.request_json("POST", self.endpoint.url, payload=requests)
-        for (query, _), item in zip(asked, strict_batch_results(requests, reply), strict=True):
+        # JsonRpcClient.batch binds each reply to its call by id (missing, repeated or foreign ids: that call errs)
+        results = await self.rpc.batch([call for _, call in asked])
+        for (query, _), item in zip(asked, results, strict=True):
             if isinstance(item, JsonRpcError) and is_no_state(item):
                 raise self.refuse(Refusal.NO_STATE, snapshot.height, str(item))
             amount, error = balance_or_error(item)

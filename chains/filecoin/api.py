@@ -10,7 +10,6 @@ A tipset key is a list of CIDs in IPLD JSON (`[{"/": "bafy..."}]`); balances are
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,40 +113,3 @@ def balance_or_error(item: Any) -> tuple[int | None, str]:
         return actor_balance(item), ""
     except LotusReplyError as exc:
         return None, str(exc)
-
-
-def strict_batch_results(requests: Sequence[dict[str, Any]], reply: Any) -> list[Any]:
-    """Each request's result (or JsonRpcError) by id. Every id must be answered exactly once and no other id may
-    appear: a reply for another request (a foreign or duplicated id) binds to nothing, and leaves the requests
-    it could belong to unread rather than guessed."""
-    if isinstance(reply, dict) and reply.get("error"):
-        raise JsonRpcError(reply["error"])
-    if not isinstance(reply, list):
-        raise LotusReplyError(f"batch reply is not a list: {str(reply)[:200]}")
-    wanted = {r["id"] for r in requests}
-    seen: dict[Any, Any] = {}
-    duplicated: set[Any] = set()
-    foreign = 0
-    for item in reply:
-        ident = item.get("id") if isinstance(item, dict) else None
-        if ident not in wanted:
-            foreign += 1
-            continue
-        if ident in seen:
-            duplicated.add(ident)
-        seen[ident] = item
-    results: list[Any] = []
-    for request in requests:
-        ident = request["id"]
-        item = seen.get(ident)
-        if item is None or ident in duplicated:
-            why = "answered twice" if ident in duplicated else "missing from the batch reply"
-            extra = f" ({foreign} replies carried ids of no request)" if foreign else ""
-            results.append(JsonRpcError({"code": None, "message": f"request {ident} {why}{extra}"}))
-        elif item.get("error"):
-            results.append(JsonRpcError(item["error"]))
-        elif "result" not in item:
-            results.append(LotusReplyError(f"request {ident}: reply has neither result nor error"))
-        else:
-            results.append(item["result"])
-    return results

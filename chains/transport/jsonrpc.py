@@ -72,9 +72,11 @@ class JsonRpcClient:
         wanted = set(ids)
         by_id: dict[int, Any] = {}
         repeated: set[int] = set()
+        foreign = 0
         for item in reply:
             item_id = item.get("id") if isinstance(item, dict) else None
             if not _is_id(item_id) or item_id not in wanted:
+                foreign += 1
                 continue  # an id not asked: bound to nothing (the call it displaced is missing below)
             if item_id in by_id:
                 repeated.add(item_id)
@@ -86,7 +88,8 @@ class JsonRpcClient:
                 results.append(ReplyMismatch(f"{method}: the batch reply holds id {request_id} more than once: "
                                              "which one answers this call is unknown, none is used"))
             elif item is None:
-                results.append(ReplyMismatch(f"{method}: no reply with id {request_id} in the batch reply"))
+                stray = f" ({foreign} carried an id of no call)" if foreign else ""
+                results.append(ReplyMismatch(f"{method}: no reply with id {request_id} in the batch reply{stray}"))
             elif item.get("error"):
                 results.append(JsonRpcError(item["error"]))
             elif "result" not in item:

@@ -192,8 +192,8 @@ async def test_malformed_reply_and_foreign_reply_leave_only_that_row_unread(chai
     async with chain.open() as adapter:
         balances = await adapter.fetch_balances(queries, chain.height)
     assert balances[queries[0]].amount is None and "not a decimal attoFIL string" in balances[queries[0]].error
-    assert balances[queries[1]].amount is None and "missing from the batch reply" in balances[queries[1]].error
-    assert "ids of no request" in balances[queries[1]].error
+    assert balances[queries[1]].amount is None and "no reply with id" in balances[queries[1]].error
+    assert "carried an id of no call" in balances[queries[1]].error
     assert balances[queries[2]].amount == chain.ledger.balance(good, chain.height)
 
 

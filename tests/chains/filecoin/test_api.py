@@ -1,6 +1,6 @@
 """The Lotus reply checks against the documented examples (filecoin-project/lotus
 documentation/en/api-methods-v1-stable.md: ChainHead, StateGetActor), and the stand-in's replies against the same
-shapes; the strict batch binding."""
+shapes; the batch binding the adapter relies on."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from chains.filecoin.api import (
     LotusReplyError,
     actor_balance,
     balance_or_error,
-    strict_batch_results,
     tipset_of,
 )
-from chains.transport import JsonRpcError
+from chains.transport import JsonRpcClient, JsonRpcError
 from tests.nodes.lotus_server import FilLedger, LotusServer
 
 CID = "bafy2bzacea3wsdh6y3a36tb3skempjoxqpuyompjbmfeyf34fi3uy6uue42v4"
@@ -47,18 +46,35 @@ def test_the_stand_in_answers_with_the_documented_shapes() -> None:
     assert set(actor) == set(STATE_GET_ACTOR) and actor["Balance"] == "5"
 
 
-def test_batch_binding_by_id() -> None:
-    requests = [{"jsonrpc": "2.0", "id": i, "method": "Filecoin.StateGetActor", "params": []} for i in (1, 2, 3)]
+class _Replies:
+    """A transport whose one reply is given: JsonRpcClient numbers a fresh batch's calls 1, 2, 3."""
+
+    def __init__(self, reply: object) -> None:
+        self.reply = reply
+
+    async def request_json(self, method: str, url: str, *, payload: object = None) -> object:
+        return self.reply
+
+
+async def _batch(reply: object) -> list[object]:
+    calls = [("Filecoin.StateGetActor", []) for _ in range(3)]
+    return await JsonRpcClient(_Replies(reply), "http://lotus/rpc/v1").batch(calls)  # type: ignore[arg-type]
+
+
+async def test_batch_binding_by_id() -> None:
+    """The adapter reads through the shared JsonRpcClient.batch: replies bound by id, never by position."""
     reply = [{"id": 3, "result": {**STATE_GET_ACTOR, "Balance": "3"}},
              {"id": 1, "result": {**STATE_GET_ACTOR, "Balance": "1"}},
              {"id": 2, "result": {**STATE_GET_ACTOR, "Balance": "2"}}]
-    assert [balance_or_error(r)[0] for r in strict_batch_results(requests, reply)] == [1, 2, 3]  # order-free
+    assert [balance_or_error(r)[0] for r in await _batch(reply)] == [1, 2, 3]  # order-free
     duplicated = [*reply, {"id": 2, "result": {**STATE_GET_ACTOR, "Balance": "9"}}]
-    results = strict_batch_results(requests, duplicated)
-    assert balance_or_error(results[1]) == (None, "JSON-RPC error None: request 2 answered twice")
+    results = await _batch(duplicated)
+    amount, error = balance_or_error(results[1])
+    assert amount is None and "id 2 more than once" in error
+    assert [balance_or_error(r)[0] for r in (results[0], results[2])] == [1, 3]
     foreign = [reply[0], reply[1], {"id": 77, "result": STATE_GET_ACTOR}]
-    amount, error = balance_or_error(strict_batch_results(requests, foreign)[1])
-    assert amount is None and "missing" in error and "1 replies carried ids of no request" in error
+    amount, error = balance_or_error((await _batch(foreign))[1])
+    assert amount is None and "no reply with id 2" in error and "(1 carried an id of no call)" in error
     lotus = "resolution lookup failed (f1x): resolve address f1x: actor not found"
     not_found = JsonRpcError({"code": 1, "message": lotus})
     assert balance_or_error(not_found) == (0, "")
