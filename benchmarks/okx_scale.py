@@ -311,7 +311,7 @@ def run_benchmark(rows: int, cache: Path = CACHE, baseline_rows: int = 5000, wor
                 results["bare"].append(bare_recovery(fixture, workers))
                 results["evm_alone"] = evm_reads_alone(fixture, anvil.url, world)
             nodes = CpuMeter({"anvil": getattr(getattr(anvil, "_process", None), "pid", None),
-                              "litecoind": getattr(ltc.process, "pid", None)},
+                              "litecoind": ltc.pid},
                              {"TRON stand-in (thread)": tron_thread._thread.native_id})
             results["audit"] = run_audit(config, tmp / "audit.log", profile=profile, meter=nodes)
             results["bare"].append(bare_recovery(fixture, workers))  # again after: the machine's drift shows

@@ -28,7 +28,11 @@ RPC_USER = "rpc"  # under 4 characters: not taken for a secret, so the scrubber 
 
 
 class NodeError(RuntimeError):
-    """litecoind answered a call with an error."""
+    """litecoind answered a call with an error (`code` is Core's RPC error code)."""
+
+    def __init__(self, method: str, error: dict[str, Any]) -> None:
+        super().__init__(f"{method}: {error.get('code')}: {error.get('message')}")
+        self.code = error.get("code")
 
 
 class LitecoindMissing(InputProblem):
@@ -45,15 +49,21 @@ def litecoind_binary() -> str:
 class Litecoind:
     """`with Litecoind() as node: node.url` (with its RPC credentials, as a config's url_env would hold it)."""
 
-    def __init__(self) -> None:
-        self.datadir = Path(tempfile.mkdtemp(prefix="auditor-demo-ltc-"))
+    def __init__(self, *, user: str = RPC_USER, password: str | None = None, extra_args: tuple[str, ...] = ()) -> None:
+        self.datadir = Path(tempfile.mkdtemp(prefix="auditor-ltc-regtest-"))
         self.port = free_port()
-        self._password = secrets.token_hex(16)
+        self._user = user
+        self._password = password or secrets.token_hex(16)
+        self._extra_args = extra_args  # e.g. -txindex=1 for an Electrum or Esplora server on top
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{RPC_USER}:{self._password}@127.0.0.1:{self.port}/"
+        return f"http://{self._user}:{self._password}@127.0.0.1:{self.port}/"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     def __enter__(self) -> Litecoind:
         self.start()
@@ -65,8 +75,8 @@ class Litecoind:
     def start(self, timeout: float = 30.0) -> None:
         command = [
             litecoind_binary(), "-regtest", "-server=1", "-listen=0", "-dnsseed=0", "-fallbackfee=0.0001",
-            "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", f"-rpcport={self.port}", f"-rpcuser={RPC_USER}",
-            f"-rpcpassword={self._password}", "-printtoconsole=0", f"-datadir={self.datadir}",
+            "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", f"-rpcport={self.port}", f"-rpcuser={self._user}",
+            f"-rpcpassword={self._password}", "-printtoconsole=0", f"-datadir={self.datadir}", *self._extra_args,
         ]
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                          preexec_fn=lifeline.child_setup())
@@ -101,12 +111,12 @@ class Litecoind:
             process.stderr.close()
         shutil.rmtree(self.datadir, ignore_errors=True)
 
-    def rpc(self, method: str, *params: Any, wallet: str | None = None) -> Any:
-        return self._call(method, params, wallet, 60)
+    def rpc(self, method: str, *params: Any, wallet: str | None = None, timeout: float = 60.0) -> Any:
+        return self._call(method, params, wallet, timeout)
 
     def _call(self, method: str, params: tuple[Any, ...], wallet: str | None, timeout: float) -> Any:
         body = json.dumps({"jsonrpc": "1.0", "id": 1, "method": method, "params": list(params)}, default=str)
-        credentials = base64.b64encode(f"{RPC_USER}:{self._password}".encode()).decode()
+        credentials = base64.b64encode(f"{self._user}:{self._password}".encode()).decode()
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}/" + (f"wallet/{wallet}" if wallet else ""), data=body.encode(),
             headers={"Content-Type": "application/json", "Authorization": f"Basic {credentials}"})
@@ -120,5 +130,5 @@ class Litecoind:
             except ValueError:
                 raise OSError(f"HTTP {exc.code}: {payload[:200]!r}") from exc
         if reply.get("error"):
-            raise NodeError(f"{method}: {reply['error'].get('code')}: {reply['error'].get('message')}")
+            raise NodeError(method, reply["error"])
         return reply["result"]
