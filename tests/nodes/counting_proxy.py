@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections import Counter
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from eth_abi import decode as abi_decode
 
 from chains.evm.adapter import GET_OWNERS, MULTICALL3
 from chains.evm.multicall import AGGREGATE3
+from tests.nodes.proxy import ThreadedProxy
 
 
 def _evm_counts(call: dict[str, Any], counts: Counter) -> None:
@@ -57,42 +56,22 @@ def _tron_balance_calls(body: bytes) -> int:
     return len(calls)
 
 
-class CountingProxy:
+class CountingProxy(ThreadedProxy):
     """`with CountingProxy(upstream) as proxy: proxy.url`; `proxy.counts` is a Counter of the kinds above."""
 
+    name = "counting-proxy"
+
     def __init__(self, upstream: str, delay: float = 0.0) -> None:
+        super().__init__()
         scheme, rest = upstream.rstrip("/").split("//", 1)
         self.upstream = f"{scheme}//{rest.split('@', 1)[-1]}"  # the client's Authorization header is passed on
         self.delay = delay
         self.counts: Counter = Counter()
-        self.url = ""
-        self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="counting-proxy", daemon=True)
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
 
     def reset(self) -> Counter:
         with self._lock:
             counts, self.counts = self.counts, Counter()
         return counts
-
-    async def _start(self) -> None:
-        self._session = aiohttp.ClientSession()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._forward)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-
-    async def _stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._session is not None:
-            await self._session.close()
 
     def _count(self, path: str, body: bytes) -> None:
         counts: Counter = Counter({"http": 1})
@@ -113,7 +92,7 @@ class CountingProxy:
         with self._lock:
             self.counts.update(counts)
 
-    async def _forward(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         self._count(request.path, body)
         if self.delay:
@@ -125,17 +104,6 @@ class CountingProxy:
             payload = await reply.read()
             content_type = reply.headers.get("Content-Type", "application/json").split(";")[0]
             return web.Response(status=reply.status, body=payload, content_type=content_type)
-
-    def __enter__(self) -> CountingProxy:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
 
     def url_with_credentials(self, upstream_with_credentials: str) -> str:
         """The proxy's URL carrying the user:password of an upstream URL (litecoind's RPC)."""

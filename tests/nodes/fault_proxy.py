@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from aiohttp import web
+
+from tests.nodes.proxy import ThreadedProxy
 
 
 @dataclass
@@ -45,51 +45,19 @@ class Faults:
     error_every_call: str = ""
 
 
-class FaultProxy:
+class FaultProxy(ThreadedProxy):
     """`with FaultProxy(upstream) as proxy: proxy.url`; set `proxy.faults` fields before (or during) a run."""
+    name = "fault-proxy"
 
     def __init__(self, upstream: str) -> None:
+        super().__init__()
         self.upstream = upstream.rstrip("/")
         self.faults = Faults()
         self.counts: Counter = Counter()
-        self.url = ""
         self._previous_call_reply: bytes | None = None
-        self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="fault-proxy", daemon=True)
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
         self._reorg_lock = asyncio.Lock()
 
     # ---- lifecycle ---------------------------------------------------------------------------------
-
-    def __enter__(self) -> FaultProxy:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-
-    async def _start(self) -> None:
-        self._session = aiohttp.ClientSession()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_post("/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-
-    async def _stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._session is not None:
-            await self._session.close()
 
     def reset(self, faults: Faults | None = None) -> Counter:
         with self._lock:
@@ -111,7 +79,7 @@ class FaultProxy:
                                       headers={"Content-Type": "application/json"}) as reply:
             return await reply.read()
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         seen = self._count("requests")
         faults = self.faults

@@ -13,68 +13,36 @@ measure requests at the server.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 from aiohttp import web
+
+from tests.nodes.proxy import ThreadedProxy
 
 Tamper = Callable[[str, list, Any], Any]
 
 
-class SubstrateProxy:
+class SubstrateProxy(ThreadedProxy):
+    name = "substrate-proxy"
+
     def __init__(self, upstream: str) -> None:
+        super().__init__()
         self.upstream = upstream.rstrip("/")
-        self.url = ""
         self.pruned: set[str] = set()  # block hashes whose state this "node" discarded
         self.failures: deque[tuple[int, str | None]] = deque()
         self.tamper: Tamper | None = None
         self.unavailable: set[str] = set()
         self.counts: Counter = Counter()
-        self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="substrate-proxy", daemon=True)
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
 
     def reset(self) -> Counter:
         with self._lock:
             counts, self.counts = self.counts, Counter()
         return counts
 
-    def __enter__(self) -> SubstrateProxy:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-
-    async def _start(self) -> None:
-        self._session = aiohttp.ClientSession()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_post("/", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-
-    async def _stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._session is not None:
-            await self._session.close()
-
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
         payload = json.loads(await request.read())
         calls = payload if isinstance(payload, list) else [payload]
         with self._lock:
