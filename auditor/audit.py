@@ -271,7 +271,8 @@ async def _proven_chunks(
             if checked is not None:
                 if checkpoint is not None:
                     checkpoint.save_verdicts(list(zip(checked.digests, checked.proofs, strict=True)))
-                progress.advance("ownership", pending.todo, checked.seconds, signatures=checked.signatures)
+                progress.advance("ownership", pending.todo, checked.seconds, signatures=checked.signatures,
+                                 cpu_ms=round(checked.cpu_seconds * 1000))
             results = [prove_ownership(row, registry, proof, policy, address)
                        for row, proof, address in zip(pending.chunk, proofs, addresses, strict=True)]
         yield results

@@ -55,6 +55,7 @@ class CheckedChunk:
     addresses: list[Address]  # canonical addresses, worked out here too so the main process need not
     signatures: int
     seconds: float
+    cpu_seconds: float  # the checking thread's CPU time: what the stage costs, whatever else shares the cores
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # Sent back by the 5,000: each balance query as the plain tuple of its fields, rebuilt on arrival
@@ -62,24 +63,25 @@ class CheckedChunk:
         flat = [address if address is None or address[2] is None else
                 (address[0], address[1], (address[2].address, address[2].contract, address[2].detail))
                 for address in self.addresses]
-        return (_rebuilt_chunk, (self.digests, self.proofs, flat, self.signatures, self.seconds))
+        return (_rebuilt_chunk, (self.digests, self.proofs, flat, self.signatures, self.seconds, self.cpu_seconds))
 
 
 def _rebuilt_chunk(digests: list[bytes], proofs: list[OwnershipProof | None], flat: list[Any], signatures: int,
-                   seconds: float) -> CheckedChunk:
+                   seconds: float, cpu_seconds: float) -> CheckedChunk:
     addresses: list[Address] = [
         address if address is None or address[2] is None else (address[0], address[1], BalanceQuery(*address[2]))
         for address in flat
     ]
-    return CheckedChunk(digests, proofs, addresses, signatures, seconds)
+    return CheckedChunk(digests, proofs, addresses, signatures, seconds, cpu_seconds)
 
 
 def checked_chunk(rows: list[AddressRow], registry: AssetRegistry, layout: str) -> CheckedChunk:
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.thread_time()
     proofs, addresses = check_rows(rows, registry)
     digests = [row_digest(row, layout) for row in rows]
     signatures = sum((row.signature1 != "") + (row.signature2 != "") for row in rows)
-    return CheckedChunk(digests, proofs, addresses, signatures, time.perf_counter() - started)
+    return CheckedChunk(digests, proofs, addresses, signatures, time.perf_counter() - started,
+                        time.thread_time() - cpu_started)
 
 
 # The garbage collector's thresholds while a file's rows stream through: the default (700 allocations per

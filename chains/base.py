@@ -162,6 +162,14 @@ class BalanceQuery:
     # pickled as a plain tuple (`__reduce__`) and keyed in the checkpoint by its repr. The generic pipeline never
     # looks inside.
     detail: Hashable | None = None
+    # A query is a dict key ~7 times on its way (chunk sets, answers, checkpoint): its hash is worked out once.
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.address, self.contract, self.detail)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def __reduce__(self) -> tuple[type[BalanceQuery], tuple[Any, ...]]:  # pickled by the 100,000: plain tuples
         return (BalanceQuery, (self.address, self.contract, self.detail))
