@@ -187,8 +187,9 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
 
                     reading: deque[asyncio.Task[list[RowResult]]] = deque()
                     policy = OwnershipPolicy(config.statements, config.trust_owner_mode)
-                    proven = _proven_chunks(address_file, registry, workers, config.chunk_size, config.workers, policy,
-                                            checkpoint, progress)
+                    # 2 chunks a worker in flight: a worker never waits for the main process to hand it the next
+                    proven = _proven_chunks(address_file, registry, workers, config.chunk_size, 2 * config.workers,
+                                            policy, checkpoint, progress)
                     try:
                         async for results in proven:
                             reading.append(asyncio.create_task(read_balances(results)))

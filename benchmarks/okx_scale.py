@@ -363,6 +363,20 @@ def table(results: dict) -> str:
         f"- fixture build (not timed with the audit): {results['fixture_s']:.0f} s; funding the chains "
         f"{results['funding_s']:.0f} s; LTC: only a sample of the multisig addresses is funded (the rest hold 0)",
     ]
+    requests = timings.get("requests", {})
+    if requests:
+        lines += [
+            "",
+            "Requests the audit sent, per network (report.json `run.requests`, counted by the auditor's transport):",
+            "",
+            "| network | balances | requests | per 1,000 balances | JSON-RPC calls | retries | MB received |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for network, sent in requests.items():
+            read = timings["stages"].get(f"balances {network}", {}).get("done", 0)
+            per = f"{sent['requests'] * 1000 / read:,.1f}" if read else "-"
+            lines.append(f"| {network} | {read:,} | {sent['requests']:,} | {per} | {sent.get('calls', 0):,} | "
+                         f"{sent.get('retries', 0):,} | {sent.get('bytes_received', 0) / 1e6:,.1f} |")
     bare = results["bare"]
 
     def limit_of(measured: list[dict]) -> float:
