@@ -44,7 +44,11 @@ def test_okx_scale_benchmark_finds_what_it_funded(tmp_path):
     assert audit["other_cpu_s"]["TRON stand-in (thread)"] > 0  # it answered the TRON reads
     table = okx_scale.table(results)
     assert "balances TRON" in table and "naive baseline" in table and "ownership alone" in table
-    assert "signature floor" in table and "ownership stage / bare recovery" in table
+    assert "signature floor" in table and "Ownership stage against the limit" in table
+    # the checks' CPU time comes back from the workers, and every network's requests are in the table
+    assert 0 < stages["ownership"]["cpu_ms"] and 0 < alone["ownership"]["cpu_ms"]
+    assert all(f"| {network} | " in table for network in ("ETH", "LTC", "TRON"))
+    assert all(b["cpu_s"] > 0 for b in results["bare"])
 
 
 def test_a_second_build_reads_the_cached_fixture(tmp_path):
