@@ -24,7 +24,7 @@ class AddressesCsv:
         self._writer.writerow(ADDRESSES_HEADER)
 
     def write(self, result: RowResult) -> None:
-        reason = result.reason
+        reason = result.reason if result.reasons else ""  # most rows have none: skip the join
         if result.balance_error:
             reason = f"{reason}; balance unavailable: {result.balance_error}" if reason else (
                 f"balance unavailable: {result.balance_error}"
