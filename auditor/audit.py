@@ -121,7 +121,9 @@ def _exit_code(sink: _RowSink, report: ReserveReport, address_file: AddressFile,
     return ExitCode.OK
 
 
-READ_AHEAD = 3  # chunks whose balance reads may be in flight at once (several networks, several batches)
+# Chunks whose balance reads may be in flight at once (several networks, several batches). The ownership stage
+# stops handing out chunks only when this many wait for their reads, so a slow source does not idle the workers.
+READ_AHEAD = 8
 
 
 async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id: str | None = None,
@@ -193,7 +195,9 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
                     try:
                         async for results in proven:
                             reading.append(asyncio.create_task(read_balances(results)))
-                            while len(reading) > READ_AHEAD:
+                            while reading and reading[0].done():  # finished in input order, as soon as read
+                                finish(reading.popleft().result())
+                            while len(reading) > READ_AHEAD:  # memory: wait only when this many are unread
                                 finish(await reading.popleft())
                         while reading:
                             finish(await reading.popleft())
