@@ -67,6 +67,10 @@ HISTORY_HINT = (
 )
 ROLLBACK_METHOD = "trc20-balanceOf-rollback"  # balanceOf at a later block, rolled back with the transfers since
 EMPTY_BLOCK_LOOKBACK = 20  # blocks without transactions may have no balance trace: check an earlier one
+TRX_BATCH_METHOD = "multicall-getEthBalance"  # read after the snapshot, no balance change since (block scan)
+TRC20_BATCH_METHOD = "trc20-balanceOf-unmoved"  # read after the snapshot, no Transfer since (block scan)
+SCAN_REQUESTS_PER_BLOCK = 2  # getblockbynum + getblockbalance (TRX) or gettransactioninfobyblocknum (TRC-20)
+SCAN_WINDOW_PER_CONNECTION = 8  # blocks asked at once in a scan, per allowed connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,24 +136,51 @@ class TronBalanceAdapter(BalanceAdapter):
         return RequestEstimate(fixed, fixed + lookback, "identity, tip, block, solid head, history check")
 
     def estimate_requests(self, queries: Sequence[BalanceQuery]) -> RequestEstimate:
-        """TRX: one getaccountbalance per account (the API reads one account per call). TRC-20, m balances: 1 head
-        read + ceil(m / group) head reads + the balances (ceil(m / group) Multicall aggregates of `batch_size`,
-        or m balanceOf without one; a failed aggregate is asked again one by one) + m event pages at least (one
-        per account; more for an account with more than `events_page_size` transfers since the snapshot, and a
-        further round, alone, for an account whose transfers landed while it was read): no upper bound in
-        advance. + 1 re-check."""
+        """Per account (`rollback = "accounts"`, or what `auto` picks when the scan would cost more): TRX one
+        getaccountbalance each (the API reads one account per call); TRC-20, m balances, 1 head read +
+        ceil(m / group) head reads + the balances (ceil(m / group) Multicall aggregates of `batch_size`, or m
+        balanceOf without one; a failed aggregate is asked again one by one) + m event pages at least (one per
+        account; more for an account with more than `events_page_size` transfers since the snapshot, and a
+        further round, alone, for an account whose transfers landed while it was read). + 1 re-check.
+
+        In batches (`rollback = "blocks"`, or `auto` when it costs less): TRX joins the TRC-20 groups
+        (getEthBalance in the same aggregates; without TRC-20, 1 + groups head reads), then per block since the
+        snapshot (B blocks up to the last group's head): getblockbynum, and for a block with transactions
+        getblockbalance (TRX) and gettransactioninfobyblocknum (TRC-20); then getaccountbalance for each TRX
+        account and an event page for each TRC-20 account the scan names. The plan cannot know B nor who moves:
+        `low` is the figure with nobody moving and B = 0 (a snapshot at the head), which also decides `auto`
+        here; the run decides it again with the real B."""
         native = sum(1 for query in queries if query.contract is None)
         tokens = len(queries) - native
-        low = native + 1
-        formula = f"{native} TRX reads + 1 re-check"
-        if tokens:
+        scan_trx = self._scan_pays(native, 0, trx=True)
+        scan_tokens = self._scan_pays(tokens, 0, trx=False)
+        tips = tokens + (native if scan_trx else 0)
+        per_account_trx = 0 if scan_trx else native
+        low = per_account_trx + 1
+        formula = f"{per_account_trx} TRX reads + 1 re-check"
+        if tips:
             group = self._group(0)
-            heads = 1 + -(-tokens // group)
-            reads = -(-tokens // group) if self._multicall() and group > 1 else tokens
-            low += heads + reads + tokens
-            kind = "Multicall aggregates" if reads < tokens else "balanceOf"
-            formula += f" + {heads} head reads + {reads} {kind} + {tokens} event pages or more"
-        return RequestEstimate(low, low if not tokens else None, formula)
+            groups = -(-tips // group)
+            heads = 1 + groups
+            batched = self._multicall() is not None and (group > 1 or scan_trx)
+            reads = groups if batched else tips
+            pages = 0 if scan_tokens else tokens
+            low += heads + reads + pages
+            kind = "Multicall aggregates" if batched else "balanceOf"
+            what = "TRX and TRC-20" if scan_trx and tokens else "TRX" if scan_trx else "TRC-20"
+            formula += f" + {heads} head reads + {reads} {kind} ({what})"
+            if pages:
+                formula += f" + {pages} event pages or more"
+        elif native and self._trx_batchable() and self.options.rollback == "auto":
+            low += 1  # the head read that tells how many blocks a scan would cost
+            formula += " + 1 head read"
+        if scan_trx or scan_tokens:
+            per_block = "1 + 1 if it has transactions" if not (scan_trx and scan_tokens) else "1 + 2 if it has " \
+                "transactions"
+            formula += (f" + per block since the snapshot: {per_block}; + per account that moved since: "
+                        "getaccountbalance (TRX) or event pages (TRC-20)")
+        unbounded = bool(tokens) or scan_trx
+        return RequestEstimate(low, None if unbounded else low, formula)
 
     async def aclose(self) -> None:
         await super().aclose()
@@ -212,22 +243,61 @@ class TronBalanceAdapter(BalanceAdapter):
         self, queries: Sequence[BalanceQuery], snapshot: Snapshot
     ) -> AsyncIterator[Mapping[BalanceQuery, Balance]]:
         """TRX and TRC-20 reads go out together: they are independent, and the transport's concurrency limit
-        stays full while the TRC-20 side waits between its head reads. TRX answers come in batches as they
-        complete; TRC-20 ones once their roll-back is decided."""
+        stays full while the TRC-20 side waits between its head reads. Each kind is read per account or in
+        batches with a block scan (see the module docstring), as `rollback` says or as costs fewer requests."""
         block = self._blocks[snapshot.height]
         native = [q for q in queries if q.contract is None]
         tokens = [q for q in queries if q.contract is not None]
+        head: BlockRef | None = None
+        if tokens or (native and self._trx_batchable()):
+            head = await self._read_head(block)
+        lag = head.number - block.number if head is not None else 0
+        scan_trx = self._scan_pays(len(native), lag, trx=True)
+        scan_tokens = self._scan_pays(len(tokens), lag, trx=False)
+        per_account_trx = [] if scan_trx else native
         size = self.batch_size()
-        parts = [native[start : start + size] for start in range(0, len(native), size)]
+        parts = [per_account_trx[start : start + size] for start in range(0, len(per_account_trx), size)]
         tasks = [asyncio.ensure_future(self._trx_part(part, block)) for part in parts]
-        if tokens:
-            tasks.append(asyncio.ensure_future(self._trc20_balances(tokens, block)))
+        if scan_trx or scan_tokens:
+            tips = (native if scan_trx else []) + tokens
+            tasks.append(asyncio.ensure_future(self._scanned_balances(tips, block, head, scan_trx, scan_tokens)))
+        elif tokens:
+            tasks.append(asyncio.ensure_future(self._trc20_balances(tokens, block, head)))
         try:
             for next_done in asyncio.as_completed(tasks):
                 yield await next_done
         finally:
             for task in tasks:
                 task.cancel()
+
+    # ---- which way: per account, or batches and a block scan -----------------------------------------
+
+    def _trx_batchable(self) -> bool:
+        """TRX can be read in batches: a Multicall (getEthBalance) and the option allows it."""
+        return self.options.rollback != "accounts" and self._multicall() is not None
+
+    def _scan_pays(self, count: int, lag: int, *, trx: bool) -> bool:
+        """Read this kind (`count` balances, `lag` blocks since the snapshot) in batches with a block scan?
+        Per account costs `count` requests (TRX: getaccountbalance; TRC-20: one history page each). The scan
+        costs ~2 requests a block (getblockbynum, then its balance trace or its TransactionInfo list), TRX also
+        its aggregates (TRC-20 tips are read in aggregates either way), plus the accounts that moved."""
+        if count == 0 or (trx and not self._trx_batchable()):
+            return False
+        if self.options.rollback != "auto":
+            return self.options.rollback == "blocks"
+        aggregates = -(-count // self._group(0)) if trx else 0
+        return aggregates + SCAN_REQUESTS_PER_BLOCK * lag < count
+
+    async def _read_head(self, block: BlockRef) -> BlockRef:
+        try:
+            head = await self._api().now_block(solid=self.options.confirmed)
+        except RequestError as exc:
+            raise self.refuse(Refusal.UNREACHABLE, block.number, f"cannot read the head block: {exc}") from exc
+        if head.number < block.number:
+            raise self.refuse(Refusal.BEHIND, block.number, str(head.number))
+        return head
+
+    # ---- per account ------------------------------------------------------------------------------
 
     async def _trx_part(self, part: list[BalanceQuery], block: BlockRef) -> dict[BalanceQuery, Balance]:
         return dict(zip(part, await asyncio.gather(*(self._trx_balance(q, block) for q in part)), strict=True))
@@ -243,10 +313,12 @@ class TronBalanceAdapter(BalanceAdapter):
             return Balance(None, method, f"node answered for block {answered}, after the snapshot {block.number}")
         return Balance(amount, method)
 
-    async def _trc20_balances(self, queries: list[BalanceQuery], block: BlockRef) -> dict[BalanceQuery, Balance]:
+    async def _trc20_balances(
+        self, queries: list[BalanceQuery], block: BlockRef, head: BlockRef | None = None, first_round: int = 0
+    ) -> dict[BalanceQuery, Balance]:
         results: dict[BalanceQuery, Balance] = {}
         pending = queries
-        for round_number in range(self.options.pin_rounds):
+        for round_number in range(first_round, self.options.pin_rounds):
             if not pending:
                 break
             # The first round reads in groups; accounts that moved during their read retry one by one,
@@ -255,7 +327,7 @@ class TronBalanceAdapter(BalanceAdapter):
             group = self._group(round_number)
             deciding: list[asyncio.Future[list[tuple[_TipRead, Balance | None]]]] = []
             try:
-                async for reads in self._tip_reads(pending, block, group):
+                async for reads in self._tip_reads(pending, block, group, head if round_number == 0 else None):
                     deciding.append(asyncio.ensure_future(self._decide(reads, block)))
                 decided = await asyncio.gather(*deciding)
             except BaseException:
@@ -269,13 +341,113 @@ class TronBalanceAdapter(BalanceAdapter):
                 else:
                     results[read.query] = balance
         for query in pending:
-            results[query] = Balance(
-                None,
-                ROLLBACK_METHOD,
-                f"transfers kept landing while the balance was read ({self.options.pin_rounds} attempts); "
-                "cannot tell which block the tip balance belongs to",
-            )
+            results[query] = self._unsettled(query)
         return results
+
+    def _unsettled(self, query: BalanceQuery) -> Balance:
+        return Balance(
+            None,
+            ROLLBACK_METHOD,
+            f"transfers kept landing while the balance was read ({self.options.pin_rounds} attempts); "
+            "cannot tell which block the tip balance belongs to",
+        )
+
+    # ---- batches and a block scan -----------------------------------------------------------------
+
+    async def _scanned_balances(
+        self, tips: list[BalanceQuery], block: BlockRef, head: BlockRef | None, scan_trx: bool, scan_tokens: bool
+    ) -> dict[BalanceQuery, Balance]:
+        """All tips read in groups between head reads (TRX by getEthBalance, TRC-20 by balanceOf, together in
+        the Multicall's aggregates), then blocks H+1..after (the last group's `after`) scanned once for who
+        moved. A balance read at T (H <= before <= T <= after) of an account no block of (H, after] names is its
+        balance at H. The others: TRX read at H (getaccountbalance), TRC-20 rolled back with their own history
+        (the per-account path, re-read alone when a transfer fell inside their read). A block that cannot be
+        read makes every account of that kind go the per-account way: nothing is concluded from a gap."""
+        reads: list[_TipRead] = []
+        async for chunk in self._tip_reads(tips, block, self._group(0), head):
+            reads.extend(chunk)
+        last = reads[-1].after if reads else block
+        trx_movers, token_movers = await self._scan(block, last.number, scan_trx, scan_tokens)
+        results: dict[BalanceQuery, Balance] = {}
+        trx_again: list[BalanceQuery] = []
+        roll_back: list[_TipRead] = []
+        unchanged = f"unchanged since block {block.number} (no change in blocks {block.number + 1}..{last.number})"
+        for read in reads:
+            query = read.query
+            address = addresses.canonical(query.address)
+            if query.contract is None:
+                if read.amount is not None and trx_movers is not None and address not in trx_movers:
+                    results[query] = Balance(read.amount, TRX_BATCH_METHOD, read_at=read.before.number,
+                                             note=unchanged)
+                else:
+                    trx_again.append(query)
+                continue
+            contract = addresses.canonical(query.contract)
+            if read.amount is None:
+                results[query] = Balance(None, "trc20-balanceOf", read.error)
+            elif token_movers is not None and (contract, address) not in token_movers:
+                results[query] = Balance(read.amount, TRC20_BATCH_METHOD, read_at=read.before.number, note=unchanged)
+            else:
+                roll_back.append(read)
+        if trx_again:
+            results.update(await self._trx_part(trx_again, block))
+        if roll_back:
+            again: list[BalanceQuery] = []
+            for read, balance in await self._decide(roll_back, block):
+                if balance is None:
+                    again.append(read.query)
+                else:
+                    results[read.query] = balance
+            results.update(await self._trc20_balances(again, block, first_round=1))
+        return results
+
+    async def _scan(
+        self, block: BlockRef, last: int, scan_trx: bool, scan_tokens: bool
+    ) -> tuple[set[str] | None, set[tuple[str, str]] | None]:
+        """Who moved in blocks block+1..last: (TRX accounts, (TRC-20 contract, account) pairs); None for a kind
+        whose scan could not read some block. Each block: getblockbynum (its hash and transaction count, which
+        the other two requests are bound to); a block with transactions then getblockbalance (TRX) and
+        gettransactioninfobyblocknum (TRC-20). Blocks are asked SCAN_WINDOW at a time (the transport bounds the
+        requests in flight); the loop is bounded by last - block."""
+        api = self._api()
+        trx: set[str] | None = set() if scan_trx else None
+        tokens: set[tuple[str, str]] | None = set() if scan_tokens else None
+
+        async def one(number: int) -> tuple[set[str] | None, list[tuple[str, str]] | None]:
+            try:
+                ref = await api.block_by_num(number)
+                if ref is None or ref.number != number:
+                    raise TronApiError(f"getblockbynum {number}: no such block")
+            except RequestError:
+                return None, None
+            if ref.transaction_count == 0:  # no transaction: no balance change and no log
+                return set(), []
+            moved: set[str] | None = None
+            logged: list[tuple[str, str]] | None = None
+            if scan_trx:
+                try:
+                    moved = await api.trx_movers(ref)
+                except RequestError:
+                    moved = None
+            if scan_tokens:
+                try:
+                    logged = [(contract, party) for contract, t in await api.transfer_logs(ref)
+                              for party in (t.sender, t.receiver)]
+                except RequestError:
+                    logged = None
+            return moved, logged
+
+        window = max(1, SCAN_WINDOW_PER_CONNECTION * self.endpoint.max_concurrency)
+        for start in range(block.number + 1, last + 1, window):
+            answers = await asyncio.gather(*(one(n) for n in range(start, min(last + 1, start + window))))
+            for moved, logged in answers:
+                if trx is not None:
+                    trx = None if moved is None else trx | moved
+                if tokens is not None:
+                    tokens = None if logged is None else tokens.union(logged)
+            if trx is None and tokens is None:
+                break  # both kinds fall back to per account: the rest of the scan would change nothing
+        return trx, tokens
 
     async def _decide(self, reads: list[_TipRead], block: BlockRef) -> list[tuple[_TipRead, Balance | None]]:
         """Each tip read rolled back to the snapshot (None: read it again), once the event index has its blocks."""
@@ -284,17 +456,13 @@ class TronBalanceAdapter(BalanceAdapter):
         return list(zip(reads, decided, strict=True))
 
     async def _tip_reads(
-        self, queries: list[BalanceQuery], block: BlockRef, group: int
+        self, queries: list[BalanceQuery], block: BlockRef, group: int, head: BlockRef | None = None
     ) -> AsyncIterator[list[_TipRead]]:
-        """balanceOf of the queries, `group` at a time between two head reads; yields each group's reads."""
+        """Balances of the queries, `group` at a time between two head reads (the first `before` is `head`
+        when just read); yields each group's reads."""
         api = self._api()
         solid = self.options.confirmed
-        try:
-            before = await api.now_block(solid=solid)
-        except RequestError as exc:
-            raise self.refuse(Refusal.UNREACHABLE, block.number, f"cannot read the head block: {exc}") from exc
-        if before.number < block.number:
-            raise self.refuse(Refusal.BEHIND, block.number, str(before.number))
+        before = head if head is not None else await self._read_head(block)
         for start in range(0, len(queries), group):
             chunk = queries[start : start + group]
             answers = await self._balances_of(chunk)
@@ -327,20 +495,23 @@ class TronBalanceAdapter(BalanceAdapter):
         return self.options.group_size(self.endpoint.max_concurrency)
 
     async def _balances_of(self, chunk: list[BalanceQuery]) -> list[tuple[int | None, str]]:
-        """The chunk's balanceOf: one aggregate through the Multicall when there is one and more than one row;
-        each on its own otherwise, or when the aggregate fails (a contract reverting sinks the whole call, and
-        the per-row calls then say which)."""
+        """The chunk's balances: one aggregate through the Multicall when there is one and more than one row (or
+        a TRX row: getEthBalance has no other way); each on its own otherwise, or when the aggregate fails (a
+        contract reverting sinks the whole call, and the per-row calls then say which)."""
         multicall = self._multicall()
-        if multicall and len(chunk) > 1:
+        if multicall and (len(chunk) > 1 or any(q.contract is None for q in chunk)):
             try:
-                holdings = [(addresses.canonical(q.contract or ""), addresses.canonical(q.address)) for q in chunk]
-                _, amounts = await self._api().trc20_balances(multicall, holdings, solid=self.options.confirmed)
+                holdings = [(addresses.canonical(q.contract) if q.contract else None, addresses.canonical(q.address))
+                            for q in chunk]
+                _, amounts = await self._api().aggregate_balances(multicall, holdings, solid=self.options.confirmed)
                 return [(amount, "") for amount in amounts]
             except (RequestError, ValueError):
                 pass
         return list(await asyncio.gather(*(self._balance_of(q) for q in chunk)))
 
     async def _balance_of(self, query: BalanceQuery) -> tuple[int | None, str]:
+        if query.contract is None:  # TRX alone after a failed aggregate: read at the snapshot instead
+            return None, "getEthBalance through the Multicall failed"
         try:
             contract = addresses.canonical(query.contract or "")
             address = addresses.canonical(query.address)

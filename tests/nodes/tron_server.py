@@ -50,6 +50,8 @@ from tests.nodes.stand_in import ServerThread as StandInThread
 MAINNET_GENESIS_ID = "00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc"
 BALANCE_OF_SELECTOR = keccak256(b"balanceOf(address)")[:4]
 AGGREGATE_SELECTOR = keccak256(b"aggregate((address,bytes)[])")[:4]
+GET_ETH_BALANCE_SELECTOR = keccak256(b"getEthBalance(address)")[:4]
+TRANSFER_TOPIC = keccak256(b"Transfer(address,address,uint256)").hex()
 MAINNET_MULTICALL = "TGXuuKAb4bnrn137u39EKbYzKNXvdCes98"  # the registry's TRON `multicall`
 BLOCK_INTERVAL_MS = 3000
 
@@ -175,7 +177,10 @@ class Faults:
     # (address, other): balanceOf(address) is answered with other's balance and other's call echoed (a caching
     # proxy or load balancer answering from another request)
     swapped: dict[str, str] = field(default_factory=dict)
-    on_constant_call: Callable[[str, str], None] | None = None  # (contract, address), before answering
+    # (contract, address), before answering; contract None: getEthBalance (TRX) through the Multicall
+    on_constant_call: Callable[[str | None, str], None] | None = None
+    # blocks whose balance trace and TransactionInfo list the node cannot give (ItemNotFoundException)
+    unreadable_blocks: set[int] = field(default_factory=set)
 
 
 class TronServer:
@@ -194,6 +199,7 @@ class TronServer:
             app.router.add_route("*", prefix + "/getnowblock", self.getnowblock)
             app.router.add_route("*", prefix + "/getblockbynum", self.getblockbynum)
             app.router.add_post(prefix + "/triggerconstantcontract", self.triggerconstantcontract)
+            app.router.add_route("*", prefix + "/gettransactioninfobyblocknum", self.gettransactioninfobyblocknum)
         app.router.add_post("/wallet/getaccountbalance", self.getaccountbalance)
         app.router.add_post("/wallet/getblockbalance", self.getblockbalance)
         app.router.add_get("/v1/accounts/{address}/transactions/trc20", self.trc20_history)
@@ -345,7 +351,7 @@ class TronServer:
             return error
         assert number is not None
         block = self.ledger.blocks[number]
-        if not self.faults.history or not block.transfers:
+        if not self.faults.history or not block.transfers or number in self.faults.unreadable_blocks:
             return self._error("org.tron.core.exception.ItemNotFoundException", "This block does not exist")
         traces = []
         for t in block.transfers:
@@ -360,6 +366,44 @@ class TronServer:
                            "type": "TransferContract", "status": "SUCCESS"})
         return web.json_response({"block_identifier": {"hash": block.block_id, "number": number},
                                   "timestamp": block.timestamp, "transaction_balance_trace": traces})
+
+    async def gettransactioninfobyblocknum(self, request: web.Request) -> web.Response:
+        """The block's TransactionInfo list, one per transaction (documented: a JSON array; each as
+        gettransactioninfobyid: id, fee, blockNumber, blockTimeStamp, contractResult, contract_address, receipt, log
+        [{address, topics, data}]; with `visible` the log address is base58, else 20 bytes of hex). A TRC-20
+        transfer is a TriggerSmartContract whose log is the token's Transfer(from, to, value); a TRX transfer
+        has no log. A block the node does not have gives an empty list, as java-tron's Wallet does."""
+        try:
+            body = await self._body(request)
+        except ValueError as exc:
+            return self._error("org.tron.json.JSONException", str(exc))
+        number = body.get("num", 0)
+        if not isinstance(number, int):
+            return self._error("java.lang.NumberFormatException", f"For input string: \"{number}\"")
+        if number in self.faults.unreadable_blocks:
+            return self._error("org.tron.core.exception.ItemNotFoundException", f"block {number} not found")
+        top = self.ledger.solid_head if request.path.startswith("/walletsolidity/") else self.ledger.head
+        if number < 0 or number > top:
+            return web.json_response([])
+        visible = bool(body.get("visible"))
+        block = self.ledger.blocks[number]
+        infos: list[dict[str, Any]] = []
+        for t in block.transfers:
+            info: dict[str, Any] = {"id": t.txid, "blockNumber": number, "blockTimeStamp": block.timestamp,
+                                    "contractResult": [""], "receipt": {"net_usage": 345}}
+            if t.contract is not None:
+                token = t.contract if visible else addresses.decode(t.contract).hex()
+                emitter = t.contract if visible else addresses.decode(t.contract)[1:].hex()
+                words = [bytes(12) + addresses.decode(party)[1:] for party in (t.sender, t.receiver)]
+                info.update({
+                    "contractResult": ["0" * 63 + "1"],
+                    "contract_address": token,
+                    "receipt": {"energy_usage_total": 14650, "net_usage": 345, "result": "SUCCESS"},
+                    "log": [{"address": emitter, "topics": [TRANSFER_TOPIC, *(w.hex() for w in words)],
+                             "data": t.amount.to_bytes(32, "big").hex()}],
+                })
+            infos.append(info)
+        return web.json_response(infos)
 
     async def triggerconstantcontract(self, request: web.Request) -> web.Response:
         body = await self._body(request)
@@ -418,8 +462,9 @@ class TronServer:
         })
 
     def _aggregate(self, body: dict[str, Any], solid: bool, visible: bool) -> web.Response:
-        """Multicall's aggregate of balanceOf calls: every call on the same state (hooks first, then the reads),
-        (block number, bytes[]) ABI-encoded; any call failing (not a token here, not balanceOf) reverts it all."""
+        """Multicall's aggregate of balanceOf calls and of its own getEthBalance(address) (the TVM's BALANCE: TRX in
+        sun): every call on the same state (hooks first, then the reads), (block number, bytes[]) ABI-encoded; any
+        call failing (not a token here, not balanceOf) reverts it all."""
         calldata = bytes.fromhex(str(body.get("data", "")))
         if calldata[:4] != AGGREGATE_SELECTOR:
             return self._revert()
@@ -427,10 +472,16 @@ class TronServer:
             (calls,) = abi_decode(["(address,bytes)[]"], calldata[4:])
         except Exception:
             return self._revert()
-        reads: list[tuple[str, str]] = []
+        reads: list[tuple[str | None, str]] = []
+        itself = addresses.canonical(self.multicall or "")
         for target, inner in calls:
             token = addresses.from_evm_bytes(bytes.fromhex(target[2:]))
-            if token not in self.ledger.tokens or inner[:4] != BALANCE_OF_SELECTOR or len(inner) != 36:
+            if len(inner) != 36:
+                return self._revert()
+            if token == itself and inner[:4] == GET_ETH_BALANCE_SELECTOR:  # the contract's own getEthBalance
+                reads.append((None, addresses.from_evm_bytes(inner[16:36])))
+                continue
+            if token not in self.ledger.tokens or inner[:4] != BALANCE_OF_SELECTOR:
                 return self._revert()
             reads.append((token, addresses.from_evm_bytes(inner[16:36])))
         if self.faults.on_constant_call is not None:
