@@ -1,17 +1,20 @@
 """TRON balances at the snapshot block through the java-tron HTTP API (a FullNode, or TronGrid).
 
-TRX: `/wallet/getaccountbalance` at block H (hash and number from `/wallet/getblockbynum`). It needs a node
-started with `storage.balance.history.lookup = true`; a node without it does not fail but answers 0 for
-every account, so `snapshot` asks `/wallet/getblockbalance` for block H's balance trace, which such a node
-does not have (ItemNotFoundException), and refuses the endpoint (DataSourceError) instead of reporting zero
-reserves. Optionally `history_probe_address`, an account known to hold TRX at H, must read non-zero.
+Two ways, per kind (TRX, TRC-20) and per run, as the `rollback` option says ("accounts", "blocks") or, by
+default ("auto"), whichever costs fewer requests for the blocks since the snapshot (`_scan_pays`).
 
-TRC-20: contract state cannot be read at a past block on TRON, so each balance is read at the tip with
+Per account. TRX: `/wallet/getaccountbalance` at block H (hash and number from `/wallet/getblockbynum`), one
+request per account. It needs a node started with `storage.balance.history.lookup = true`; a node without it
+does not fail but answers 0 for every account, so `snapshot` asks `/wallet/getblockbalance` for block H's balance
+trace, which such a node does not have (ItemNotFoundException), and refuses the endpoint (DataSourceError) instead
+of reporting zero reserves. Optionally `history_probe_address`, an account known to hold TRX at H, must read
+non-zero. TRC-20: contract state cannot be read at a past block on TRON, so each balance is read at the tip with
 `triggerconstantcontract balanceOf(address)` and rolled back to H with the token's Transfer events after H
-(chains.tron.rollback). With a Multicall contract (the registry's `multicall`, or the `multicall` option), a
-whole group's balanceOf go in one constant call of its `aggregate`, executed on one state: one request per
-`batch_size` balances instead of one per balance (a group whose aggregate fails is read one by one). The tip
-reads and the events must cover exactly the same blocks, or a transfer is counted twice or missed:
+(chains.tron.rollback), one TronGrid history request (or more pages) per account. With a Multicall contract (the
+registry's `multicall`, or the `multicall` option), a whole group's balanceOf go in one constant call of its
+`aggregate`, executed on one state: one request per `batch_size` balances instead of one per balance (a group
+whose aggregate fails is read one by one). The tip reads and the events must cover exactly the same blocks, or a
+transfer is counted twice or missed:
 
 1. Tip reads run in groups, each between two reads of the head: `before` (head read before the group's
    first request; the previous group's `after`) and `after` (read once every balanceOf of the group has
@@ -23,11 +26,31 @@ reads and the events must cover exactly the same blocks, or a transfer is counte
    alone, (up to `pin_rounds` times, then it gets an error, never a guess). Otherwise no transfer happened
    in (before, after] and balance(H) = balance(T) - received + sent over the listed events exactly.
 
-With `confirmed` (the default) heads and balanceOf come from `/walletsolidity/*` (irreversible blocks) and
-events are `only_confirmed`, so a fork cannot remove a counted transfer. The event query waits until
-`events_settle_seconds` after `after`'s block time so the event index has caught up with it. Behind a load
-balancer (TronGrid), successive requests may hit nodes at slightly different heads; point the endpoint at
-one node when exactness matters for busy accounts.
+In batches with a block scan. TRX balances are read at the tip too, by the Multicall's own
+`getEthBalance(address)` (the TVM's BALANCE opcode: the TRX balance in sun) inside the same `aggregate` calls as
+the TRC-20 balanceOf, in the same groups between two head reads (so each is the balance after some T with
+H <= before <= T <= after). Then each block of (H, after] (after: the last group's) is read once, for all
+accounts: `/wallet/getblockbynum` (its hash and transaction count), and for a block with transactions
+`/wallet/getblockbalance` (every TRX balance change of its transactions: transfers, fees, internal transfers)
+and `/wallet/gettransactioninfobyblocknum` (its TransactionInfo, one per transaction, with every log, internal
+calls' included: the TRC-20 Transfer(from, to, value) logs). An account that no block of (H, after] names has
+balance(T) = balance(H): the batch value stands ("multicall-getEthBalance" / "trc20-balanceOf-unmoved", note
+"unchanged since block H"). An account that is named is read per account as above: TRX with getaccountbalance
+at H, TRC-20 rolled back with its own history (re-read alone when a transfer fell inside its read). A block
+that cannot be read, or whose trace or TransactionInfo list is not that block's (another block's identifier,
+not one TransactionInfo per transaction), sends every account of that kind to the per-account path: nothing is
+concluded from a gap. The scan costs ~2-3 requests a block (blocks are 3 s apart: an hour is 1,200 blocks, a
+day 28,800), per account ~1 request: "auto" scans while the lag is short next to the number of accounts.
+Limits of the scan: java-tron's block trace records the balance changes made inside transactions; a balance
+change outside any (none is known on mainnet: block rewards go to `allowance` and are withdrawn by a
+transaction) would not name its account. A token balance that changes without a Transfer log (USDT's
+`issue`/`redeem`/`destroyBlackFunds`) is invisible to the scan as it is to the event roll-back.
+
+With `confirmed` (the default) heads and tip reads come from `/walletsolidity/*` (irreversible blocks) and
+events are `only_confirmed`, so a fork cannot remove a counted transfer (the scanned blocks are at or below the
+solidified head). The event query waits until `events_settle_seconds` after `after`'s block time so the event
+index has caught up with it. Behind a load balancer (TronGrid), successive requests may hit nodes at slightly
+different heads; point the endpoint at one node when exactness matters for busy accounts.
 
 The roll-back is only as complete as the event source: a TRC-20 history that misses a transfer gives a
 wrong figure (a negative result is caught and reported as an error, a too-high one is not). TronGrid's

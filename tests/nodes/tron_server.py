@@ -6,7 +6,16 @@ JSON that omits zero/default fields, `{"Error": "<class> : <message>"}` bodies w
 zero answers of a node without balance history, `triggerconstantcontract` that decodes the ABI calldata
 with eth_abi and answers an ABI-encoded `constant_result`, and TronGrid paging with `meta.fingerprint`. The
 mainnet Multicall contract (`server.multicall`; None: not deployed) answers `aggregate((address,bytes)[])` of
-balanceOf calls on one state, reverting the whole call when one of them fails, as the contract does.
+balanceOf calls (and of its own `getEthBalance(address)`, the TRX balance) on one state, reverting the whole call
+when one of them fails, as the contract does. The block scan's two calls follow the java-tron docs:
+`/wallet/getblockbalance` (https://developers.tron.network/reference/getblockbalance and
+https://tronprotocol.github.io/documentation-en/api/http/block-and-tx-query/getblockbalance/: block_identifier,
+timestamp, transaction_balance_trace [{transaction_identifier, operation [{operation_identifier, address, amount}],
+type, status}]) and `/wallet/gettransactioninfobyblocknum`
+(https://developers.tron.network/reference-link/gettransactioninfobyblocknum and
+https://tronprotocol.github.io/documentation-en/api/http/block-and-tx-query/gettransactioninfobyblocknum/: a JSON
+array of TransactionInfo, log addresses in base58 with `visible`). Fees are not modelled: a transfer here costs
+no TRX, so a TRC-20 transfer names no one in the balance trace (on mainnet its fee names its sender).
 
 Seeding (all amounts in base units; `contract=None` means TRX)::
 
