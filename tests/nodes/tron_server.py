@@ -201,6 +201,7 @@ class TronServer:
         self.multicall: str | None = MAINNET_MULTICALL  # None: no Multicall contract on this chain
         self.url = ""
         self._runner: web.AppRunner | None = None
+        self._base58: dict[bytes, str] = {}
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware])
@@ -477,14 +478,17 @@ class TronServer:
         calldata = bytes.fromhex(str(body.get("data", "")))
         if calldata[:4] != AGGREGATE_SELECTOR:
             return self._revert()
-        try:
-            (calls,) = abi_decode(["(address,bytes)[]"], calldata[4:])
-        except Exception:
-            return self._revert()
+        calls = _balance_calls(calldata[4:])
+        if calls is None:  # not the usual layout of 36-byte calls: let eth_abi read (or refuse) it
+            try:
+                (decoded,) = abi_decode(["(address,bytes)[]"], calldata[4:])
+            except Exception:
+                return self._revert()
+            calls = [(bytes.fromhex(target[2:]), inner) for target, inner in decoded]
         reads: list[tuple[str | None, str]] = []
         itself = addresses.canonical(self.multicall or "")
         for target, inner in calls:
-            token = addresses.from_evm_bytes(bytes.fromhex(target[2:]))
+            token = self._from_evm(target)
             if len(inner) != 36:
                 return self._revert()
             if token == itself and inner[:4] == GET_ETH_BALANCE_SELECTOR:  # the contract's own getEthBalance
@@ -510,10 +514,17 @@ class TronServer:
         return web.json_response({
             "result": {"result": True},
             "energy_used": 935 * len(reads),
-            "constant_result": [abi_encode(["uint256", "bytes[]"], [height, words]).hex()],
+            "constant_result": [_encode_words(height, words).hex()],
             "transaction": {"ret": [{}], "visible": visible, "txID": hashlib.sha256(calldata).hexdigest(),
                             "raw_data": {"contract": [entry]}},
         })
+
+    def _from_evm(self, account: bytes) -> str:
+        """A 20-byte account as base58 (memoised: base58check costs ~10 us, and aggregates repeat contracts)."""
+        known = self._base58.get(account)
+        if known is None:
+            known = self._base58[account] = addresses.from_evm_bytes(account)
+        return known
 
     @staticmethod
     def _revert() -> web.Response:
@@ -588,6 +599,36 @@ class TronServer:
             meta["fingerprint"] = fingerprint
             meta["links"] = {"next": str(request.url.update_query(fingerprint=fingerprint))}
         return web.json_response({"data": data, "success": True, "meta": meta})
+
+
+def _balance_calls(encoded: bytes) -> list[tuple[bytes, bytes]] | None:
+    """(target, call data) of an `(address,bytes)[]` argument laid out as eth_abi lays it out with 36-byte calls (a
+    selector and one word: what balanceOf and getEthBalance take), read by slicing (eth_abi takes ~18 us a call);
+    None for any other layout."""
+    if len(encoded) < 64 or int.from_bytes(encoded[:32], "big") != 32:
+        return None
+    count = int.from_bytes(encoded[32:64], "big")
+    if len(encoded) != 64 + 32 * count + 160 * count:
+        return None
+    calls = []
+    for i in range(count):
+        if int.from_bytes(encoded[64 + 32 * i : 96 + 32 * i], "big") != 32 * count + 160 * i:
+            return None
+        at = 64 + 32 * count + 160 * i
+        head = encoded[at : at + 96]
+        if any(head[:12]) or int.from_bytes(head[32:64], "big") != 64 or int.from_bytes(head[64:96], "big") != 36:
+            return None
+        calls.append((head[12:32], encoded[at + 96 : at + 132]))
+    return calls
+
+
+def _encode_words(block: int, words: list[bytes]) -> bytes:
+    """`(uint256, bytes[])` of 32-byte results, as eth_abi encodes it (built directly: it is asked ~200 times in a
+    benchmark of 100,000 balances)."""
+    count = len(words)
+    offsets = b"".join((32 * count + 64 * i).to_bytes(32, "big") for i in range(count))
+    tails = b"".join((32).to_bytes(32, "big") + word for word in words)
+    return block.to_bytes(32, "big") + (64).to_bytes(32, "big") + count.to_bytes(32, "big") + offsets + tails
 
 
 async def start_server(ledger: TronLedger, host: str = "127.0.0.1", port: int = 0) -> TronServer:

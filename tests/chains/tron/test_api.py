@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 
 import pytest
+from eth_abi import encode as abi_encode
 
 from chains.base import Endpoint
 from chains.transport import HttpTransport, display_url
@@ -16,13 +17,15 @@ from chains.tron.api import (
     Trc20Transfer,
     TronApiError,
     TronHttpApi,
+    decode_words,
+    encode_calls,
     parse_balance_trace,
     parse_block,
     parse_transaction_infos,
     parse_transfer,
 )
 from chains.tron.rollback import RollbackError, balance_before
-from tests.nodes.tron_server import MAINNET_GENESIS_ID, ServerThread, TronLedger
+from tests.nodes.tron_server import MAINNET_GENESIS_ID, ServerThread, TronLedger, _balance_calls, _encode_words
 
 USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 ALICE = addresses.from_evm_bytes(bytes.fromhex("11" * 20))
@@ -150,3 +153,21 @@ def test_transfer_logs_of_a_block_are_bound_to_it() -> None:
     with pytest.raises(TronApiError, match="unreadable Transfer log"):
         parse_transaction_infos([_info(7, odd), _info(7), _info(7)], block, "b")
     assert parse_transaction_infos([], replace(block, transaction_count=0), "b") == []
+
+
+def test_the_aggregate_encoding_is_eth_abis() -> None:
+    """The hand-built ABI of `aggregate`'s argument and the fast read of its result equal eth_abi's."""
+    calls = [(bytes([i]) * 20, bytes([i + 1]) * (36 if i % 3 else 4 + 32 * i)) for i in range(7)]
+    assert encode_calls(calls) == abi_encode(["(address,bytes)[]"], [[("0x" + t.hex(), d) for t, d in calls]])
+    assert encode_calls([]) == abi_encode(["(address,bytes)[]"], [[]])
+    values = [0, 1, 2**256 - 1, 10**30]
+    encoded = abi_encode(["uint256", "bytes[]"], [77, [v.to_bytes(32, "big") for v in values]])
+    assert decode_words(encoded, len(values)) == (77, values)
+    assert decode_words(encoded, 3) is None  # another count: not this call's layout
+    uneven = abi_encode(["uint256", "bytes[]"], [77, [b"\x01" * 31, b"\x02" * 32]])
+    assert decode_words(uneven, 2) is None  # not one word each: left to eth_abi, which the caller checks
+    # the stand-in's own fast paths (the other direction) agree with eth_abi too
+    balance_calls = [(t, d) for t, d in calls if len(d) == 36]
+    assert _balance_calls(encode_calls(balance_calls)) == balance_calls
+    assert _balance_calls(encode_calls(calls)) is None
+    assert _encode_words(77, [v.to_bytes(32, "big") for v in values]) == encoded
