@@ -375,9 +375,8 @@ def parse_transaction_infos(reply: Any, block: BlockRef, what: str) -> list[tupl
                 if len(topics) != 3:
                     raise ValueError(f"{len(topics)} topics, expected Transfer(address indexed, address indexed, "
                                      "uint256)")
-                contract = str(log["address"])
-                contract = addresses.canonical(contract if contract.startswith("T") or contract.startswith("41")
-                                               else "41" + contract)
+                emitter = str(log["address"])  # base58 with `visible`; else the EVM form, 20 bytes of hex
+                contract = addresses.canonical("41" + emitter if len(emitter) == 40 else emitter)
                 value = bytes.fromhex(str(log.get("data", "")))
                 if len(value) != 32:
                     raise ValueError("data is not one uint256 word")

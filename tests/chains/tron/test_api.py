@@ -153,6 +153,9 @@ def test_transfer_logs_of_a_block_are_bound_to_it() -> None:
     with pytest.raises(TronApiError, match="unreadable Transfer log"):
         parse_transaction_infos([_info(7, odd), _info(7), _info(7)], block, "b")
     assert parse_transaction_infos([], replace(block, transaction_count=0), "b") == []
+    token = addresses.from_evm_bytes(bytes.fromhex("41" + "ab" * 19))  # its EVM form starts with "41" too
+    one = [_info(7, _transfer_log(addresses.decode(token)[1:].hex(), ALICE, BOB, 1)), _info(7), _info(7)]
+    assert [c for c, _ in parse_transaction_infos(one, block, "b")] == [token]
 
 
 def test_the_aggregate_encoding_is_eth_abis() -> None:
