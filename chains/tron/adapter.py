@@ -65,6 +65,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from chains.base import (
     Balance,
@@ -107,6 +108,15 @@ class _TipRead:
     after: BlockRef
 
 
+@dataclass(slots=True)
+class _Scanned:
+    """What the blocks snapshot+1..top said about one kind: the accounts (TRX) or (contract, account) pairs
+    (TRC-20) they name, or None once a block could not be read (then that kind is read per account)."""
+
+    top: int
+    movers: set[Any] | None
+
+
 class TronBalanceAdapter(BalanceAdapter):
     options_type = TronOptions
     options: TronOptions
@@ -118,6 +128,10 @@ class TronBalanceAdapter(BalanceAdapter):
         self._events_transport: HttpTransport | None = None
         self._api_client: TronHttpApi | None = None
         self._blocks: dict[int, BlockRef] = {}  # the block each snapshot height was checked at
+        # per (snapshot height, "trx" | "trc20"): who moved in the blocks scanned so far, kept across the reads of a
+        # run's chunks so each block is scanned once
+        self._scans: dict[tuple[int, str], _Scanned] = {}
+        self._scan_lock = asyncio.Lock()
 
     def open_transport(self) -> HttpTransport:
         transport = HttpTransport(self.endpoint)
@@ -274,9 +288,8 @@ class TronBalanceAdapter(BalanceAdapter):
         head: BlockRef | None = None
         if tokens or (native and self._trx_batchable()):
             head = await self._read_head(block)
-        lag = head.number - block.number if head is not None else 0
-        scan_trx = self._scan_pays(len(native), lag, trx=True)
-        scan_tokens = self._scan_pays(len(tokens), lag, trx=False)
+        scan_trx = self._scan_pays(len(native), self._unscanned(block, head, "trx"), trx=True)
+        scan_tokens = self._scan_pays(len(tokens), self._unscanned(block, head, "trc20"), trx=False)
         per_account_trx = [] if scan_trx else native
         size = self.batch_size()
         parts = [per_account_trx[start : start + size] for start in range(0, len(per_account_trx), size)]
@@ -310,6 +323,15 @@ class TronBalanceAdapter(BalanceAdapter):
             return self.options.rollback == "blocks"
         aggregates = -(-count // self._group(0)) if trx else 0
         return aggregates + SCAN_REQUESTS_PER_BLOCK * lag < count
+
+    def _unscanned(self, block: BlockRef, head: BlockRef | None, kind: str) -> int:
+        """Blocks up to `head` that a scan of this kind would still have to read (an earlier chunk's scan counts)."""
+        if head is None:
+            return 0
+        scanned = self._scans.get((block.number, kind))
+        if scanned is not None and scanned.movers is None:
+            return head.number - block.number  # its scan failed: per account is the only way left
+        return max(0, head.number - (scanned.top if scanned else block.number))
 
     async def _read_head(self, block: BlockRef) -> BlockRef:
         try:
@@ -430,47 +452,61 @@ class TronBalanceAdapter(BalanceAdapter):
         """Who moved in blocks block+1..last: (TRX accounts, (TRC-20 contract, account) pairs); None for a kind
         whose scan could not read some block. Each block: getblockbynum (its hash and transaction count, which
         the other two requests are bound to); a block with transactions then getblockbalance (TRX) and
-        gettransactioninfobyblocknum (TRC-20). Blocks are asked SCAN_WINDOW at a time (the transport bounds the
-        requests in flight); the loop is bounded by last - block."""
-        api = self._api()
-        trx: set[str] | None = set() if scan_trx else None
-        tokens: set[tuple[str, str]] | None = set() if scan_tokens else None
+        gettransactioninfobyblocknum (TRC-20). Blocks an earlier read of this run scanned are not asked again (the
+        movers found so far are kept: a mover of a later block only sends its account per account, never wrong).
+        Blocks are asked SCAN_WINDOW_PER_CONNECTION x max_concurrency at a time (the transport bounds the requests
+        in flight); the loop is bounded by last - block."""
+        async with self._scan_lock:  # chunks read concurrently share one scan
+            states = {kind: self._scans.setdefault((block.number, kind), _Scanned(block.number, set()))
+                      for kind, wanted in (("trx", scan_trx), ("trc20", scan_tokens)) if wanted}
+            todo = {kind: state for kind, state in states.items() if state.movers is not None and state.top < last}
+            if todo:
+                await self._scan_blocks(todo, last)
+        trx = states["trx"].movers if "trx" in states else None
+        tokens = states["trc20"].movers if "trc20" in states else None
+        return trx, tokens
 
-        async def one(number: int) -> tuple[set[str] | None, list[tuple[str, str]] | None]:
+    async def _scan_blocks(self, todo: dict[str, _Scanned], last: int) -> None:
+        api = self._api()
+
+        async def one(number: int) -> dict[str, set[Any] | None]:
+            kinds = [kind for kind, state in todo.items() if state.top < number]
             try:
                 ref = await api.block_by_num(number)
                 if ref is None or ref.number != number:
                     raise TronApiError(f"getblockbynum {number}: no such block")
             except RequestError:
-                return None, None
-            if ref.transaction_count == 0:  # no transaction: no balance change and no log
-                return set(), []
-            moved: set[str] | None = None
-            logged: list[tuple[str, str]] | None = None
-            if scan_trx:
+                return dict.fromkeys(kinds)
+            found: dict[str, set[Any] | None] = {}
+            for kind in kinds:
+                if ref.transaction_count == 0:  # no transaction: no balance change and no log
+                    found[kind] = set()
+                    continue
                 try:
-                    moved = await api.trx_movers(ref)
+                    if kind == "trx":
+                        found[kind] = await api.trx_movers(ref)
+                    else:
+                        found[kind] = {(contract, party) for contract, t in await api.transfer_logs(ref)
+                                       for party in (t.sender, t.receiver)}
                 except RequestError:
-                    moved = None
-            if scan_tokens:
-                try:
-                    logged = [(contract, party) for contract, t in await api.transfer_logs(ref)
-                              for party in (t.sender, t.receiver)]
-                except RequestError:
-                    logged = None
-            return moved, logged
+                    found[kind] = None
+            return found
 
+        first = min(state.top for state in todo.values()) + 1
         window = max(1, SCAN_WINDOW_PER_CONNECTION * self.endpoint.max_concurrency)
-        for start in range(block.number + 1, last + 1, window):
-            answers = await asyncio.gather(*(one(n) for n in range(start, min(last + 1, start + window))))
-            for moved, logged in answers:
-                if trx is not None:
-                    trx = None if moved is None else trx | moved
-                if tokens is not None:
-                    tokens = None if logged is None else tokens.union(logged)
-            if trx is None and tokens is None:
-                break  # both kinds fall back to per account: the rest of the scan would change nothing
-        return trx, tokens
+        for start in range(first, last + 1, window):
+            stop = min(last + 1, start + window)
+            for found in await asyncio.gather(*(one(n) for n in range(start, stop))):
+                for kind, movers in found.items():
+                    state = todo[kind]
+                    if movers is None:
+                        state.movers = None
+                    elif state.movers is not None:
+                        state.movers.update(movers)
+            for state in todo.values():
+                state.top = max(state.top, stop - 1)
+            if all(state.movers is None for state in todo.values()):
+                break  # every kind goes per account: the rest of the scan would change nothing
 
     async def _decide(self, reads: list[_TipRead], block: BlockRef) -> list[tuple[_TipRead, Balance | None]]:
         """Each tip read rolled back to the snapshot (None: read it again), once the event index has its blocks."""

@@ -134,3 +134,25 @@ async def test_trx_without_a_multicall_is_read_per_account(chain: Chain) -> None
     assert {q: b.amount for q, b in balances.items()} == {q: _expected(chain, q) for q in queries}
     assert chain.server.requests["/wallet/getaccountbalance"] == len(queries)
     assert "/wallet/gettransactioninfobyblocknum" not in chain.server.requests
+
+
+async def test_the_chunks_of_a_run_scan_each_block_once(chain: Chain) -> None:
+    """A run reads its rows in chunks through one adapter: the blocks the first chunk scanned are not asked again,
+    only those since (here one with a TRX transfer that must send its account per account)."""
+    queries = _queries(chain.accounts)
+    first, second = queries[:9], queries[9:]
+    async with chain.open(rollback="blocks") as adapter:
+        balances = dict(await adapter.fetch_balances(first, chain.height))
+        scanned = chain.server.requests["/wallet/gettransactioninfobyblocknum"]
+        traces = chain.server.requests["/wallet/getblockbalance"]
+        covered = chain.ledger.solid_head  # what the first chunk's scan read up to
+        chain.ledger.transfer(chain.accounts[0], chain.accounts[4], 777)  # lands after the first chunk's scan
+        chain.ledger.mine(2)
+        balances.update(await adapter.fetch_balances(second, chain.height))
+    assert {q: b.amount for q, b in balances.items()} == {q: _expected(chain, q) for q in queries}
+    # only the busy blocks since the first scan: the one that was not solid yet, and the new TRX transfer's
+    fresh = sum(1 for b in range(covered + 1, chain.ledger.solid_head + 1) if chain.ledger.blocks[b].transfers)
+    assert fresh == 2
+    assert chain.server.requests["/wallet/gettransactioninfobyblocknum"] - scanned == fresh
+    assert chain.server.requests["/wallet/getblockbalance"] - traces == fresh
+    assert balances[BalanceQuery(chain.accounts[4])].method == "getaccountbalance"  # named by the new block
