@@ -135,6 +135,11 @@ def bench_balances(accounts: int) -> None:
                 alone = sum(1 for b in balances.values() if b.method in PER_ACCOUNT)
                 print(f"| {label} | {accounts:,} | {lag:,} | {alone:,} | {elapsed:.2f} | {len(queries) / elapsed:,.0f} | "
                       f"{served:,} | {1000 * served / accounts:,.0f} | {planned:,} |")
+    print()
+    print("_read alone_: balances read or rolled back one account at a time (per account: all; in batches: the "
+          "accounts a block since H names, here the senders and receivers of the transfers after H: half the "
+          "accounts for USDT, an eighth for TRX). _planned (floor)_: `auditor plan`'s lower bound (in batches: nobody "
+          "moving, no block since H). Every figure read equals the ledger's at H.")
 
 
 if __name__ == "__main__":
