@@ -419,18 +419,18 @@ class TronBalanceAdapter(BalanceAdapter):
         unchanged = f"unchanged since block {block.number} (no change in blocks {block.number + 1}..{last.number})"
         for read in reads:
             query = read.query
-            address = addresses.canonical(query.address)
             if query.contract is None:
-                if read.amount is not None and trx_movers is not None and address not in trx_movers:
+                if read.amount is not None and trx_movers is not None \
+                        and addresses.canonical(query.address) not in trx_movers:
                     results[query] = Balance(read.amount, TRX_BATCH_METHOD, read_at=read.before.number,
                                              note=unchanged)
                 else:
-                    trx_again.append(query)
+                    trx_again.append(query)  # moved, or unread: at the snapshot, per account
                 continue
-            contract = addresses.canonical(query.contract)
-            if read.amount is None:
+            if read.amount is None:  # the addresses of a read that answered are well-formed
                 results[query] = Balance(None, "trc20-balanceOf", read.error)
-            elif token_movers is not None and (contract, address) not in token_movers:
+            elif token_movers is not None and (addresses.canonical(query.contract),
+                                               addresses.canonical(query.address)) not in token_movers:
                 results[query] = Balance(read.amount, TRC20_BATCH_METHOD, read_at=read.before.number, note=unchanged)
             else:
                 roll_back.append(read)
