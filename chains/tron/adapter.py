@@ -29,7 +29,9 @@ transfer is counted twice or missed:
 In batches with a block scan. TRX balances are read at the tip too, by the Multicall's own
 `getEthBalance(address)` (the TVM's BALANCE opcode: the TRX balance in sun) inside the same `aggregate` calls as
 the TRC-20 balanceOf, in the same groups between two head reads (so each is the balance after some T with
-H <= before <= T <= after). Then each block of (H, after] (after: the last group's) is read once, for all
+H <= before <= T <= after; the registry's Multicall, bolpol/tron-multicall, has getEthBalance; should an aggregate
+fail on it, TRX goes per account for the rest of the run and the group's TRC-20 rows are asked again without
+it). Then each block of (H, after] (after: the last group's) is read once, for all
 accounts: `/wallet/getblockbynum` (its hash and transaction count), and for a block with transactions
 `/wallet/getblockbalance` (every TRX balance change of its transactions: transfers, fees, internal transfers)
 and `/wallet/gettransactioninfobyblocknum` (its TransactionInfo, one per transaction, with every log, internal
@@ -132,6 +134,7 @@ class TronBalanceAdapter(BalanceAdapter):
         # run's chunks so each block is scanned once
         self._scans: dict[tuple[int, str], _Scanned] = {}
         self._scan_lock = asyncio.Lock()
+        self._eth_balance_works = True  # False once an aggregate with getEthBalance calls failed
 
     def open_transport(self) -> HttpTransport:
         transport = HttpTransport(self.endpoint)
@@ -309,8 +312,8 @@ class TronBalanceAdapter(BalanceAdapter):
     # ---- which way: per account, or batches and a block scan -----------------------------------------
 
     def _trx_batchable(self) -> bool:
-        """TRX can be read in batches: a Multicall (getEthBalance) and the option allows it."""
-        return self.options.rollback != "accounts" and self._multicall() is not None
+        """TRX can be read in batches: a Multicall (getEthBalance) that has not failed on it, and the option."""
+        return self.options.rollback != "accounts" and self._multicall() is not None and self._eth_balance_works
 
     def _scan_pays(self, count: int, lag: int, *, trx: bool) -> bool:
         """Read this kind (`count` balances, `lag` blocks since the snapshot) in batches with a block scan?
@@ -566,6 +569,13 @@ class TronBalanceAdapter(BalanceAdapter):
                 return [(amount, "") for amount in amounts]
             except (RequestError, ValueError):
                 pass
+            if any(q.contract is None for q in chunk):
+                # A Multicall without getEthBalance (or one failing on it) sinks the TRX calls: TRX goes per account
+                # from now on, and this group's TRC-20 rows are asked again in one aggregate without them
+                self._eth_balance_works = False
+                tokens = [q for q in chunk if q.contract is not None]
+                answers = dict(zip(tokens, await self._balances_of(tokens), strict=True)) if tokens else {}
+                return [answers.get(q, (None, "getEthBalance through the Multicall failed")) for q in chunk]
         return list(await asyncio.gather(*(self._balance_of(q) for q in chunk)))
 
     async def _balance_of(self, query: BalanceQuery) -> tuple[int | None, str]:

@@ -188,6 +188,7 @@ class Faults:
     swapped: dict[str, str] = field(default_factory=dict)
     # (contract, address), before answering; contract None: getEthBalance (TRX) through the Multicall
     on_constant_call: Callable[[str | None, str], None] | None = None
+    no_eth_balance: bool = False  # a Multicall without getEthBalance: an aggregate calling it reverts
     # blocks whose balance trace and TransactionInfo list the node cannot give (ItemNotFoundException)
     unreadable_blocks: set[int] = field(default_factory=set)
 
@@ -492,6 +493,8 @@ class TronServer:
             if len(inner) != 36:
                 return self._revert()
             if token == itself and inner[:4] == GET_ETH_BALANCE_SELECTOR:  # the contract's own getEthBalance
+                if self.faults.no_eth_balance:
+                    return self._revert()
                 reads.append((None, addresses.from_evm_bytes(inner[16:36])))
                 continue
             if token not in self.ledger.tokens or inner[:4] != BALANCE_OF_SELECTOR:

@@ -156,3 +156,22 @@ async def test_the_chunks_of_a_run_scan_each_block_once(chain: Chain) -> None:
     assert chain.server.requests["/wallet/gettransactioninfobyblocknum"] - scanned == fresh
     assert chain.server.requests["/wallet/getblockbalance"] - traces == fresh
     assert balances[BalanceQuery(chain.accounts[4])].method == "getaccountbalance"  # named by the new block
+
+
+async def test_a_multicall_without_get_eth_balance_sends_trx_per_account(chain: Chain) -> None:
+    """Should the Multicall not answer getEthBalance, the group's aggregate fails once: its TRC-20 rows are asked
+    again in one aggregate without the TRX calls, TRX is read at the snapshot per account, and the next read of the
+    run does not try getEthBalance again."""
+    chain.server.faults.no_eth_balance = True
+    queries = _queries(chain.accounts)
+    calls = "/walletsolidity/triggerconstantcontract"
+    async with chain.open(rollback="blocks") as adapter:
+        balances = dict(await adapter.fetch_balances(queries[:6], chain.height))
+        assert chain.server.requests[calls] == 2  # the failed aggregate, then the TRC-20 rows alone
+        balances.update(await adapter.fetch_balances(queries[6:], chain.height))
+        assert chain.server.requests[calls] == 3  # no getEthBalance tried again
+    assert {q: b.amount for q, b in balances.items()} == {q: _expected(chain, q) for q in queries}
+    trx = [q for q in queries if q.contract is None]
+    assert {balances[q].method for q in trx} == {"getaccountbalance"}
+    assert chain.server.requests["/wallet/getaccountbalance"] == len(trx)
+    assert any(b.method == "trc20-balanceOf-unmoved" for b in balances.values())
