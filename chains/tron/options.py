@@ -8,6 +8,7 @@ from chains.options import BackendOptions, OptionsError
 from chains.tron import addresses
 
 MAX_EVENTS_PAGE = 200  # TronGrid's own maximum page size
+ROLLBACK_CHOICES = ("auto", "blocks", "accounts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +27,15 @@ class TronOptions(BackendOptions):
     # A Multicall contract (aggregate((address,bytes)[])) reading a whole group's TRC-20 balanceOf in one constant
     # call; default: the registry's `multicall`; "" reads one balanceOf per request
     multicall: str | None = None
+    # How balances read after the snapshot are brought back to it: "blocks" reads TRX and TRC-20 in Multicall
+    # batches and scans each block since the snapshot for the accounts that moved (only those are read one by one);
+    # "accounts" reads TRX at the snapshot one account per request and rolls each TRC-20 balance back with its own
+    # history; "auto" takes whichever costs fewer requests for this run (per kind, from the blocks since the snapshot)
+    rollback: str = "auto"
 
     def validate(self, where: str) -> None:
+        if self.rollback not in ROLLBACK_CHOICES:
+            raise OptionsError(f"{where}.rollback: one of {', '.join(ROLLBACK_CHOICES)}, got {self.rollback!r}")
         for key in ("pin_group_size", "pin_rounds", "events_page_size", "max_event_pages"):
             value = getattr(self, key)
             if value is not None and value < 1:

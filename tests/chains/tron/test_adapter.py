@@ -108,27 +108,48 @@ async def test_snapshot_names_the_block(chain: Chain) -> None:
     assert snap.endpoint == display_url(chain.server.url)
 
 
+@pytest.mark.parametrize("rollback", ["accounts", "blocks"])
 @pytest.mark.parametrize("confirmed", [True, False])
-async def test_balances_at_the_snapshot_equal_the_ledger(chain: Chain, confirmed: bool) -> None:
+async def test_balances_at_the_snapshot_equal_the_ledger(chain: Chain, confirmed: bool, rollback: str) -> None:
     queries = _queries(chain.accounts)
     tip = chain.ledger.balance
     moved = [q for q in queries if q.contract and tip(q.address, None, q.contract) != _expected(chain, q)]
     assert len(moved) >= 4  # the tip differs from H, so the roll-back is exercised
-    async with chain.open(confirmed=confirmed) as adapter:
+    async with chain.open(confirmed=confirmed, rollback=rollback) as adapter:
         await adapter.snapshot(chain.height)
         balances = await adapter.fetch_balances(queries, chain.height)
     assert set(balances) == set(queries)
+    last = chain.ledger.solid_head if confirmed else chain.ledger.head
     for query in queries:
         balance = balances[query]
         assert balance.amount == _expected(chain, query), (query, balance)
-        if query.contract is None:
+        touched = _moved_between(chain, query, chain.height, last)
+        if query.contract is None and (rollback == "accounts" or touched):
             assert (balance.method, balance.read_at, balance.note) == ("getaccountbalance", None, "")
-        else:
+        elif query.contract is None:  # in a Multicall batch, and no block since H names it
+            assert balance.method == "multicall-getEthBalance" and balance.note.startswith("unchanged since"), balance
+        elif rollback == "accounts" or touched:
             assert balance.method == "trc20-balanceOf-rollback", balance
             assert balance.read_at is not None and balance.read_at >= chain.height, balance
             assert balance.note.removesuffix(" events").isdigit(), balance
+        else:
+            assert balance.method == "trc20-balanceOf-unmoved" and balance.read_at == last, balance
     tip = chain.ledger.solid_head if confirmed else chain.ledger.head  # unconfirmed: the head, events too
     assert any(balances[q].read_at == tip and balances[q].note != "0 events" for q in moved)
+    history = sum(n for path, n in chain.server.requests.items() if path.startswith("/v1/"))
+    scanned = chain.server.requests.get("/wallet/gettransactioninfobyblocknum", 0)
+    if rollback == "blocks":  # only the accounts that moved asked their history; every block since H scanned
+        assert history == sum(1 for q in queries if q.contract and _moved_between(chain, q, chain.height, last))
+        assert scanned == sum(1 for b in range(chain.height + 1, last + 1) if chain.ledger.blocks[b].transfers)
+    else:
+        assert history == sum(1 for q in queries if q.contract) and scanned == 0
+
+
+def _moved_between(chain: Chain, query: BalanceQuery, height: int, last: int) -> bool:
+    """Does a transfer of the query's asset in blocks height+1..last name the account?"""
+    contract = addresses.canonical(query.contract) if query.contract else None
+    return any(t.contract == contract and query.address in (t.sender, t.receiver)
+               for b in range(height + 1, last + 1) for t in chain.ledger.blocks[b].transfers)
 
 
 async def test_fetch_without_explicit_snapshot_and_pages_of_events(chain: Chain) -> None:

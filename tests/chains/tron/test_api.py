@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
+from eth_abi import encode as abi_encode
 
 from chains.base import Endpoint
 from chains.transport import HttpTransport, display_url
 from chains.tron import addresses
-from chains.tron.api import Trc20Transfer, TronApiError, TronHttpApi, parse_block, parse_transfer
+from chains.tron.api import (
+    TRANSFER_TOPIC,
+    BlockRef,
+    Trc20Transfer,
+    TronApiError,
+    TronHttpApi,
+    decode_words,
+    encode_calls,
+    parse_balance_trace,
+    parse_block,
+    parse_transaction_infos,
+    parse_transfer,
+)
 from chains.tron.rollback import RollbackError, balance_before
-from tests.nodes.tron_server import MAINNET_GENESIS_ID, ServerThread, TronLedger
+from tests.nodes.tron_server import MAINNET_GENESIS_ID, ServerThread, TronLedger, _balance_calls, _encode_words
 
 USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 ALICE = addresses.from_evm_bytes(bytes.fromhex("11" * 20))
@@ -82,3 +96,81 @@ def test_threaded_server_serves_another_event_loop() -> None:
                 await transport.aclose()
 
         assert asyncio.run(read()) == (1, 5)
+
+
+def test_balance_trace_names_every_account_of_the_documented_reply() -> None:
+    """The documented getblockbalance example (hex addresses, a fee debit before the transfer), bound to its block."""
+    block = BlockRef(66987565, "0000000003fe262d52bfa4b2814f816fd2e57af5b98a33d60d8630a03a908e0e", 1777445121000, 4)
+    payer, payee = "41f7c3feccb6461aab0fd25f61d9560645b08228cb", "41" + "22" * 20
+    reply = {
+        "block_identifier": {"hash": block.block_id, "number": block.number},
+        "timestamp": block.timestamp,
+        "transaction_balance_trace": [{
+            "transaction_identifier": "ff44a2823a870c12f12a4ca6e7647650356bc2bb5e02c5855312cf2db4c950c1",
+            "operation": [{"operation_identifier": 0, "address": payer, "amount": -267000},
+                          {"operation_identifier": 1, "address": payer, "amount": -84800},
+                          {"operation_identifier": 2, "address": payee, "amount": 84800}],
+            "type": "TransferContract", "status": "SUCCESS"}],
+    }
+    assert parse_balance_trace(reply, block) == {addresses.canonical(payer), addresses.canonical(payee)}
+    assert parse_balance_trace({"block_identifier": reply["block_identifier"]}, block) == set()  # no change
+    other = {**reply, "block_identifier": {"hash": "00" * 32, "number": block.number}}
+    with pytest.raises(TronApiError, match="not this block's"):
+        parse_balance_trace(other, block)
+    broken = {**reply, "transaction_balance_trace": [{"operation": [{"amount": 1}]}]}
+    with pytest.raises(TronApiError, match="malformed operation"):
+        parse_balance_trace(broken, block)
+
+
+def _info(number: int, *logs: dict[str, object], result: str | None = None) -> dict[str, object]:
+    info: dict[str, object] = {"id": "cd" * 32, "blockNumber": number, "blockTimeStamp": 1_700_000_003_000,
+                               "contractResult": [""], "log": list(logs)}
+    if result:
+        info["result"] = result
+    return info
+
+
+def _transfer_log(token_hex: str, sender: str, receiver: str, value: int) -> dict[str, object]:
+    words = ["00" * 12 + addresses.decode(party)[1:].hex() for party in (sender, receiver)]
+    return {"address": token_hex, "topics": [TRANSFER_TOPIC, *words], "data": f"{value:064x}"}
+
+
+def test_transfer_logs_of_a_block_are_bound_to_it() -> None:
+    block = BlockRef(7, f"{7:016x}" + "ab" * 24, 1_700_000_003_000, 3)
+    usdt_hex = addresses.decode(USDT)[1:].hex()  # without `visible` a log address is 20 bytes of hex
+    approval = {"address": usdt_hex, "topics": ["8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925"],
+                "data": "00" * 32}
+    reply = [_info(7, _transfer_log(usdt_hex, ALICE, BOB, 5), approval),
+             _info(7),  # a TRX transfer: no log
+             _info(7, _transfer_log(USDT, BOB, ALICE, 9), result="FAILED")]  # a failed call changes nothing
+    found = parse_transaction_infos(reply, block, "b")
+    assert [(c, t.sender, t.receiver, t.value) for c, t in found] == [(USDT, ALICE, BOB, 5)]
+    with pytest.raises(TronApiError, match="2 TransactionInfo for 3 transactions"):
+        parse_transaction_infos(reply[:2], block, "b")  # a list missing a transaction proves nothing
+    with pytest.raises(TronApiError, match="not of block 7"):
+        parse_transaction_infos([_info(8), _info(7), _info(7)], block, "b")
+    odd = dict(_transfer_log(usdt_hex, ALICE, BOB, 5), topics=[TRANSFER_TOPIC, "00" * 32])
+    with pytest.raises(TronApiError, match="unreadable Transfer log"):
+        parse_transaction_infos([_info(7, odd), _info(7), _info(7)], block, "b")
+    assert parse_transaction_infos([], replace(block, transaction_count=0), "b") == []
+    token = addresses.from_evm_bytes(bytes.fromhex("41" + "ab" * 19))  # its EVM form starts with "41" too
+    one = [_info(7, _transfer_log(addresses.decode(token)[1:].hex(), ALICE, BOB, 1)), _info(7), _info(7)]
+    assert [c for c, _ in parse_transaction_infos(one, block, "b")] == [token]
+
+
+def test_the_aggregate_encoding_is_eth_abis() -> None:
+    """The hand-built ABI of `aggregate`'s argument and the fast read of its result equal eth_abi's."""
+    calls = [(bytes([i]) * 20, bytes([i + 1]) * (36 if i % 3 else 4 + 32 * i)) for i in range(7)]
+    assert encode_calls(calls) == abi_encode(["(address,bytes)[]"], [[("0x" + t.hex(), d) for t, d in calls]])
+    assert encode_calls([]) == abi_encode(["(address,bytes)[]"], [[]])
+    values = [0, 1, 2**256 - 1, 10**30]
+    encoded = abi_encode(["uint256", "bytes[]"], [77, [v.to_bytes(32, "big") for v in values]])
+    assert decode_words(encoded, len(values)) == (77, values)
+    assert decode_words(encoded, 3) is None  # another count: not this call's layout
+    uneven = abi_encode(["uint256", "bytes[]"], [77, [b"\x01" * 31, b"\x02" * 32]])
+    assert decode_words(uneven, 2) is None  # not one word each: left to eth_abi, which the caller checks
+    # the stand-in's own fast paths (the other direction) agree with eth_abi too
+    balance_calls = [(t, d) for t, d in calls if len(d) == 36]
+    assert _balance_calls(encode_calls(balance_calls)) == balance_calls
+    assert _balance_calls(encode_calls(calls)) is None
+    assert _encode_words(77, [v.to_bytes(32, "big") for v in values]) == encoded

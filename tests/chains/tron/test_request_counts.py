@@ -12,7 +12,7 @@ from tests.chains.tron.test_adapter import chain as chain
 
 async def test_planned_requests_equal_the_servers_count(chain: Chain) -> None:
     wanted = _queries(chain.accounts)
-    counted = await read_counted(chain.open(), wanted, chain.height)
+    counted = await read_counted(chain.open(rollback="accounts"), wanted, chain.height)
     assert {q: b.amount for q, b in counted.balances.items()} == {q: _expected(chain, q) for q in wanted}
     served = sum(chain.server.requests.values())
     assert counted.sent.requests == served and counted.planned.covers(served)
@@ -27,7 +27,7 @@ async def test_planned_requests_equal_the_servers_count(chain: Chain) -> None:
 
 async def test_more_event_pages_are_more_requests_within_the_plan(chain: Chain) -> None:
     wanted = _queries(chain.accounts)
-    counted = await read_counted(chain.open(events_page_size=1), wanted, chain.height)
+    counted = await read_counted(chain.open(events_page_size=1, rollback="accounts"), wanted, chain.height)
     assert {q: b.amount for q, b in counted.balances.items()} == {q: _expected(chain, q) for q in wanted}
     served = sum(chain.server.requests.values())
     lookback = chain.server.requests["/wallet/getblockbynum"] - 3
@@ -41,18 +41,19 @@ async def test_multicall_reads_a_group_in_one_request_and_falls_back_without_it(
     assert USDT is not None and USDC is not None
     tokens = [BalanceQuery(a, c) for a in chain.accounts for c in (USDT.contract, USDC.contract)]
     calls = "/walletsolidity/triggerconstantcontract"
-    batched = await read_counted(chain.open(), tokens, chain.height)  # the registry's Multicall, batch_size 500
+    batched = await read_counted(chain.open(rollback="accounts"), tokens, chain.height)  # the registry's Multicall
     assert chain.server.requests[calls] == 1  # ten balanceOf in one aggregate
     with_multicall = sum(chain.server.requests.values())
     chain.server.requests.clear()
     chain.server.multicall = None  # a chain without the contract: the aggregate is refused, each row asked alone
-    alone = await read_counted(chain.open(), tokens, chain.height)
+    alone = await read_counted(chain.open(rollback="accounts"), tokens, chain.height)
     assert chain.server.requests[calls] == 1 + len(tokens)
     assert {q: b.amount for q, b in batched.balances.items()} == {q: _expected(chain, q) for q in tokens} \
         == {q: b.amount for q, b in alone.balances.items()}
     assert batched.planned.covers(with_multicall)
     chain.server.requests.clear()
-    off = await read_counted(chain.open(multicall=""), tokens, chain.height)  # turned off: no aggregate at all
+    # turned off: no aggregate at all
+    off = await read_counted(chain.open(multicall="", rollback="accounts"), tokens, chain.height)
     assert chain.server.requests[calls] == len(tokens) and off.planned.low > batched.planned.low
     assert off.sent.requests - batched.sent.requests == len(tokens) - 1  # one group either way (16 a group)
 
