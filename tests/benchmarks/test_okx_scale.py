@@ -46,7 +46,7 @@ def test_okx_scale_benchmark_finds_what_it_funded(tmp_path):
     assert "balances TRON" in table and "naive baseline" in table and "ownership alone" in table
     assert "signature floor" in table and "Ownership stage against the limit" in table
     # the checks' CPU time comes back from the workers, and every network's requests are in the table
-    assert 0 < stages["ownership"]["cpu_ms"] and 0 < alone["ownership"]["cpu_ms"]
+    assert stages["ownership"]["cpu_ms"] > 0 and alone["ownership"]["cpu_ms"] > 0
     assert all(f"| {network} | " in table for network in ("ETH", "LTC", "TRON"))
     assert all(b["cpu_s"] > 0 for b in results["bare"])
 

@@ -5,8 +5,9 @@ part-way through.
 
 Counted kinds: `evm-balance` (sub-calls of a Multicall3 aggregate3, and eth_getBalance/eth_call of the batch
 path), `evm-owners` (getOwners calls), `ltc-scan` (descriptors of each scantxoutset start), `tron-trx`
-(getaccountbalance), `tron-trc20` (balanceOf calls, alone or in a Multicall aggregate), `tron-events` (TRC-20
-history pages), and `http`: every HTTP request forwarded (what a provider bills).
+(getaccountbalance, or getEthBalance calls in a Multicall aggregate), `tron-trc20` (balanceOf calls, alone or in
+an aggregate), `tron-events` (TRC-20 history pages), and `http`: every HTTP request forwarded (what a provider
+bills).
 """
 
 from __future__ import annotations
@@ -44,16 +45,21 @@ def _evm_counts(call: dict[str, Any], counts: Counter) -> None:
 TRON_AGGREGATE = "252dba42"  # Multicall's aggregate((address,bytes)[])
 
 
-def _tron_balance_calls(body: bytes) -> int:
-    """balanceOf calls in a triggerconstantcontract: one, or as many as a Multicall aggregate carries."""
+GET_ETH_BALANCE = bytes.fromhex("4d2301cc")  # Multicall's getEthBalance(address): a TRX balance
+
+
+def _tron_balance_calls(body: bytes) -> Counter:
+    """Balance reads in a triggerconstantcontract: one balanceOf, or a Multicall aggregate's calls, of which
+    getEthBalance ones read TRX and the rest TRC-20 balanceOf."""
     try:
         data = str(json.loads(body).get("data", ""))
     except (ValueError, AttributeError):
-        return 1
+        return Counter({"tron-trc20": 1})
     if not data.startswith(TRON_AGGREGATE):
-        return 1
+        return Counter({"tron-trc20": 1})
     (calls,) = abi_decode(["(address,bytes)[]"], bytes.fromhex(data[8:]))
-    return len(calls)
+    trx = sum(1 for _, call in calls if call[:4] == GET_ETH_BALANCE)
+    return Counter({"tron-trx": trx, "tron-trc20": len(calls) - trx})
 
 
 class CountingProxy(ThreadedProxy):
@@ -78,7 +84,7 @@ class CountingProxy(ThreadedProxy):
         if path.endswith("/getaccountbalance"):
             counts["tron-trx"] += 1
         elif path.endswith("/triggerconstantcontract"):
-            counts["tron-trc20"] += _tron_balance_calls(body)
+            counts.update(_tron_balance_calls(body))
         elif path.endswith("/transactions/trc20"):
             counts["tron-events"] += 1
         elif body[:1] in (b"{", b"["):
