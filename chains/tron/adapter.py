@@ -241,7 +241,11 @@ class TronBalanceAdapter(BalanceAdapter):
         return (await self._api().now_block()).number
 
     async def block_hash(self, height: int) -> str | None:
-        block = await self._api().block_by_num(height)
+        """The id of block `height`. The first time, the whole block (its transaction count and time are used
+        later); a re-check after the reads needs only the id, so it asks for the header (`getblock`, detail
+        false): a block's transactions can be megabytes of JSON, and the re-check runs after every chunk."""
+        api = self._api()
+        block = await (api.block_header(height) if height in self._blocks else api.block_by_num(height))
         if block is None:
             return None  # a lite FullNode without old blocks
         if block.number != height:

@@ -116,6 +116,13 @@ class TronHttpApi:
             await self._post("getblockbynum", {"num": number, "visible": True}), f"getblockbynum {number}"
         )
 
+    async def block_header(self, number: int) -> BlockRef | None:
+        """Block `number` without its transactions (`/wallet/getblock`, detail false): its id, number and time;
+        the transaction count of the reply is 0 whatever the block holds."""
+        return parse_block(
+            await self._post("getblock", {"id_or_num": str(number), "detail": False}), f"getblock {number}"
+        )
+
     async def account_balance(self, address: str, block: BlockRef) -> tuple[int, int]:
         """(balance in sun, number of the block the node answered for) of `address` at `block`.
 

@@ -16,6 +16,8 @@ type, status}]) and `/wallet/gettransactioninfobyblocknum`
 https://tronprotocol.github.io/documentation-en/api/http/block-and-tx-query/gettransactioninfobyblocknum/: a JSON
 array of TransactionInfo, log addresses in base58 with `visible`). Fees are not modelled: a transfer here costs
 no TRX, so a TRC-20 transfer names no one in the balance trace (on mainnet its fee names its sender).
+`/wallet/getblock` (https://developers.tron.network/reference/getblock: `id_or_num` as a string, `detail` false
+for the header alone) answers the snapshot block's re-check.
 
 Seeding (all amounts in base units; `contract=None` means TRX)::
 
@@ -209,6 +211,7 @@ class TronServer:
         for prefix in ("/wallet", "/walletsolidity"):
             app.router.add_route("*", prefix + "/getnowblock", self.getnowblock)
             app.router.add_route("*", prefix + "/getblockbynum", self.getblockbynum)
+            app.router.add_post(prefix + "/getblock", self.getblock)
             app.router.add_post(prefix + "/triggerconstantcontract", self.triggerconstantcontract)
             app.router.add_route("*", prefix + "/gettransactioninfobyblocknum", self.gettransactioninfobyblocknum)
         app.router.add_post("/wallet/getaccountbalance", self.getaccountbalance)
@@ -317,6 +320,28 @@ class TronServer:
         if number < 0 or number > top:
             return web.json_response({})
         return web.json_response(self._block_json(number))
+
+    async def getblock(self, request: web.Request) -> web.Response:
+        """`getblock`: `id_or_num` is a block number or id as a string; `detail` false (the default) answers the
+        header only (blockID, block_header), true the whole block as getblockbynum does."""
+        try:
+            body = await self._body(request)
+        except ValueError as exc:
+            return self._error("org.tron.json.JSONException", str(exc))
+        wanted = str(body.get("id_or_num", ""))
+        top = self.ledger.solid_head if request.path.startswith("/walletsolidity/") else self.ledger.head
+        if wanted.isdigit():
+            number: int | None = int(wanted)
+        elif len(wanted) == 64:
+            number = next((n for n, b in enumerate(self.ledger.blocks) if b.block_id == wanted.lower()), None)
+        else:
+            return self._error("java.lang.IllegalArgumentException", f"invalid id_or_num: {wanted}")
+        if number is None or number > top:
+            return web.json_response({})
+        reply = self._block_json(number)
+        if not body.get("detail"):
+            reply.pop("transactions", None)
+        return web.json_response(reply)
 
     async def getaccountbalance(self, request: web.Request) -> web.Response:
         try:

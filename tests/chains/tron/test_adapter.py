@@ -15,7 +15,7 @@ import pytest
 from coincurve import PrivateKey
 
 from auditor.assets import AssetRegistry
-from chains.base import BalanceQuery, DataSourceError, Endpoint, Network
+from chains.base import BalanceQuery, DataSourceError, Endpoint, Network, Refusal
 from chains.registry import get_family
 from chains.transport import display_url
 from chains.tron import addresses
@@ -299,3 +299,27 @@ async def test_a_reply_for_another_account_is_refused(chain: Chain) -> None:
         balances = await adapter.fetch_balances(queries, chain.height)
     assert balances[queries[0]].amount is None and "echoes another call" in balances[queries[0]].error
     assert balances[queries[1]].amount == _expected(chain, queries[1])
+
+
+async def test_a_reorganised_snapshot_block_is_refused_by_the_header_recheck(chain: Chain) -> None:
+    """After the reads, block H is asked for again by its header alone (getblock, detail false: a block's
+    transactions can be megabytes); an id that changed meanwhile refuses every figure read (REORG)."""
+    height, original = chain.height, chain.ledger.blocks[chain.height]
+
+    def reorganise(contract: str | None, address: str) -> None:
+        chain.ledger.blocks[height] = replace(original, block_id=f"{height:016x}" + "ab" * 24)
+
+    chain.server.faults.on_constant_call = reorganise
+    async with chain.open(rollback="blocks") as adapter:
+        with pytest.raises(DataSourceError) as caught:
+            await adapter.fetch_balances(_queries(chain.accounts), height)
+    assert caught.value.refusal is not None and caught.value.refusal.kind is Refusal.REORG
+    assert chain.server.requests["/wallet/getblock"] == 1
+    assert chain.server.requests["/wallet/getblockbynum"] >= 2  # block 0 and H in full, once each
+
+
+async def test_the_header_recheck_answers_the_same_id_without_transactions(chain: Chain) -> None:
+    async with chain.open() as adapter:
+        await adapter.snapshot(chain.height)
+        assert await adapter.block_hash(chain.height) == chain.ledger.blocks[chain.height].block_id
+    assert chain.server.requests["/wallet/getblock"] == 1

@@ -94,7 +94,7 @@ async def test_planned_requests_equal_the_servers_count_in_batches(chain: Chain)
     busy = sum(1 for b in blocks if chain.ledger.blocks[b].transfers)
     named_trx = sum(1 for q in wanted if q.contract is None and _moved_between(chain, q, chain.height, last))
     named_tokens = sum(1 for q in wanted if q.contract and _moved_between(chain, q, chain.height, last))
-    lookback = chain.server.requests["/wallet/getblockbynum"] - 3 - len(blocks)
+    lookback = chain.server.requests["/wallet/getblockbynum"] - 2 - len(blocks)
     assert 0 < lookback < 20 and busy >= 2 and named_trx >= 1 and named_tokens >= 4
     assert served == counted.planned.low + lookback + len(blocks) + 2 * busy + named_trx + named_tokens
     assert chain.server.requests["/walletsolidity/triggerconstantcontract"] == 1  # 15 balances, one aggregate
