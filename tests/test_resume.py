@@ -84,16 +84,15 @@ def _saved(out: Path) -> dict[str, int]:
         return {}
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
-            saved = {"verdicts": db.execute("SELECT count(*) FROM verdicts").fetchone()[0]}
-            for network, contract, owners, count in db.execute(
-                "SELECT network, contract != '', detail LIKE 'EvmQueryDetail(%', count(*) FROM balances "
-                "GROUP BY 1, 2, 3"
-            ):
-                tron = "tron-trc20" if contract else "tron-trx"
-                kind = {"ETH": "evm-balance", "LTC": "ltc-scan"}.get(network, tron)
-                saved[kind] = saved.get(kind, 0) + count
-                if owners:
-                    saved["evm-owners"] = saved.get("evm-owners", 0) + count
+            # a chunk of verdicts is one row of 16-byte digests end to end; a part of reads one row of JSON answers
+            saved = {"verdicts": sum(len(blob) // 16 for (blob,) in db.execute("SELECT digests FROM verdict_chunks"))}
+            for network, text in db.execute("SELECT network, answers FROM balance_parts"):
+                for _, contract, detail, *_ in json.loads(text):
+                    tron = "tron-trc20" if contract else "tron-trx"
+                    kind = {"ETH": "evm-balance", "LTC": "ltc-scan"}.get(network, tron)
+                    saved[kind] = saved.get(kind, 0) + 1
+                    if detail.startswith("EvmQueryDetail("):
+                        saved["evm-owners"] = saved.get("evm-owners", 0) + 1
     except sqlite3.Error:  # not created yet, or mid-write: ask again
         return {}
     return saved
