@@ -8,7 +8,7 @@ from typing import IO
 
 from auditor.money import dec_str
 from auditor.ownership import RowResult
-from auditor.reasons import LONG_REASON, cut
+from auditor.reasons import LONG_FIELD, LONG_REASON, cut
 
 ADDRESSES_HEADER = ["line", "coin", "network", "address", "declared", "onchain", "status", "reason", "scheme"]
 # read_at: where the figure was read when not at `height` (a later block rolled back, a ledger version, a slot)
@@ -29,16 +29,18 @@ class AddressesCsv:
             reason = f"{reason}; balance unavailable: {result.balance_error}" if reason else (
                 f"balance unavailable: {result.balance_error}"
             )
+        row = result.row
+        coin, address = row.coin, row.address
         self._writer.writerow(
             [
-                result.row.line,
-                cut(result.row.coin),
-                result.network.code if result.network else cut(result.row.network),
-                cut(result.row.address),
-                dec_str(result.declared) or "",
-                dec_str(result.onchain) or "",
-                result.status.value,
-                cut(reason, LONG_REASON),
+                row.line,
+                coin if len(coin) <= LONG_FIELD else cut(coin),  # cut() only where it cuts: this runs per row
+                result.network.code if result.network else cut(row.network),
+                address if len(address) <= LONG_FIELD else cut(address),
+                "" if result.declared is None else dec_str(result.declared),
+                "" if result.onchain is None else dec_str(result.onchain),
+                result.status,  # a StrEnum: written as its value
+                reason if len(reason) <= LONG_REASON else cut(reason, LONG_REASON),
                 result.scheme,
             ]
         )
