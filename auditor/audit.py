@@ -32,12 +32,13 @@ from auditor.findings import (
 )
 from auditor.formats import AddressFile, open_address_file
 from auditor.freshness import FreshnessClassifier
-from auditor.html_report import write_html_report
+from auditor.html_report import AddressRowData, method_shown, write_html_report
 from auditor.liabilities.errors import ProofInputError
 from auditor.liabilities.settings import LiabilitiesSettings
 from auditor.liabilities.sources import LiabilitiesOutcome, apply_to_verdicts, declared_only, resolve_liabilities
 from auditor.ownership import STRICT, Address, OwnershipPolicy, RowResult, prove_ownership
 from auditor.progress import RunProgress
+from auditor.reasons import cut
 from auditor.report import (
     AddressesCsv,
     BalancesCsv,
@@ -73,18 +74,26 @@ def _now() -> str:
 class _RowSink:
     """Everything that happens to a finished row: addresses.csv, totals, discrepancy notes."""
 
-    def __init__(self, csv_out: AddressesCsv, aggregator: Aggregator, balances_out: BalancesCsv | None = None) -> None:
+    def __init__(self, csv_out: AddressesCsv, aggregator: Aggregator, balances_out: BalancesCsv | None = None,
+                 row_data: AddressRowData | None = None) -> None:
         self.csv_out, self.aggregator, self.balances_out = csv_out, aggregator, balances_out
+        self.row_data = row_data  # report.html's rows, encoded as they pass (not read back at the end)
         self.findings = aggregator.findings
         self.input_errors = 0
         self.methods: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
 
     def take(self, result: RowResult) -> None:
-        self.csv_out.write(result)
+        cells = self.csv_out.write(result)
+        method = error = ""  # report.html's method and error columns: balances.csv's, for a row in it
         if self.balances_out is not None and result.query is not None and result.network is not None:
             self.balances_out.write(result)
             if result.onchain_method and result.height is not None:
                 self.methods[(result.network.code, result.height)][result.onchain_method] += 1
+            read_at = "" if result.onchain_read_at is None else str(result.onchain_read_at)
+            method, error = method_shown(result.onchain_method, read_at, result.onchain_note), cut(result.balance_error)
+        if self.row_data is not None:
+            cells += (method, error)
+            self.row_data.add(cells)
         self.aggregator.add(result)
         if result.row.input_error:
             self.input_errors += 1
@@ -173,7 +182,8 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
                 for claim in run_findings(config.cross_check, config.input_file, config.generic,
                                           run_dir.path("report.json").parent, config.registry_overrides):
                     aggregator.findings.add(cross_check_finding(claim))
-                sink = _RowSink(AddressesCsv(handle), aggregator, BalancesCsv(balances_handle))
+                sink = _RowSink(AddressesCsv(handle), aggregator, BalancesCsv(balances_handle),
+                                AddressRowData(run_dir.path(ROW_DATA)))
                 sources = BalanceSources(registry, config.networks, checkpoint=checkpoint, progress=progress)
                 async with sources:
 
@@ -218,7 +228,7 @@ async def run_audit(config: AuditConfig, output_dir: Path | None = None, run_id:
                 report.exit_code = _exit_code(sink, report, address_file)
                 if before_writing is not None:
                     before_writing(report, run_dir)
-                _write(run_dir, report)
+                _write(run_dir, report, sink.row_data)
             write_json(run_dir.path("timings.json"), progress.timings() | {"requests": report.requests})
             directory = run_dir.commit()
     except BaseException:
@@ -325,7 +335,7 @@ async def _verify_file(path: Path, output_dir: Path, policy: OwnershipPolicy, wo
             SignatureWorkers(registry, {}, defaults, workers) as pool,
         ):
             aggregator = Aggregator(registry, FindingLog(findings_handle))
-            sink = _RowSink(AddressesCsv(handle), aggregator)
+            sink = _RowSink(AddressesCsv(handle), aggregator, row_data=AddressRowData(run_dir.path(ROW_DATA)))
             for stage in ("read", "ownership", "classify"):
                 progress.set_total(stage, _estimate_rows(path, address_file))
             async for results in _proven_chunks(address_file, registry, pool, 5000, workers, policy,
@@ -337,7 +347,7 @@ async def _verify_file(path: Path, output_dir: Path, policy: OwnershipPolicy, wo
         report = _report(path, address_file, aggregator, sink, summary_checks, started, None)
         report.mode = "verify"
         report.exit_code = _exit_code(sink, report, address_file, compares=False)
-        _write(run_dir, report)
+        _write(run_dir, report, sink.row_data)
         directory = run_dir.commit()
     return AuditOutcome(report.exit_code, directory, report)
 
@@ -394,7 +404,10 @@ def _report(
     )
 
 
-def _write(run_dir: RunDirectory, report: ReserveReport) -> None:
+ROW_DATA = ".address-data.part"  # report.html's row data while the run writes it (removed once in report.html)
+
+
+def _write(run_dir: RunDirectory, report: ReserveReport, rows: AddressRowData | None = None) -> None:
     write_json(run_dir.path("report.json"), report_json(report))
     run_dir.path("report.md").write_text(render_markdown(report) + "\n", encoding="utf-8")
-    write_html_report(run_dir.path("report.json").parent)
+    write_html_report(run_dir.path("report.json").parent, rows)

@@ -15,6 +15,7 @@ import base64
 import csv
 import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from html import escape
@@ -32,8 +33,9 @@ ENCODED = frozenset({"coin", "network", "status", "reason", "scheme", "method", 
 FINDINGS_SHOWN = 1000
 
 
-def write_html_report(run_dir: Path) -> Path:
-    """Write `run_dir/report.html` from the files of a finished (or `.partial`) run directory; returns its path."""
+def write_html_report(run_dir: Path, rows: AddressRowData | None = None) -> Path:
+    """Write `run_dir/report.html` from the files of a finished (or `.partial`) run directory; returns its path.
+    `rows`: the address rows already encoded while the run wrote them (else read back from the CSV files)."""
     run_dir = Path(run_dir)
     report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
     target = run_dir / "report.html"
@@ -42,7 +44,10 @@ def write_html_report(run_dir: Path) -> Path:
         out.write(_head(report))
         out.write(_body(report, run_dir))
         out.write('<script type="application/json" id="address-data">')
-        _write_address_data(out, run_dir)
+        if rows is not None:
+            rows.copy_into(out)
+        else:
+            _write_address_data(out, run_dir)
         out.write("</script>\n<script>")
         out.write(SCRIPT)
         out.write("</script>\n</body>\n</html>\n")
@@ -368,6 +373,59 @@ def _write_address_data(out: IO[str], run_dir: Path) -> None:
     out.write('],"dicts":' + _safe(json.dumps(encoded, separators=(",", ":"), ensure_ascii=False)) + "}")
 
 
+class AddressRowData:
+    """report.html's address rows encoded as a run writes them (the same JSON as `_write_address_data` makes
+    from the finished CSV files, without reading 600k rows back at the end, when nothing else runs): `add`
+    takes each row's cells in ADDRESS_COLUMNS order; blocks of rows go to a scratch file beside the report;
+    `copy_into` writes the whole object into report.html and removes the scratch file."""
+
+    BLOCK = 20_000
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[str] | None = path.open("w", encoding="utf-8")
+        self._tables: list[tuple[int, dict[str, int]]] = [
+            (index, {}) for index, name in enumerate(ADDRESS_COLUMNS) if name in ENCODED
+        ]
+        self._block: list[list[Any]] = []
+        self._first = True
+
+    def add(self, cells: list[Any]) -> None:
+        for index, table in self._tables:
+            cells[index] = table.setdefault(cells[index], len(table))
+        self._block.append(cells)
+        if len(self._block) >= self.BLOCK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._block and self._handle is not None:
+            text = json.dumps(self._block, separators=(",", ":"), ensure_ascii=False)[1:-1]  # no brackets
+            self._handle.write(("" if self._first else ",") + _safe(text))
+            self._first = False
+            self._block.clear()
+
+    def copy_into(self, out: IO[str]) -> None:
+        self.close()
+        out.write('{"columns":' + json.dumps(ADDRESS_COLUMNS) + ',"rows":[')
+        with self.path.open(encoding="utf-8") as handle:
+            shutil.copyfileobj(handle, out, 1 << 20)
+        encoded = {ADDRESS_COLUMNS[index]: list(table) for index, table in self._tables}
+        out.write('],"dicts":' + _safe(json.dumps(encoded, separators=(",", ":"), ensure_ascii=False)) + "}")
+        self.path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self._flush()
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def method_shown(method: str, read_at: str, note: str) -> str:
+    """The method column of report.html: the method with where it was read (balances.csv's read_at, "" when at
+    the snapshot block) and the row's note, e.g. "trc20-balanceOf-rollback at 812 (3 events)"."""
+    return method + (f" at {read_at}" if read_at else "") + (f" ({note})" if note else "")
+
+
 def _safe(text: str) -> str:
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
@@ -409,8 +467,7 @@ def _methods(path: Path) -> dict[str, tuple[str, str]]:
             key = (record[method], record[read_at], record[note], record[error])
             pair = seen.get(key)
             if pair is None:
-                shown = key[0] + (f" at {key[1]}" if key[1] else "") + (f" ({key[2]})" if key[2] else "")
-                pair = seen[key] = (shown, key[3])
+                pair = seen[key] = (method_shown(key[0], key[1], key[2]), key[3])
             found[record[line]] = pair
     return found
 

@@ -25,6 +25,7 @@ import pytest
 from auditor.cli import main
 from auditor.demo.anvil import Anvil
 from auditor.demo.chain import DemoChain
+from tests.auditor.html_rows import assert_streamed_rows_match_the_csv_files
 from tests.chains.eos.world import build_world
 from tests.nodes import solana_server, ton_server
 from tests.nodes.aelf_server import AelfLedger, AelfServer
@@ -126,6 +127,7 @@ def test_every_asset_is_exact_at_the_snapshot(world: dict) -> None:
     eos_rows = [r for r in rows if r["network"] == "EOS"]  # each bound by its key in the account's permission
     assert len(eos_rows) == len(eos.ACCOUNTS) and all("permission at block" in r["reason"] for r in eos_rows)
     assert any(method.endswith("-rollback") for method in report["snapshot"]["SOL"]["methods"])
+    assert_streamed_rows_match_the_csv_files(world["tmp"] / "ok" / "latest")  # methods read later, with notes
     assert code == 0, report
 
 
@@ -163,4 +165,5 @@ def test_a_server_refusing_the_snapshot_leaves_only_its_rows_unread(world: dict,
     read = totals(part for part in parts if part.network != refused)
     for asset in totals(parts):  # the refused chain's figures are missing, never read at its tip
         assert Decimal(report["assets"][asset]["onchain_verified"]) == read.get(asset, 0), asset
+    assert_streamed_rows_match_the_csv_files(world["tmp"] / f"refused-{refused}" / "latest")  # with errors
     assert code == 3, report

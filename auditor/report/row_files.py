@@ -4,7 +4,7 @@ are cut when over-long (auditor.reasons.cut), never copied whole."""
 from __future__ import annotations
 
 import csv
-from typing import IO
+from typing import IO, Any
 
 from auditor.money import dec_str
 from auditor.ownership import RowResult
@@ -23,7 +23,8 @@ class AddressesCsv:
         self._writer = csv.writer(handle, lineterminator="\n")
         self._writer.writerow(ADDRESSES_HEADER)
 
-    def write(self, result: RowResult) -> None:
+    def write(self, result: RowResult) -> list[Any]:
+        """Write the row's line; returns its cells (report.html's row data starts from them)."""
         reason = result.reason if result.reasons else ""  # most rows have none: skip the join
         if result.balance_error:
             reason = f"{reason}; balance unavailable: {result.balance_error}" if reason else (
@@ -31,19 +32,19 @@ class AddressesCsv:
             )
         row = result.row
         coin, address = row.coin, row.address
-        self._writer.writerow(
-            [
-                row.line,
-                coin if len(coin) <= LONG_FIELD else cut(coin),  # cut() only where it cuts: this runs per row
-                result.network.code if result.network else cut(row.network),
-                address if len(address) <= LONG_FIELD else cut(address),
-                "" if result.declared is None else dec_str(result.declared),
-                "" if result.onchain is None else dec_str(result.onchain),
-                result.status,  # a StrEnum: written as its value
-                reason if len(reason) <= LONG_REASON else cut(reason, LONG_REASON),
-                result.scheme,
-            ]
-        )
+        cells: list[Any] = [
+            row.line,
+            coin if len(coin) <= LONG_FIELD else cut(coin),  # cut() only where it cuts: this runs per row
+            result.network.code if result.network else cut(row.network),
+            address if len(address) <= LONG_FIELD else cut(address),
+            "" if result.declared is None else dec_str(result.declared),
+            "" if result.onchain is None else dec_str(result.onchain),
+            result.status,  # a StrEnum: written as its value
+            reason if len(reason) <= LONG_REASON else cut(reason, LONG_REASON),
+            result.scheme,
+        ]
+        self._writer.writerow(cells)
+        return cells
 
 
 class BalancesCsv:

@@ -19,6 +19,7 @@ from auditor.cli import main
 from auditor.findings import FailedRow, QuorumDispute, RowRef, cross_check_finding
 from auditor.html_report import PAGE_SIZE, write_html_report
 from auditor.reasons import Reason, ReasonKind
+from tests.auditor.html_rows import assert_streamed_rows_match_the_csv_files
 from tests.nodes.chromium import CHROMIUM, Chromium
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install -y chromium)")
@@ -55,6 +56,10 @@ async def _load(tmp_path: Path, html: Path):
         await browser.__aexit__(None, None, None)
         raise
     return browser, page
+
+
+def test_the_runs_streamed_rows_are_what_the_csv_files_give(demo_run):
+    assert_streamed_rows_match_the_csv_files(demo_run)
 
 
 def test_report_html_shows_the_audit(demo_run, tmp_path):
