@@ -93,13 +93,12 @@ class AddressFile:
         # This runs once per row of a 600k-row file: the usual row (full width, no line break) takes one pass
         # of comprehensions over the mapped columns (stripped, empty markers blanked) and no dict.
         cells = [*record, ""]  # index -1: a field this layout lacks
-        if width >= layout.width:
-            stripped = [cells[i].strip() for i in self._indexes]
-        else:
-            stripped = [cells[i].strip() if i < width else "" for i in self._indexes]
         empty = EMPTY_MARKERS
-        (coin, network, address, amount, height_text, signature1, signature2, script, eoa1, eoa2,
-         kind) = ["" if v in empty else v for v in stripped]
+        if width >= layout.width:  # stripped, and an empty marker ("null", "-") read as empty: one pass
+            values = ["" if (v := cells[i].strip()) in empty else v for i in self._indexes]
+        else:
+            values = ["" if (v := cells[i].strip() if i < width else "") in empty else v for i in self._indexes]
+        (coin, network, address, amount, height_text, signature1, signature2, script, eoa1, eoa2, kind) = values
         problems: list[str] = []
         if width < self._required_width:
             # Published files omit trailing empty columns (eoa1, eoa2), so only the columns up to the
