@@ -304,18 +304,26 @@ class TronServer:
 
     # ---- java-tron /wallet and /walletsolidity ---------------------------------------------------
 
+    async def _num(self, request: web.Request) -> tuple[int, dict[str, Any], web.Response | None]:
+        """The `num` of a by-number request and its body, or java-tron's error for a body or number it cannot
+        read."""
+        try:
+            body = await self._body(request)
+        except ValueError as exc:
+            return 0, {}, self._error("org.tron.json.JSONException", str(exc))
+        number = body.get("num", 0)
+        if not isinstance(number, int):
+            return 0, body, self._error("java.lang.NumberFormatException", f"For input string: \"{number}\"")
+        return number, body, None
+
     async def getnowblock(self, request: web.Request) -> web.Response:
         solid = request.path.startswith("/walletsolidity/")
         return web.json_response(self._block_json(self.ledger.solid_head if solid else self.ledger.head))
 
     async def getblockbynum(self, request: web.Request) -> web.Response:
-        try:
-            body = await self._body(request)
-        except ValueError as exc:
-            return self._error("org.tron.json.JSONException", str(exc))
-        number = body.get("num", 0)
-        if not isinstance(number, int):
-            return self._error("java.lang.NumberFormatException", f"For input string: \"{number}\"")
+        number, _, refused = await self._num(request)
+        if refused is not None:
+            return refused
         top = self.ledger.solid_head if request.path.startswith("/walletsolidity/") else self.ledger.head
         if number < 0 or number > top:
             return web.json_response({})
@@ -409,13 +417,9 @@ class TronServer:
         [{address, topics, data}]; with `visible` the log address is base58, else 20 bytes of hex). A TRC-20
         transfer is a TriggerSmartContract whose log is the token's Transfer(from, to, value); a TRX transfer
         has no log. A block the node does not have gives an empty list, as java-tron's Wallet does."""
-        try:
-            body = await self._body(request)
-        except ValueError as exc:
-            return self._error("org.tron.json.JSONException", str(exc))
-        number = body.get("num", 0)
-        if not isinstance(number, int):
-            return self._error("java.lang.NumberFormatException", f"For input string: \"{number}\"")
+        number, body, refused = await self._num(request)
+        if refused is not None:
+            return refused
         if number in self.faults.unreadable_blocks:
             return self._error("org.tron.core.exception.ItemNotFoundException", f"block {number} not found")
         top = self.ledger.solid_head if request.path.startswith("/walletsolidity/") else self.ledger.head
