@@ -1,4 +1,6 @@
-"""Multicall3 `aggregate3((address,bool,bytes)[])` calldata and its `(bool,bytes)[]` reply, laid out by hand.
+"""Multicall calldata and replies laid out by hand: Multicall3's `aggregate3((address,bool,bytes)[])` with its
+`(bool,bytes)[]` reply (the EVM adapter), and the MakerDAO Multicall's `aggregate((address,bytes)[])` with its
+`(uint256,bytes[])` reply of one-word results (TRON's Multicall keeps that interface: the TRON adapter).
 
 The layout is the Solidity ABI's (a dynamic array of dynamic tuples: a length, one offset per element, then
 each element's head and tail). eth_abi's generic encoder and decoder cost ~20 µs per element, a large share
@@ -22,21 +24,51 @@ def _padded(data: bytes) -> bytes:
     return data + bytes(-len(data) % _WORD)
 
 
+def _array(elements: Sequence[bytes]) -> bytes:
+    """The one argument of a function taking a dynamic array of dynamic tuples: its offset, its length, one
+    offset per element (counted from the first offset word), then the encoded elements."""
+    heads: list[bytes] = []
+    offset = len(elements) * _WORD
+    for element in elements:
+        heads.append(_word(offset))
+        offset += len(element)
+    return _word(_WORD) + _word(len(elements)) + b"".join(heads) + b"".join(elements)
+
+
 def encode_aggregate3(calls: Sequence[tuple[str, bool, bytes]]) -> bytes:
     """Calldata of aggregate3 over (target, allowFailure, callData) triples; targets are 0x-hex addresses."""
-    heads: list[bytes] = []
-    tails: list[bytes] = []
-    offset = len(calls) * _WORD  # element offsets count from the first offset word
+    elements: list[bytes] = []
     for target, allow_failure, data in calls:
         account = bytes.fromhex(target[2:] if target[:2] in ("0x", "0X") else target)
         if len(account) != 20:
             raise ValueError(f"not a 20-byte address: {target}")
-        element = (bytes(12) + account + _word(int(allow_failure)) + _word(3 * _WORD) + _word(len(data))
-                   + _padded(data))
-        heads.append(_word(offset))
-        tails.append(element)
-        offset += len(element)
-    return AGGREGATE3 + _word(_WORD) + _word(len(calls)) + b"".join(heads) + b"".join(tails)
+        elements.append(bytes(12) + account + _word(int(allow_failure)) + _word(3 * _WORD) + _word(len(data))
+                        + _padded(data))
+    return AGGREGATE3 + _array(elements)
+
+
+def encode_aggregate(calls: Sequence[tuple[bytes, bytes]]) -> bytes:
+    """The argument of aggregate((address,bytes)[]) (no selector) over (20-byte target, callData) pairs."""
+    return _array([bytes(12) + target + _word(2 * _WORD) + _word(len(data)) + _padded(data) for target, data in calls])
+
+
+def decode_aggregate_words(encoded: bytes, count: int) -> tuple[int, list[int]] | None:
+    """(block number, [uint256...]) of aggregate's `(uint256, bytes[])` reply when it holds `count` results of one
+    word each, laid out as eth_abi lays it out (offsets in order); None for any other layout, which the caller
+    leaves to eth_abi (to decode or refuse)."""
+    table = 3 * _WORD + _WORD * count  # block, offset, length, then the offset table
+    if len(encoded) != table + 2 * _WORD * count or encoded[_WORD : 2 * _WORD] != _word(2 * _WORD) \
+            or encoded[2 * _WORD : 3 * _WORD] != _word(count):
+        return None
+    values = []
+    for i in range(count):
+        if encoded[3 * _WORD + _WORD * i : 4 * _WORD + _WORD * i] != _word(_WORD * count + 2 * _WORD * i):
+            return None
+        at = table + 2 * _WORD * i
+        if encoded[at : at + _WORD] != _word(_WORD):
+            return None
+        values.append(int.from_bytes(encoded[at + _WORD : at + 2 * _WORD], "big"))
+    return int.from_bytes(encoded[:_WORD], "big"), values
 
 
 def _read_word(data: bytes, at: int) -> int:

@@ -8,7 +8,13 @@ import pytest
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 
-from chains.evm.multicall import AGGREGATE3, decode_aggregate3_reply, encode_aggregate3
+from chains.evm.multicall import (
+    AGGREGATE3,
+    decode_aggregate3_reply,
+    decode_aggregate_words,
+    encode_aggregate,
+    encode_aggregate3,
+)
 
 
 def _calls(rng: random.Random, count: int) -> list[tuple[str, bool, bytes]]:
@@ -42,3 +48,17 @@ def test_malformed_replies_are_refused():
     bad_flag[element + 31] = 2  # success must be 0 or 1
     with pytest.raises(ValueError):
         decode_aggregate3_reply(bytes(bad_flag))
+
+
+def test_the_aggregate_encoding_is_eth_abis() -> None:
+    """MakerDAO Multicall's aggregate (TRON's): the hand-built argument and the fast read of its result equal
+    eth_abi's."""
+    calls = [(bytes([i]) * 20, bytes([i + 1]) * (36 if i % 3 else 4 + 32 * i)) for i in range(7)]
+    assert encode_aggregate(calls) == abi_encode(["(address,bytes)[]"], [[("0x" + t.hex(), d) for t, d in calls]])
+    assert encode_aggregate([]) == abi_encode(["(address,bytes)[]"], [[]])
+    values = [0, 1, 2**256 - 1, 10**30]
+    encoded = abi_encode(["uint256", "bytes[]"], [77, [v.to_bytes(32, "big") for v in values]])
+    assert decode_aggregate_words(encoded, len(values)) == (77, values)
+    assert decode_aggregate_words(encoded, 3) is None  # another count: not this call's layout
+    uneven = abi_encode(["uint256", "bytes[]"], [77, [b"\x01" * 31, b"\x02" * 32]])
+    assert decode_aggregate_words(uneven, 2) is None  # not one word each: left to eth_abi, which the caller checks
