@@ -7,12 +7,12 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 from auditor import lifeline
+from auditor.demo.processes import stop_process, wait_until_answering
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NPM_BINARY = PROJECT_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
@@ -66,27 +66,20 @@ class Anvil:
         # The node dies with the process that started it, even one killed with SIGKILL (auditor.lifeline).
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                          preexec_fn=lifeline.child_setup())
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                error = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
-                raise RuntimeError(f"anvil exited with {self._process.returncode}: {error.strip()[:500]}")
-            try:
-                self.rpc("eth_chainId")
-                return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise TimeoutError(f"anvil did not answer on {self.url} within {timeout} s")
+        process = self._process
+
+        def error() -> str:
+            return process.stderr.read().decode(errors="replace").strip()[:500] if process.stderr else ""
+
+        try:
+            wait_until_answering(process, lambda: self.rpc("eth_chainId"), f"anvil on {self.url}", timeout, 0.05,
+                                 output=error)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=10)
+        stop_process(self._process)
         self._process = None
 
     def rpc(self, method: str, params: list[Any] | None = None) -> Any:

@@ -12,7 +12,6 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from decimal import Decimal
@@ -21,6 +20,7 @@ from typing import Any
 
 from auditor import lifeline
 from auditor.demo.anvil import free_port
+from auditor.demo.processes import stop_process, wait_until_answering
 from auditor.errors import InputProblem
 
 LITECOIND = "litecoind"
@@ -80,33 +80,27 @@ class Litecoind:
         ]
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                          preexec_fn=lifeline.child_setup())
-        deadline = time.monotonic() + timeout
-        while True:
-            if self._process.poll() is not None:
-                error = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
-                self.stop()
-                raise RuntimeError(f"litecoind exited with {self._process.returncode}: {error.strip()[:500]}")
-            try:
-                self.rpc("getblockchaininfo")
-                return
-            except (OSError, NodeError):  # warming up: the RPC answers -28 until the node is loaded
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise TimeoutError(f"litecoind did not answer within {timeout} s") from None
-                time.sleep(0.1)
+        process = self._process
+
+        def error() -> str:
+            return process.stderr.read().decode(errors="replace").strip()[:500] if process.stderr else ""
+
+        try:  # warming up, the RPC answers -28 until the node is loaded
+            wait_until_answering(process, lambda: self.rpc("getblockchaininfo"), "litecoind", timeout, 0.1,
+                                 unready=(OSError, NodeError), output=error)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             try:
-                self._call("stop", (), None, 10)
+                self._call("stop", (), None, 10)  # a clean shutdown through its RPC, SIGTERM if that fails
+                asked = True
             except (OSError, NodeError):
-                process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+                asked = False
+            stop_process(process, grace=30, terminate=not asked)
         if process is not None and process.stderr:
             process.stderr.close()
         shutil.rmtree(self.datadir, ignore_errors=True)

@@ -19,12 +19,12 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 from auditor.demo.anvil import free_port
+from auditor.demo.processes import stop_process, wait_until_answering
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = PROJECT_ROOT / "node_modules"
@@ -70,27 +70,15 @@ class Chopsticks:
         with self._log.open("wb") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                              env={**os.environ, "LOG_LEVEL": "warn"})
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"chopsticks exited with {self._process.returncode}: "
-                                   f"{self._log.read_text(errors='replace')[-800:]}")
-            try:
-                self.rpc("chain_getHeader")
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise TimeoutError(f"chopsticks did not answer on {self.url} within {timeout} s")
+        try:
+            wait_until_answering(self._process, lambda: self.rpc("chain_getHeader"), f"chopsticks on {self.url}",
+                                 timeout, 0.2, output=lambda: self._log.read_text(errors="replace")[-800:])
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=10)
+        stop_process(self._process)
         self._process = None
         self._folder.cleanup()
 

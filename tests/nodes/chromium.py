@@ -23,6 +23,8 @@ from typing import Any
 
 import aiohttp
 
+from auditor.demo.processes import stop_process
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -79,13 +81,7 @@ class Chromium:
             await self._socket.close()
         if self._session is not None:
             await self._session.close()
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     async def _read(self) -> None:
         assert self._socket is not None

@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from auditor.demo.processes import stop_process
 from tests.nodes import free_port
 from tests.nodes.litecoind import Litecoind
 
@@ -126,13 +127,7 @@ class ElectrumX:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()  # SIGTERM: ElectrumX flushes its database and exits
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process, grace=STOP_TIMEOUT)  # SIGTERM: ElectrumX flushes its database and exits
         shutil.rmtree(self.db_dir, ignore_errors=True)
 
 
