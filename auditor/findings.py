@@ -84,31 +84,35 @@ class DeclaredVsOnchain(Finding):
 
 
 @dataclass(frozen=True, slots=True)
-class FailedRow(Finding):
-    kind: ClassVar[str] = "failed_row"
+class _RowWithReasons(Finding):
+    """A row and why it is reported (its reasons in words, cut when over-long, and as records)."""
+
     row: RowRef
     reasons: Sequence[Reason]
 
-    def json_fields(self) -> dict[str, Any]:
-        return {"kind": self.kind, **self.row.to_json(), "reason": cut(join_text(self.reasons), LONG_REASON),
-                "reasons": reason_records(self.reasons)}
+    @property
+    def reason(self) -> str:
+        return cut(join_text(self.reasons), LONG_REASON)
 
-    def describe(self) -> str:
-        return f"{self.row.describe()}: failed: {cut(join_text(self.reasons), LONG_REASON)}"
+    def json_fields(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self.row.to_json(), "reason": self.reason,
+                "reasons": reason_records(self.reasons)}
 
 
 @dataclass(frozen=True, slots=True)
-class DuplicateRow(Finding):
-    kind: ClassVar[str] = "duplicate_row"
-    row: RowRef
-    reasons: Sequence[Reason]
-
-    def json_fields(self) -> dict[str, Any]:
-        return {"kind": self.kind, **self.row.to_json(), "reason": cut(join_text(self.reasons), LONG_REASON),
-                "reasons": reason_records(self.reasons)}
+class FailedRow(_RowWithReasons):
+    kind: ClassVar[str] = "failed_row"
 
     def describe(self) -> str:
-        return f"{self.row.describe()}: {cut(join_text(self.reasons), LONG_REASON)}"
+        return f"{self.row.describe()}: failed: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateRow(_RowWithReasons):
+    kind: ClassVar[str] = "duplicate_row"
+
+    def describe(self) -> str:
+        return f"{self.row.describe()}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)
