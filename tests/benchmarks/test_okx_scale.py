@@ -41,7 +41,10 @@ def test_okx_scale_benchmark_finds_what_it_funded(tmp_path):
     audit = results["audit"]
     assert audit["auditor_processes"] >= 3 and 0 < audit["auditor_cpu_s"] < audit["wall"] * 8
     assert set(audit["other_cpu_s"]) == {"anvil", "litecoind", "TRON stand-in (thread)"}
-    assert audit["other_cpu_s"]["TRON stand-in (thread)"] > 0  # it answered the TRON reads
+    # it answered the TRON reads: since they go in batches, a 2,000-row run sends the stand-in a dozen requests,
+    # which may take less than one clock tick (10 ms) of its thread's CPU, so the reads are counted instead
+    assert audit["other_cpu_s"]["TRON stand-in (thread)"] >= 0
+    assert 0 < results["timings"]["requests"]["TRON"]["requests"] < split.tron
     table = okx_scale.table(results)
     assert "balances TRON" in table and "naive baseline" in table and "ownership alone" in table
     assert "signature floor" in table and "Ownership stage against the limit" in table
